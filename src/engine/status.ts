@@ -1,0 +1,59 @@
+/**
+ * Run, job and stage statuses (SPEC §2) and the GitHub-style words that
+ * `needs.<job>.result` / `needs.<job>.outcome` use (SPEC §4).
+ *
+ * Pure module: safe to import from workflow code.
+ */
+
+/** Status of a run, a job, a matrix combination or a stage. */
+export const Status = {
+  SUCCESS: 'SUCCESS',
+  FAILED: 'FAILED',
+  SKIP: 'SKIP',
+  WAIT: 'WAIT',
+  CANCEL: 'CANCEL',
+  TIMEOUT: 'TIMEOUT',
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+/** The words GitHub Actions uses for `needs.<job>.result` and `.outcome`. */
+export const NeedResult = {
+  success: 'success',
+  failure: 'failure',
+  cancelled: 'cancelled',
+  skipped: 'skipped',
+} as const;
+export type NeedResult = (typeof NeedResult)[keyof typeof NeedResult];
+
+/** Statuses after which nothing more will happen to a job or stage. */
+export function isTerminal(status: Status): boolean {
+  return status !== Status.WAIT;
+}
+
+/**
+ * The GitHub word for a terminal status, ignoring `continue-on-error`
+ * (this is the `outcome`). A timed-out job is a `failure` (SPEC §4).
+ */
+export function outcomeOf(status: Status): NeedResult {
+  switch (status) {
+    case Status.SUCCESS:
+      return NeedResult.success;
+    case Status.SKIP:
+      return NeedResult.skipped;
+    case Status.CANCEL:
+      return NeedResult.cancelled;
+    case Status.FAILED:
+    case Status.TIMEOUT:
+    case Status.WAIT:
+      return NeedResult.failure;
+  }
+}
+
+/**
+ * The GitHub word seen by dependents (`needs.<job>.result`): a FAILED job
+ * with `continue-on-error: true` counts as `success`.
+ */
+export function resultOf(status: Status, continueOnError: boolean): NeedResult {
+  const outcome = outcomeOf(status);
+  return continueOnError && outcome === NeedResult.failure ? NeedResult.success : outcome;
+}
