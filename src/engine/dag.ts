@@ -156,7 +156,9 @@ export function analyzeDag(jobs: JobGraph): DagAnalysis {
       code: DagProblemCode.cycle,
       job: members[0] ?? '',
       members,
-      message: `jobs form a cycle: ${[...members, members[0]].join(' → ')} (each job needs the next); remove one of these needs`,
+      message:
+        `jobs form a cycle: ${[...members, members[0]].join(' → ')} (each job needs the next); ` +
+        'remove one of these needs',
     });
   }
   const extra = cycles[MAX_REPORTED_CYCLES];
@@ -164,7 +166,9 @@ export function analyzeDag(jobs: JobGraph): DagAnalysis {
     problems.push({
       code: DagProblemCode.cycle,
       job: extra[0] ?? '',
-      message: `more than ${MAX_REPORTED_CYCLES} cycles; only the first ${MAX_REPORTED_CYCLES} are reported, fix them and validate again`,
+      message:
+        `more than ${MAX_REPORTED_CYCLES} cycles; only the first ${MAX_REPORTED_CYCLES} are reported, ` +
+        'fix them and validate again',
     });
   }
 

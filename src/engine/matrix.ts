@@ -453,7 +453,10 @@ function isJsonValue(value: unknown): boolean {
 
 function canonicalOf(value: unknown, path: string): string {
   if (!isJsonValue(value)) {
-    throw shapeError(`${path} must be a JSON value (string, number, boolean, null, list or mapping), got ${describe(value)}`, path);
+    throw shapeError(
+      `${path} must be a JSON value (string, number, boolean, null, list or mapping), got ${describe(value)}`,
+      path,
+    );
   }
   try {
     return canonicalJson(value);
