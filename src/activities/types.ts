@@ -1,0 +1,53 @@
+/**
+ * The activity contract: inputs and results that cross between the
+ * interpreter workflow and the worker. Imported as types only by workflow
+ * code (`import type`), so nothing here runs inside the sandbox.
+ */
+import type { ErrorInfo } from '../engine/context.js';
+
+/** Identifies a stage attempt, for workspaces, env vars, traces and errors. */
+export interface StageAddress {
+  readonly runId: string;
+  readonly workflowName: string;
+  readonly jobId: string;
+  readonly stageId: string;
+  /** Rendered display name. */
+  readonly stageName: string;
+  /** `file:line:col` of the stage in the YAML. */
+  readonly location: string;
+  /** 1-based attempt of the stage's own retry loop (`TF_ATTEMPT`). */
+  readonly attempt: number;
+}
+
+/** Input of the `bash` stage activity. */
+export interface BashStageInput extends StageAddress {
+  /** The rendered script. */
+  readonly script: string;
+  /** Workflow, job and stage env, merged (stage wins), rendered. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Relative to the job workspace. */
+  readonly cwd?: string;
+  /** Params, exported as `TF_PARAM_<NAME>`. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Matrix values, exported as `TF_MATRIX_<KEY>`. */
+  readonly matrix?: Readonly<Record<string, unknown>>;
+  /** Per-attempt timeout in seconds, enforced by the activity itself. */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * The outcome of one attempt of a stage's own code. A failure of the stage's
+ * code (non-zero exit, timeout) is *returned* (`ok: false`) and retried by the
+ * workflow per `retry:`; only infrastructure failures are thrown and retried
+ * by Temporal.
+ */
+export interface StageAttemptResult {
+  readonly ok: boolean;
+  readonly outputs: Record<string, unknown>;
+  readonly error?: ErrorInfo;
+  /** True when a retry cannot help (e.g. invalid input). */
+  readonly nonRetryable?: boolean;
+}
+
+/** Error types thrown by activities that Temporal must not retry. */
+export const NON_RETRYABLE_ACTIVITY_ERRORS = ['TempoflowInvalidStage'] as const;

@@ -1,0 +1,165 @@
+/**
+ * The connection a process uses: a Temporal client, plus — in the embedded
+ * default — a shared local dev server and an in-process worker.
+ *
+ * With `TEMPORAL_ADDRESS` (or a Temporal config profile) set, it connects to
+ * that server and starts nothing; workers run as `tempoflow worker`.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
+import { createWorker, DEFAULT_TASK_QUEUE } from '../worker/index.js';
+import { acquireEmbeddedServer, type EmbeddedServerLease } from './embedded-server.js';
+
+export interface RuntimeOptions {
+  /** Task queue of runs and stages; default `WORKFLOW_CORE_TASK_QUEUE` or `tempoflow`. */
+  readonly taskQueue?: string;
+  /** Start a worker in this process (default: only in the embedded mode). */
+  readonly inProcessWorker?: boolean;
+  /** Progress messages. */
+  readonly log?: (message: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** True when the environment names a Temporal server to use instead of the embedded one. */
+export function remoteConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.TEMPORAL_ADDRESS || env.TEMPORAL_PROFILE || env.TEMPORAL_CONFIG_FILE);
+}
+
+/** A live connection to Temporal, with what this process started for it. */
+export class TempoflowRuntime {
+  private worker?: Worker;
+  private workerRun?: Promise<void>;
+  private closed = false;
+
+  private constructor(
+    readonly client: Client,
+    readonly connection: Connection,
+    readonly namespace: string,
+    readonly taskQueue: string,
+    readonly address: string,
+    /** Base URL of the Web UI, when known. */
+    readonly uiUrl: string | undefined,
+    private readonly embedded: EmbeddedServerLease | undefined,
+  ) {}
+
+  /** True when this process uses the embedded dev server. */
+  get isEmbedded(): boolean {
+    return this.embedded !== undefined;
+  }
+
+  /** Connects per the environment (embedded default, or `TEMPORAL_ADDRESS`). */
+  static async connect(options: RuntimeOptions = {}): Promise<TempoflowRuntime> {
+    const env = options.env ?? process.env;
+    const log = options.log ?? (() => undefined);
+    const taskQueue = options.taskQueue ?? env.WORKFLOW_CORE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+    let embedded: EmbeddedServerLease | undefined;
+    let address: string;
+    let namespace: string;
+    let connectionOptions: NativeConnectionOptions;
+    let uiUrl: string | undefined;
+    if (remoteConfigured(env)) {
+      const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+      address = config.connectionOptions.address ?? 'localhost:7233';
+      namespace = config.namespace ?? env.TEMPORAL_NAMESPACE ?? 'default';
+      connectionOptions = config.connectionOptions;
+      uiUrl = env.TEMPORAL_UI_URL;
+    } else {
+      embedded = await acquireEmbeddedServer({ log });
+      address = embedded.record.address;
+      namespace = embedded.record.namespace;
+      connectionOptions = { address };
+      uiUrl = embedded.record.uiUrl;
+    }
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({ ...connectionOptions, connectTimeout: 10_000 });
+    } catch (err) {
+      await embedded?.release();
+      throw new Error(`cannot connect to Temporal at ${address}: ${(err as Error).message}`, { cause: err });
+    }
+    const client = new Client({ connection, namespace });
+    const runtime = new TempoflowRuntime(client, connection, namespace, taskQueue, address, uiUrl, embedded);
+    if (options.inProcessWorker ?? embedded !== undefined) {
+      try {
+        await runtime.startWorker(connectionOptions);
+      } catch (err) {
+        await runtime.close();
+        throw err;
+      }
+    }
+    return runtime;
+  }
+
+  private async startWorker(connectionOptions: NativeConnectionOptions): Promise<void> {
+    const nativeConnection = await NativeConnection.connect(connectionOptions);
+    this.worker = await createWorker({ connection: nativeConnection, namespace: this.namespace, taskQueue: this.taskQueue });
+    const worker = this.worker;
+    this.workerRun = worker.run().finally(() => nativeConnection.close());
+  }
+
+  /** Web UI link of a run, when the UI is known. */
+  uiLink(workflowId: string, runId?: string): string | undefined {
+    if (!this.uiUrl) return undefined;
+    const base = `${this.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(this.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+    return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+  }
+
+  /** Stops the in-process worker, closes the connection, leaves the embedded server. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun?.catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+    await this.embedded?.release();
+  }
+}
+
+let shared: Promise<TempoflowRuntime> | undefined;
+let users = 0;
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** Milliseconds the shared runtime stays up after its last user leaves. */
+const IDLE_CLOSE_MS = 1500;
+
+/**
+ * Runs `fn` with the process's shared runtime. The runtime starts on first
+ * use, is shared by concurrent calls, and closes itself shortly after the
+ * last call ends, so a script that calls `execute()` exits on its own.
+ */
+export async function withSharedRuntime<T>(fn: (runtime: TempoflowRuntime) => Promise<T>, options: RuntimeOptions = {}): Promise<T> {
+  users++;
+  if (idleTimer) {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+  }
+  try {
+    if (!shared) {
+      shared = TempoflowRuntime.connect(options);
+      shared.catch(() => {
+        shared = undefined;
+      });
+    }
+    return await fn(await shared);
+  } finally {
+    users--;
+    if (users === 0 && shared) {
+      const current = shared;
+      idleTimer = setTimeout(() => {
+        if (users === 0 && shared === current) {
+          shared = undefined;
+          void current.then((r) => r.close()).catch(() => undefined);
+        }
+      }, IDLE_CLOSE_MS);
+    }
+  }
+}
+
+/** Closes the shared runtime now (e.g. before `process.exit`). */
+export async function closeSharedRuntime(): Promise<void> {
+  if (idleTimer) clearTimeout(idleTimer);
+  const current = shared;
+  shared = undefined;
+  if (current) await (await current.catch(() => undefined))?.close();
+}

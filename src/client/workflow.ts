@@ -1,0 +1,196 @@
+/**
+ * The public `Workflow` API (SPEC §2): load a workflow from the conf tree,
+ * validate its params, and execute it on Temporal.
+ */
+import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
+import { defaultConfPath, listWorkflowNames, loadConfTree, loadWorkflowSpec } from '../config/loader.js';
+import { parameterize } from '../config/params.js';
+import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
+import { RUN_WORKFLOW_TYPE, type RunInput } from '../workflows/definitions.js';
+import { awaitResult, type Result } from './result.js';
+import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
+
+/** Per-call config overrides (SPEC §2 "extras"); other keys are readable as `${{ extras.<key> }}`. */
+export interface WorkflowExtras {
+  readonly confPath?: string;
+  readonly maxJobParallel?: number;
+  /** Seconds. */
+  readonly timeout?: number;
+  readonly taskQueue?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Options of `execute()`. */
+export interface ExecuteOptions {
+  /** Run id (= Temporal workflow id). An existing run with this id is attached to, not started again. */
+  readonly runId?: string;
+  readonly parentRunId?: string;
+  /** Aborting cancels the run; `execute()` then resolves with a CANCEL result. */
+  readonly signal?: AbortSignal;
+  /** Run timeout in seconds (default `WORKFLOW_CORE_TIMEOUT` or 3600). */
+  readonly timeout?: number;
+  /** Jobs running at once (default `WORKFLOW_CORE_MAX_JOB_PARALLEL` or 2). */
+  readonly maxJobParallel?: number;
+  /** Run only these jobs (the seed's "test individual jobs"). */
+  readonly jobs?: readonly string[];
+  /** Called once the run has started (or been attached to), with its handle and UI link. */
+  readonly onStart?: (info: { runId: string; handle: WorkflowHandle; uiUrl?: string; attached: boolean }) => void;
+  /** Use this runtime instead of the process's shared one (tests, CLI). */
+  readonly runtime?: TempoflowRuntime;
+  /** Heartbeat timeout of subprocess stages, ms (tests shorten it). */
+  readonly heartbeatTimeoutMs?: number;
+}
+
+function envNumber(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number`);
+  return n;
+}
+
+/** A new run id: `<workflow>-<UTC yyyymmddTHHMMSS>-<6 hex>`. */
+export function newRunId(workflowName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${workflowName}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A workflow loaded from the conf tree. */
+export class Workflow {
+  readonly name: string;
+  readonly desc?: string;
+  /** Declared params by name. */
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Jobs by id, in YAML order. */
+  readonly jobs: Readonly<Record<string, JobSpec>>;
+  readonly tags: readonly string[] = [];
+  readonly extras: WorkflowExtras;
+  /** Times of the defining file. */
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** The validated, normalized definition (its snapshot travels with each run). */
+  readonly spec: WorkflowSpec;
+
+  private constructor(spec: WorkflowSpec, extras: WorkflowExtras, times: { createdAt: Date; updatedAt: Date }) {
+    this.spec = spec;
+    this.name = spec.name;
+    if (spec.desc !== undefined) this.desc = spec.desc;
+    this.params = Object.fromEntries(spec.params.map((p) => [p.name, p]));
+    this.jobs = Object.fromEntries(spec.jobs.map((j) => [j.id, j]));
+    this.extras = extras;
+    this.createdAt = times.createdAt;
+    this.updatedAt = times.updatedAt;
+  }
+
+  /**
+   * Loads and validates a workflow by name from the conf tree
+   * (`path`, else `extras.confPath`, else `WORKFLOW_CORE_CONF_PATH`, else `./conf`).
+   * Throws `WorkflowNotFoundError` (code `ENOENT`) or `ConfigError`.
+   */
+  static async fromConf(name: string, options: { path?: string; extras?: WorkflowExtras } = {}): Promise<Workflow> {
+    const extras = options.extras ?? {};
+    const path = options.path ?? extras.confPath ?? defaultConfPath();
+    const { spec } = loadWorkflowSpec(name, { path });
+    let times = { createdAt: new Date(), updatedAt: new Date() };
+    try {
+      const st = statSync(resolve(spec.file));
+      times = { createdAt: st.birthtime, updatedAt: st.mtime };
+    } catch {
+      /* keep now */
+    }
+    return new Workflow(spec, extras, times);
+  }
+
+  /** Names of the workflows under a conf path (the seed's `list_available_workflows()`). */
+  static async list(options: { path?: string } = {}): Promise<string[]> {
+    return listWorkflowNames(loadConfTree(options.path ?? defaultConfPath()));
+  }
+
+  /** A job by id; throws `Error` naming the known jobs when absent. */
+  job(id: string): JobSpec {
+    const job = this.jobs[id];
+    if (!job) throw new Error(`workflow '${this.name}' has no job '${id}' (jobs: ${Object.keys(this.jobs).join(', ')})`);
+    return job;
+  }
+
+  /** Validates and completes params (defaults, types); throws `ParamError`. */
+  parameterize(params: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    return parameterize(this.spec.params, params);
+  }
+
+  /**
+   * Runs the workflow on Temporal and resolves with its `Result` in every case
+   * (SUCCESS, FAILED, TIMEOUT, CANCEL, SKIP). Throws only before the run
+   * starts: `ParamError` for bad params, or a connection error.
+   */
+  async execute(params: Readonly<Record<string, unknown>> = {}, options: ExecuteOptions = {}): Promise<Result> {
+    const values = this.parameterize(params);
+    for (const id of options.jobs ?? []) this.job(id);
+    const input: RunInput = {
+      spec: this.spec,
+      params: values,
+      runId: options.runId ?? newRunId(this.name),
+      ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
+      timeoutSeconds: options.timeout ?? this.extras.timeout ?? envNumber('WORKFLOW_CORE_TIMEOUT', 3600),
+      maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel ?? envNumber('WORKFLOW_CORE_MAX_JOB_PARALLEL', 2),
+      extras: publicExtras(this.extras),
+      ...(options.jobs ? { onlyJobs: options.jobs } : {}),
+      ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
+    };
+    const run = (runtime: TempoflowRuntime) => this.startAndAwait(runtime, input, options);
+    if (options.runtime) return run(options.runtime);
+    return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
+  }
+
+  private async startAndAwait(runtime: TempoflowRuntime, input: RunInput, options: ExecuteOptions): Promise<Result> {
+    const client = runtime.client;
+    let handle: WorkflowHandle | undefined;
+    let attached = false;
+    if (options.runId) {
+      // Attach to an existing run of that id, whatever its state.
+      const existing = client.workflow.getHandle(options.runId);
+      try {
+        await existing.describe();
+        handle = existing;
+        attached = true;
+      } catch (err) {
+        if (!(err instanceof TemporalNotFound)) throw err;
+      }
+    }
+    if (!handle) {
+      try {
+        handle = await client.workflow.start(RUN_WORKFLOW_TYPE, {
+          workflowId: input.runId,
+          taskQueue: this.extras.taskQueue ?? runtime.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: `tempoflow: ${this.name}`,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        handle = client.workflow.getHandle(input.runId);
+        attached = true;
+      }
+    }
+    const started = handle;
+    const description = await started.describe().catch(() => undefined);
+    options.onStart?.({ runId: input.runId, handle: started, uiUrl: runtime.uiLink(input.runId, description?.runId), attached });
+    const onAbort = () => void started.cancel().catch(() => undefined);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await awaitResult(started, input.runId);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** Extras minus the config overrides (those are not expression values). */
+function publicExtras(extras: WorkflowExtras): Record<string, unknown> {
+  const { confPath: _c, maxJobParallel: _m, timeout: _t, taskQueue: _q, registryCaller: _r, auditEnabled: _a, ...rest } = extras;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}

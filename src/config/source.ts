@@ -1,0 +1,108 @@
+/**
+ * YAML source files with positions: parse with a `LineCounter` and map a
+ * value path (`['jobs', 'build', 'needs', 0]`) back to `line:col`.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ConfigIssue } from './errors.js';
+
+/** A parsed YAML file. */
+export interface SourceFile {
+  /** Path as shown to users (relative to the working directory when possible). */
+  readonly file: string;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+}
+
+/** Largest YAML file accepted, in bytes. */
+export const MAX_SOURCE_BYTES = 5 * 1024 * 1024;
+
+/** Parses YAML text; syntax problems come back as positioned issues. */
+export function parseSource(file: string, text: string): { source: SourceFile; issues: ConfigIssue[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    // Alias expansion is capped by the `yaml` library (maxAliasCount) when
+    // converting to JS; keep merge keys off so `<<` is an ordinary key.
+    merge: false,
+  });
+  const source: SourceFile = { file, doc, lineCounter };
+  const issues: ConfigIssue[] = [];
+  for (const err of doc.errors) {
+    const offset = err.pos[0];
+    const { line, col } = lineCounter.linePos(offset);
+    issues.push({
+      code: 'yaml-syntax',
+      severity: 'error',
+      message: firstLine(err.message),
+      path: '',
+      file,
+      line,
+      col,
+      hint: err.code === 'DUPLICATE_KEY' ? 'remove or rename the duplicate key' : undefined,
+    });
+  }
+  for (const warn of doc.warnings) {
+    const { line, col } = lineCounter.linePos(warn.pos[0]);
+    issues.push({ code: 'yaml-warning', severity: 'warning', message: firstLine(warn.message), path: '', file, line, col });
+  }
+  return { source, issues };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}
+
+/** A path into a YAML value. */
+export type ValuePath = readonly (string | number)[];
+
+/** Formats a path the way users read it: `jobs.build.needs[0]`. */
+export function formatPath(path: ValuePath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${seg}` : seg;
+  }
+  return out;
+}
+
+/**
+ * `line:col` of the node at `path`. When `at` is `key` and the last segment is
+ * a map key, points at the key itself. Missing segments fall back to the
+ * deepest node that exists.
+ */
+export function locate(source: SourceFile, path: ValuePath, at: 'key' | 'value' = 'value'): { line: number; col: number } {
+  let node: Node | null | undefined = source.doc.contents as Node | null;
+  let best: number = node?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length && node; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const keyNode = pair.key as Node;
+      if (last && at === 'key') {
+        best = keyNode.range?.[0] ?? best;
+        break;
+      }
+      best = keyNode.range?.[0] ?? best;
+      node = pair.value as Node | null;
+      if (node?.range) best = node.range[0];
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      node = item;
+      if (node.range) best = node.range[0];
+    } else {
+      break;
+    }
+  }
+  return source.lineCounter.linePos(best);
+}
+
+/** A `file:line:col` string for a path. */
+export function locationOf(source: SourceFile, path: ValuePath, at: 'key' | 'value' = 'value'): string {
+  const { line, col } = locate(source, path, at);
+  return `${source.file}:${line}:${col}`;
+}

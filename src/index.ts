@@ -1,0 +1,20 @@
+/**
+ * tempoflow: YAML-defined workflows run durably on Temporal.
+ *
+ * ```ts
+ * import { Workflow } from 'tempoflow';
+ * const wf = await Workflow.fromConf('data-pipeline');
+ * const result = await wf.execute({ processing_date: '2024-01-01' });
+ * result.unwrap();
+ * ```
+ *
+ * @module
+ */
+export { Workflow, type ExecuteOptions, type WorkflowExtras } from './client/workflow.js';
+export { Result } from './client/result.js';
+export { TempoflowRuntime, closeSharedRuntime } from './client/runtime.js';
+export { WorkflowError, ParamError, WorkflowTimeoutError, WorkflowCancelledError } from './errors.js';
+export { ConfigError, WorkflowNotFoundError, type ConfigIssue } from './config/errors.js';
+export { Status, type NeedResult } from './engine/status.js';
+export type { RunContext, JobContext, StageContext, ErrorInfo } from './engine/context.js';
+export { createWorker, DEFAULT_TASK_QUEUE } from './worker/index.js';

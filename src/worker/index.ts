@@ -1,0 +1,63 @@
+/**
+ * Worker bootstrap: one worker per task queue, serving the interpreter
+ * workflow (from the prebuilt bundle) and the stage activities.
+ */
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../activities/index.js';
+
+/** Default task queue of stages and runs. */
+export const DEFAULT_TASK_QUEUE = 'tempoflow';
+
+export interface TempoflowWorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly taskQueue?: string;
+  /** Stage activities running at once (default 2 × cores). */
+  readonly maxConcurrentStages?: number;
+  readonly activityConfig?: ActivityConfig;
+  /** Path of a prebuilt workflow bundle; default `TEMPOFLOW_WORKFLOW_BUNDLE` or the packaged one. */
+  readonly workflowBundlePath?: string;
+  /** How long a shutdown waits for running stages (default 10 s). */
+  readonly shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Sticky queue timeout (tests shorten it so a killed worker's runs move fast). */
+  readonly stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
+  /** Forwarded to the SDK (e.g. `maxCachedWorkflows`). */
+  readonly extra?: Partial<WorkerOptions>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Where the workflow code comes from: a prebuilt bundle when one exists
+ * (built by `npm run build`), else the workflow sources, bundled at start.
+ */
+export function workflowSource(explicitBundle?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = explicitBundle ?? process.env.TEMPOFLOW_WORKFLOW_BUNDLE;
+  if (bundle) return { workflowBundle: { codePath: resolve(bundle) } };
+  // Compiled layout: dist/src/worker/index.js -> dist/workflow-bundle.js
+  const packaged = resolve(here, '../../workflow-bundle.js');
+  if (existsSync(packaged)) return { workflowBundle: { codePath: packaged } };
+  const sources = [resolve(here, '../workflows/index.ts'), resolve(here, '../workflows/index.js')].find((p) => existsSync(p));
+  if (!sources) throw new Error('no workflow bundle and no workflow sources found; run `npm run build`');
+  return { workflowsPath: sources };
+}
+
+/** Creates (does not start) a tempoflow worker. */
+export async function createWorker(options: TempoflowWorkerOptions): Promise<Worker> {
+  const maxConcurrentStages = options.maxConcurrentStages ?? 2 * cpus().length;
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...workflowSource(options.workflowBundlePath),
+    activities: createActivities(options.activityConfig ?? activityConfigFromEnv()),
+    maxConcurrentActivityTaskExecutions: maxConcurrentStages,
+    shutdownGraceTime: options.shutdownGraceTime ?? '10s',
+    ...(options.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout } : {}),
+    ...options.extra,
+  });
+}
