@@ -284,7 +284,7 @@ class Parser {
         const index = this.parseLogical();
         this.nesting--;
         end = this.expect(TokenType.RBracket, token, "close the index with ']'").end;
-        depth = Math.max(depth, index.depth + 1);
+        depth = Math.max(depth, index.depth);
         segments.push({ type: 'index', index, offset: token.offset });
       } else {
         break;
