@@ -76,6 +76,16 @@ export function createActivities(config: ActivityConfig) {
   };
 
   return {
+    /**
+     * Requests cancellation of a run through the client API. The interpreter
+     * uses it for the `cancel` signal: Temporal refuses a workflow's request
+     * to cancel itself, but not a client's, and only a real cancel request
+     * lets the execution end Cancelled.
+     */
+    async requestRunCancellation(input: { workflowId: string; runId: string; reason?: string }): Promise<void> {
+      await Context.current().client.workflow.getHandle(input.workflowId, input.runId).cancel();
+    },
+
     /** Runs a `bash` stage attempt. Non-zero exit and timeout are returned, not thrown. */
     async bashStage(input: BashStageInput): Promise<StageAttemptResult> {
       const ctx = Context.current();

@@ -19,6 +19,8 @@ export interface RuntimeOptions {
   /** Progress messages. */
   readonly log?: (message: string) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /** Connect to this server instead of reading the environment. */
+  readonly server?: { readonly address: string; readonly namespace?: string };
 }
 
 /** True when the environment names a Temporal server to use instead of the embedded one. */
@@ -58,7 +60,11 @@ export class TempoflowRuntime {
     let namespace: string;
     let connectionOptions: NativeConnectionOptions;
     let uiUrl: string | undefined;
-    if (remoteConfigured(env)) {
+    if (options.server) {
+      address = options.server.address;
+      namespace = options.server.namespace ?? 'default';
+      connectionOptions = { address };
+    } else if (remoteConfigured(env)) {
       const config = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
       address = config.connectionOptions.address ?? 'localhost:7233';
       namespace = config.namespace ?? env.TEMPORAL_NAMESPACE ?? 'default';

@@ -322,8 +322,8 @@ class WorkflowValidator {
   private params(raw: Record<string, unknown>): ParamSpec[] {
     const out: ParamSpec[] = [];
     for (const [name, value] of Object.entries(raw)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        this.issue(['params', name], 'bad-param-name', `param name '${name}' must start with a letter or '_' and hold letters, digits and '_'`, { at: 'key' });
+      if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+        this.issue(['params', name], 'bad-param-name', `param name '${name}' must start with a letter or '_' and hold letters, digits, '_' and '-'`, { at: 'key' });
         continue;
       }
       const decl = this.check(ParamDecl, value, ['params', name]);

@@ -111,6 +111,13 @@ export function asExpressionError(error: unknown, expression: string): Expressio
       cause: error,
     });
   }
+  if (error instanceof RangeError && /invalid (string|array) length/i.test(error.message)) {
+    return new ExpressionError(ExpressionErrorCode.cap, 'value is too large', {
+      expression,
+      hint: 'keep large data in files and pass references',
+      cause: error,
+    });
+  }
   const message = error instanceof Error ? error.message : String(error);
   return new ExpressionError(ExpressionErrorCode.internal, `internal error: ${message}`, {
     expression,

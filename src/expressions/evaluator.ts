@@ -155,6 +155,7 @@ export function evaluateAst(ast: ExpressionAst, ctx: ExpressionContext): unknown
       values: ctx.values ?? {},
       status: ctx.status as StatusAnswers | undefined,
       maxValueDepth: limits.maxValueDepth,
+      maxStringLength: limits.maxStringLength,
       source: ast.source,
     };
     let value = evaluateNode(ast.body, env);

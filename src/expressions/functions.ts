@@ -14,6 +14,17 @@ export interface FunctionEnv {
   readonly status: StatusAnswers | undefined;
   /** JSON nesting cap. */
   readonly maxValueDepth: number;
+  /** Cap on the length of built strings. */
+  readonly maxStringLength: number;
+}
+
+/** Throw a `cap` error when a string being built by `what` grows past the cap. @internal */
+export function checkLength(length: number, env: FunctionEnv, what: string): void {
+  if (length > env.maxStringLength) {
+    throw new ExpressionError(ExpressionErrorCode.cap, `${what} would build a string longer than ${env.maxStringLength} characters`, {
+      hint: 'keep large data in files and pass references',
+    });
+  }
 }
 
 /** Minimum and maximum number of arguments (`maxArgs` may be `Infinity`). */
@@ -76,6 +87,7 @@ function format(args: readonly unknown[], env: FunctionEnv): string {
         invalid(i, `{${text.slice(i + 1, j)}} refers to argument ${index} but ${count === 0 ? 'no value was' : `only ${count} value${count === 1 ? ' was' : 's were'}`} given`, `pass ${index + 1} value${index === 0 ? '' : 's'} after the format string`);
       }
       out += toDisplayString(values[index], env.maxValueDepth);
+      checkLength(out.length, env, 'format');
       i = j + 1;
       continue;
     }
@@ -124,8 +136,12 @@ function join(args: readonly unknown[], env: FunctionEnv): string {
   const separator = args.length > 1 ? toDisplayString(arg(args, 1), env.maxValueDepth) : ',';
   if (!Array.isArray(value)) return toDisplayString(value, env.maxValueDepth);
   const parts: string[] = [];
+  let length = 0;
   for (let i = 0; i < value.length; i++) {
-    parts.push(toDisplayString(Object.getOwnPropertyDescriptor(value, i)?.value, env.maxValueDepth));
+    const part = toDisplayString(Object.getOwnPropertyDescriptor(value, i)?.value, env.maxValueDepth);
+    length += part.length + (i > 0 ? separator.length : 0);
+    checkLength(length, env, 'join');
+    parts.push(part);
   }
   return parts.join(separator);
 }

@@ -224,6 +224,9 @@ export function tokenize(source: string): Token[] {
       case '+':
         return fail(`unexpected '${c}'`, i, 'arithmetic is not supported; names may contain - but must start with a letter or _');
       default:
+        if (source.startsWith('${{', i)) {
+          return fail("unexpected '${{' inside an expression", i, 'write the expression without ${{ }} here, or render the text as a template');
+        }
         return fail(`unexpected ${describeChar(c)}`, i, 'strings need quotes: \'text\'');
     }
   }

@@ -19,6 +19,8 @@ export interface ExpressionLimits {
   readonly maxTemplates: number;
   /** Maximum nesting of values serialised to JSON or rendered deeply (default 256). */
   readonly maxValueDepth: number;
+  /** Maximum length of a string built by `format`, `join` or a mixed-text template (default 16 Mi code units). */
+  readonly maxStringLength: number;
 }
 
 /** Absolute ceiling on `maxDepth`, whatever the caller asks for, so parsing never overflows the JS stack. */
@@ -33,6 +35,7 @@ export const DEFAULT_LIMITS: ExpressionLimits = Object.freeze({
   maxDepth: 64,
   maxTemplates: 1_000,
   maxValueDepth: 256,
+  maxStringLength: 16 * 1024 * 1024,
 });
 
 function pick(value: number | undefined, fallback: number, ceiling: number): number {
@@ -48,5 +51,6 @@ export function resolveLimits(limits?: Partial<ExpressionLimits>): ExpressionLim
     maxDepth: pick(limits.maxDepth, DEFAULT_LIMITS.maxDepth, HARD_MAX_DEPTH),
     maxTemplates: pick(limits.maxTemplates, DEFAULT_LIMITS.maxTemplates, Number.MAX_SAFE_INTEGER),
     maxValueDepth: pick(limits.maxValueDepth, DEFAULT_LIMITS.maxValueDepth, HARD_MAX_VALUE_DEPTH),
+    maxStringLength: pick(limits.maxStringLength, DEFAULT_LIMITS.maxStringLength, Number.MAX_SAFE_INTEGER),
   };
 }

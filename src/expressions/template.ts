@@ -137,7 +137,7 @@ function render(text: string, ctx: ExpressionContext, defer: Set<string> | undef
   if (parts.length === 1 && only !== undefined && only.kind === 'expression') {
     return isDeferred(only, text, ctx, defer) ? text : evaluatePart(only, text, ctx);
   }
-  const maxValueDepth = resolveLimits(ctx.limits).maxValueDepth;
+  const { maxValueDepth, maxStringLength } = resolveLimits(ctx.limits);
   let out = '';
   for (const part of parts) {
     if (part.kind === 'text') out += part.text;
@@ -151,6 +151,13 @@ function render(text: string, ctx: ExpressionContext, defer: Set<string> | undef
           throw error instanceof ExpressionError && error.offset < 0 ? error.at(0, part.source) : error;
         }
       });
+      if (out.length > maxStringLength) {
+        throw new ExpressionError(ExpressionErrorCode.cap, `rendered text is longer than ${maxStringLength} characters`, {
+          offset: part.offset,
+          expression: text,
+          hint: 'keep large data in files and pass references',
+        });
+      }
     }
   }
   return out;

@@ -57,6 +57,9 @@ export async function createWorker(options: TempoflowWorkerOptions): Promise<Wor
     activities: createActivities(options.activityConfig ?? activityConfigFromEnv()),
     maxConcurrentActivityTaskExecutions: maxConcurrentStages,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
+    // Heartbeats carry cancellation to running stages: flush them at least
+    // every second so a cancel or a run timeout stops a stage promptly.
+    maxHeartbeatThrottleInterval: '1s',
     ...(options.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout } : {}),
     ...options.extra,
   });

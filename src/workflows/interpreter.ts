@@ -14,7 +14,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -42,6 +41,10 @@ import { conditionUsesStatusFunction, evaluateCondition, renderTemplate, type Ex
 import { cancelSignal, RunFailureType, statusQuery, type RunInput } from './definitions.js';
 
 const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
+const requestCancellation = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 10 },
+});
 
 /** Why the run is stopping early, if it is. */
 type StopCause = 'cancel' | 'timeout';
@@ -91,6 +94,11 @@ export class Interpreter {
     timeoutScope.cancel();
     await timer;
 
+    if (this.stopCause === 'cancel' && !this.rootScope.consideredCancelled) {
+      // Cancelled by signal: wait for our own cancel request to land, so the
+      // execution ends Cancelled (not Failed).
+      await Promise.race([this.rootScope.cancelRequested, sleep(10_000)]).catch(() => undefined);
+    }
     return this.finish();
   }
 
@@ -100,11 +108,12 @@ export class Interpreter {
     log.info('cancel signal received', { reason });
     this.workScope.cancel();
     // Ask Temporal to cancel this execution too, so it ends Cancelled just
-    // like a `temporal workflow cancel`.
+    // like a `temporal workflow cancel` (a workflow may not cancel itself, so
+    // a short activity asks through the client API).
     const info = workflowInfo();
-    void getExternalWorkflowHandle(info.workflowId, info.runId)
-      .cancel()
-      .catch((err: unknown) => log.warn('self-cancel request failed', { error: String(err) }));
+    void CancellationScope.nonCancellable(() =>
+      requestCancellation.requestRunCancellation({ workflowId: info.workflowId, runId: info.runId, ...(reason ? { reason } : {}) }),
+    ).catch((err: unknown) => log.warn('self-cancel request failed', { error: String(err) }));
   }
 
   private get stopping(): boolean {
