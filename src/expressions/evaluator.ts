@@ -4,7 +4,7 @@
  * Pure module: safe to import from workflow code.
  */
 import type { ExpressionContext, StatusAnswers } from './context.js';
-import { ExpressionError, ExpressionErrorCode, guard } from './errors.js';
+import { asExpressionError, ExpressionError, ExpressionErrorCode, guard } from './errors.js';
 import { defaultFilters, type FilterDefinition, type FilterRegistry } from './filters.js';
 import { lookupFunction, FUNCTION_NAMES, type FunctionEnv } from './functions.js';
 import { resolveLimits } from './limits.js';
@@ -22,6 +22,8 @@ function positioned(error: unknown, offset: number, source: string, what: string
   if (error instanceof ExpressionError) {
     return error.offset < 0 || error.expression === '' ? error.at(offset, source) : error;
   }
+  const mapped = asExpressionError(error, source);
+  if (mapped.code === ExpressionErrorCode.cap) return mapped.at(offset, source);
   const message = error instanceof Error ? error.message : String(error);
   return new ExpressionError(ExpressionErrorCode.eval, `${what} failed: ${message}`, { offset, expression: source, cause: error });
 }

@@ -13,7 +13,7 @@ const ctx = { values: { a: { b: 1 } } };
 
 describe('limits', () => {
   it('has the documented defaults', () => {
-    expect(DEFAULT_LIMITS).toEqual({ maxLength: 10_000, maxDepth: 64, maxTemplates: 1_000, maxValueDepth: 256 });
+    expect(DEFAULT_LIMITS).toEqual({ maxLength: 10_000, maxDepth: 64, maxTemplates: 1_000, maxValueDepth: 256, maxStringLength: 16 * 1024 * 1024 });
   });
 
   it('fills invalid entries with defaults and clamps the depth', () => {
@@ -78,5 +78,28 @@ describe('depth cap', () => {
     expect(evaluateExpression(chain, ctx)).toBe(1);
     const ors = Array.from({ length: 2_000 }, () => 'x').join(' || ');
     expect(evaluateExpression(ors, ctx)).toBeNull();
+  });
+});
+
+describe('string length cap', () => {
+  const big = { values: { s: 'x'.repeat(1_000), list: Array.from({ length: 100 }, () => 'y'.repeat(100)) } };
+  it('stops format, join and mixed templates from building huge strings', () => {
+    const limits = { maxStringLength: 5_000 };
+    expect(evaluateExpression("format('{0}{0}', s)", { ...big, limits })).toHaveLength(2_000);
+    const format = expectExpressionError(() => evaluateExpression("format('{0}{0}{0}{0}{0}{0}', s)", { ...big, limits }), 'cap', 0);
+    expect(format.message).toContain('format would build a string longer than 5000 characters');
+    expectExpressionError(() => evaluateExpression('join(list)', { ...big, limits }), 'cap', 0);
+    expect(evaluateExpression('join(list)', big)).toHaveLength(100 * 101 - 1);
+    const text = 'a ${{ s }} ${{ s }} ${{ s }} ${{ s }} ${{ s }} ${{ s }}';
+    const fifth = [...text.matchAll(/\$\{\{/g)].map((m) => m.index)[4];
+    expectExpressionError(() => renderTemplate(text, { ...big, limits }), 'cap', fifth);
+    expect(renderTemplate('${{ s }}${{ s }}', { ...big, limits })).toHaveLength(2_000);
+  });
+
+  it('maps a JS string-length RangeError to a cap error', () => {
+    const s = 'z'.repeat(2 ** 20);
+    // 2^9 copies of a 1 Mi string exceed V8's maximum string length.
+    const source = `format('${'{0}'.repeat(600)}', s)`;
+    expectExpressionError(() => evaluateExpression(source, { values: { s }, limits: { maxStringLength: Number.MAX_SAFE_INTEGER } }), 'cap');
   });
 });

@@ -83,6 +83,7 @@ describe('tokenize', () => {
     ['a \u0000', 2, 'U+0000'],
     ['\ud800', 0, 'U+D800'],
     ['a + b', 2, "unexpected '+'"],
+    ['${{ a }}', 0, 'without ${{ }}'],
   ])('rejects %j at %d', (source, offset, fragment) => {
     const error = expectExpressionError(() => tokenize(source), 'syntax', offset);
     expect(error.message).toContain(fragment);
