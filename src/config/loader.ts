@@ -380,13 +380,14 @@ class WorkflowValidator {
     const path: ValuePath = ['jobs', jobId, 'stages', index];
     const decl = this.check(StageDecl, raw, path);
     if (!isRecord(raw)) return undefined;
-    const actions = (Object.keys(STAGE_ACTIONS) as StageAction[]).filter((k) => raw[k] !== undefined);
+    // In YAML order, so a second action key is reported where it is written.
+    const actions = Object.keys(raw).filter((k): k is StageAction => Object.prototype.hasOwnProperty.call(STAGE_ACTIONS, k) && raw[k] !== undefined);
     if (actions.length === 0) {
       this.issue(path, 'no-action', 'a stage needs exactly one action key', { hint: `add one of: ${Object.keys(STAGE_ACTIONS).join(', ')}` });
       return undefined;
     }
     if (actions.length > 1) {
-      this.issue([...path, actions[1]!], 'two-actions', `a stage has exactly one action key, but this one has ${actions.join(' and ')}`, {
+      this.issue([...path, actions[1]!], 'two-actions', `a stage has exactly one action key, but this one has ${actions.join(', ')}`, {
         at: 'key',
         hint: 'split it into two stages',
       });

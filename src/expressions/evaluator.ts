@@ -5,7 +5,7 @@
  */
 import type { ExpressionContext, StatusAnswers } from './context.js';
 import { asExpressionError, ExpressionError, ExpressionErrorCode, guard } from './errors.js';
-import { defaultFilters, type FilterDefinition, type FilterRegistry } from './filters.js';
+import { defaultFilters, isBuiltinFilter, type FilterDefinition, type FilterRegistry } from './filters.js';
 import { lookupFunction, FUNCTION_NAMES, type FunctionEnv } from './functions.js';
 import { resolveLimits } from './limits.js';
 import { arityHint, arityMessage, parseExpression, type ExpressionAst, type FilterCall, type Node, type PathNode } from './parser.js';
@@ -17,13 +17,17 @@ interface Env extends FunctionEnv {
   readonly source: string;
 }
 
-/** Position an offset-less error raised by a function or filter at `offset`, or wrap a foreign error. */
-function positioned(error: unknown, offset: number, source: string, what: string): ExpressionError {
+/**
+ * Position an offset-less error raised by a function or filter at `offset`.
+ * A foreign error (not an ExpressionError) from built-in code is a tempoflow
+ * bug (`internal`); from a custom filter it is an `eval` error.
+ */
+function positioned(error: unknown, offset: number, source: string, what: string, builtin: boolean): ExpressionError {
   if (error instanceof ExpressionError) {
     return error.offset < 0 || error.expression === '' ? error.at(offset, source) : error;
   }
   const mapped = asExpressionError(error, source);
-  if (mapped.code === ExpressionErrorCode.cap) return mapped.at(offset, source);
+  if (builtin || mapped.code === ExpressionErrorCode.cap) return mapped.at(offset, source);
   const message = error instanceof Error ? error.message : String(error);
   return new ExpressionError(ExpressionErrorCode.eval, `${what} failed: ${message}`, { offset, expression: source, cause: error });
 }
@@ -85,7 +89,7 @@ function evaluateNode(node: Node, env: Env): unknown {
       try {
         return fn.call(args, env);
       } catch (error) {
-        throw positioned(error, node.offset, env.source, `function '${fn.name}'`);
+        throw positioned(error, node.offset, env.source, `function '${fn.name}'`, true);
       }
     }
   }
@@ -167,7 +171,7 @@ export function evaluateAst(ast: ExpressionAst, ctx: ExpressionContext): unknown
       try {
         value = filter.fn(value, ...args);
       } catch (error) {
-        throw positioned(error, call.offset, ast.source, `filter '${filter.name}'`);
+        throw positioned(error, call.offset, ast.source, `filter '${filter.name}'`, isBuiltinFilter(filter));
       }
       if (value === undefined) value = null;
     });

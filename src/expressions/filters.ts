@@ -232,6 +232,13 @@ const BUILTIN_FILTERS: readonly FilterDefinition[] = Object.freeze([
   builtin('getindex', getindex, 1, 1, 'getindex(i): an array element (negative counts from the end)'),
 ]);
 
+const BUILTIN_SET: WeakSet<FilterDefinition> = new WeakSet(BUILTIN_FILTERS);
+
+/** Whether `filter` is one of the built-ins (whose foreign errors are tempoflow bugs). @internal */
+export function isBuiltinFilter(filter: FilterDefinition): boolean {
+  return BUILTIN_SET.has(filter);
+}
+
 /** Names of the built-in filters. */
 export const BUILTIN_FILTER_NAMES: readonly string[] = Object.freeze(BUILTIN_FILTERS.map((filter) => filter.name));
 

@@ -4,7 +4,7 @@
  * with short timeouts, and temporary conf trees.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -34,16 +34,7 @@ export function tempDir(prefix = 'tf-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Writes YAML files into a fresh conf directory and returns its path. */
-export function writeConf(files: Record<string, string>): string {
-  const dir = tempDir('tf-conf-');
-  for (const [name, text] of Object.entries(files)) {
-    const file = join(dir, name);
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, text);
-  }
-  return dir;
-}
+export { writeConf } from './conf.js';
 
 /** Address of the suite's dev server. */
 export function temporalAddress(): string {

@@ -1,0 +1,102 @@
+/**
+ * The CLI end to end: `tempoflow run` against a configured server (starts
+ * nothing), and the embedded default (one server per working directory,
+ * recorded in .tempoflow/server.json, shared, stopped by the last user).
+ */
+import { existsSync, readFileSync, cpSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { acquireEmbeddedServer } from '../../src/client/embedded-server.js';
+import { runCli } from '../helpers/cli.js';
+import { processesMatching } from '../helpers/processes.js';
+import { tempDir, temporalAddress, uniqueTaskQueue, workflowBundlePath } from '../helpers/temporal.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
+
+const conf = resolve(import.meta.dirname, '../../conf');
+
+describe('tempoflow run', () => {
+  it('with TEMPORAL_ADDRESS: runs on that server, prints jobs, SUCCESS and the UI link, exit 0', async () => {
+    const dir = tempDir('tf-cli-');
+    const taskQueue = uniqueTaskQueue('cli');
+    const worker = startWorkerProcess(taskQueue, dir);
+    try {
+      await worker.ready;
+      const env = {
+        TEMPORAL_ADDRESS: temporalAddress(),
+        TEMPORAL_UI_URL: 'http://ui.example:8233',
+        WORKFLOW_CORE_CONF_PATH: conf,
+        WORKFLOW_CORE_TASK_QUEUE: taskQueue,
+      };
+      const ok = await runCli(['run', 'hello-world', '-p', 'name=cli'], { cwd: dir, env });
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toBe('SUCCESS\n');
+      expect(ok.stderr).toMatch(/job prepare: SUCCESS/);
+      expect(ok.stderr).toMatch(/job report: SUCCESS/);
+      expect(ok.stderr).toMatch(/http:\/\/ui\.example:8233\/namespaces\/default\/workflows\/hello-world-/);
+      expect(existsSync(join(dir, '.tempoflow', 'server.json'))).toBe(false);
+
+      const failed = await runCli(['run', 'dag-with-skip', '--json'], { cwd: dir, env });
+      expect(failed.code).toBe(1);
+      const result = JSON.parse(failed.stdout);
+      expect(result.status).toBe('FAILED');
+      expect(result.context.jobs.deploy.status).toBe('SKIP');
+
+      const bad = await runCli(['run', 'hello-world', '-p', 'nmae=x'], { cwd: dir, env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/param 'nmae': not declared/);
+    } finally {
+      await worker.kill('SIGTERM');
+    }
+  });
+
+  it('validate exits 0 on the examples and 2 with positioned errors', async () => {
+    const dir = tempDir('tf-cli-');
+    const ok = await runCli(['validate', '--conf', conf], { cwd: dir });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/0 errors/);
+    cpSync(conf, join(dir, 'conf'), { recursive: true });
+    const broken = join(dir, 'conf', 'broken.yml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(broken, 'broken:\n  type: Workflow\n  jobs:\n    a:\n      need: [b]\n      stages: [{ echo: hi }]\n');
+    const bad = await runCli(['validate', '--json'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    const report = JSON.parse(bad.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.issues[0]).toMatchObject({ code: 'unknown-key', line: 5, col: 7, hint: "did you mean 'needs'?" });
+  });
+});
+
+describe('embedded default', () => {
+  it('one server per working directory: a second process attaches, the last user stops it', async () => {
+    const dir = tempDir('tf-embedded-');
+    cpSync(conf, join(dir, 'conf'), { recursive: true });
+    const env = { TEMPORAL_ADDRESS: undefined, TEMPOFLOW_WORKFLOW_BUNDLE: workflowBundlePath() };
+    const stateDir = join(dir, '.tempoflow');
+    const lease = await acquireEmbeddedServer({ stateDir });
+    try {
+      expect(lease.started).toBe(true);
+      const record = JSON.parse(readFileSync(join(stateDir, 'server.json'), 'utf8'));
+      expect(record.pid).toBe(lease.record.pid);
+      expect(record.dbFile).toBe(join(stateDir, 'temporal.db'));
+      const run = await runCli(['run', 'hello-world'], { cwd: dir, env });
+      expect(run.stdout).toBe('SUCCESS\n');
+      expect(run.code).toBe(0);
+      expect(run.stderr).not.toMatch(/starting Temporal dev server/);
+      expect(run.stderr).toContain(lease.record.uiUrl!);
+      // The CLI left; our lease keeps the server up.
+      expect(JSON.parse(readFileSync(join(stateDir, 'server.json'), 'utf8')).pid).toBe(lease.record.pid);
+      expect(processesMatching(join(stateDir, 'temporal.db')).map((p) => p.pid)).toEqual([lease.record.pid]);
+    } finally {
+      await lease.release();
+    }
+    expect(existsSync(join(stateDir, 'server.json'))).toBe(false);
+    expect(processesMatching(join(stateDir, 'temporal.db'))).toEqual([]);
+
+    // Alone, `tempoflow run` starts the server on the same SQLite file, and stops it after.
+    const alone = await runCli(['run', 'hello-world'], { cwd: dir, env });
+    expect(alone.code).toBe(0);
+    expect(alone.stderr).toMatch(/starting Temporal dev server \(SQLite .*temporal\.db/);
+    expect(existsSync(join(stateDir, 'server.json'))).toBe(false);
+    expect(processesMatching(join(stateDir, 'temporal.db'))).toEqual([]);
+  });
+});

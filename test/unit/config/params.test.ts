@@ -1,0 +1,83 @@
+/** Params: every type, defaults, required, undeclared, and ParamError's shape. */
+import { describe, expect, it } from 'vitest';
+import { coerceParam, parameterize } from '../../../src/config/params.js';
+import type { ParamSpec } from '../../../src/engine/spec.js';
+import { ParamError } from '../../../src/errors.js';
+
+const p = (name: string, type: ParamSpec['type'], extra: Partial<ParamSpec> = {}): ParamSpec => ({ name, type, required: true, loc: 'f.yml:1:1', ...extra });
+
+describe('coerceParam', () => {
+  const cases: [ParamSpec['type'], unknown, unknown][] = [
+    ['str', 'a', 'a'],
+    ['str', 3, '3'],
+    ['int', '42', 42],
+    ['int', -7, -7],
+    ['float', '2.5', 2.5],
+    ['decimal', '10.50', '10.50'],
+    ['decimal', 1.25, '1.25'],
+    ['bool', 'true', true],
+    ['bool', 'no', false],
+    ['bool', false, false],
+    ['date', '2024-02-29', '2024-02-29'],
+    ['datetime', '2024-01-01T09:00:00+07:00', '2024-01-01T09:00:00+07:00'],
+    ['datetime', '2024-01-01 09:00', '2024-01-01T09:00:00Z'],
+    ['datetime', '2024-01-01T09:00:00.123-0500', '2024-01-01T09:00:00.123-05:00'],
+    ['map', '{"a":1}', { a: 1 }],
+    ['array', '[1,2]', [1, 2]],
+    ['array', ['x'], ['x']],
+  ];
+  for (const [type, input, expected] of cases) {
+    it(`${type}: ${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => {
+      expect(coerceParam({ type }, input)).toEqual({ value: expected });
+    });
+  }
+  const bad: [ParamSpec['type'], unknown][] = [
+    ['int', '4.2'],
+    ['int', 'x'],
+    ['float', 'abc'],
+    ['decimal', '1,5'],
+    ['bool', 'maybe'],
+    ['date', '2023-02-29'],
+    ['datetime', '2024-13-01T00:00:00Z'],
+    ['map', '[1]'],
+    ['array', '{'],
+    ['str', { a: 1 }],
+  ];
+  for (const [type, input] of bad) {
+    it(`${type}: rejects ${JSON.stringify(input)}`, () => {
+      expect(coerceParam({ type }, input)).toHaveProperty('error');
+    });
+  }
+  it('choice accepts only its options', () => {
+    expect(coerceParam({ type: 'choice', options: ['mon', 'tue'] }, 'tue')).toEqual({ value: 'tue' });
+    expect(coerceParam({ type: 'choice', options: ['mon', 'tue'] }, 'wed')).toEqual({ error: 'expected one of "mon", "tue" (choice), got "wed"' });
+  });
+});
+
+describe('parameterize', () => {
+  const specs = [p('input', 'str'), p('size', 'int', { default: 10, required: false }), p('note', 'str', { required: false })];
+
+  it('applies defaults and nulls optional params', () => {
+    expect(parameterize(specs, { input: 'x' })).toEqual({ input: 'x', size: 10, note: null });
+  });
+
+  it('names the missing param, its type, and how to pass it', () => {
+    try {
+      parameterize(specs, {});
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ParamError);
+      expect((e as ParamError).paramName).toBe('input');
+      expect((e as ParamError).message).toBe("param 'input': required str param is missing; pass it with -p input=<value>");
+    }
+  });
+
+  it('names the bad value and the expected type', () => {
+    expect(() => parameterize(specs, { input: 'x', size: 'big' })).toThrowError("param 'size': expected an integer (int), got \"big\"");
+  });
+
+  it('rejects undeclared params unless allowed', () => {
+    expect(() => parameterize(specs, { input: 'x', extra: 1 })).toThrowError(/'extra': not declared/);
+    expect(parameterize(specs, { input: 'x', extra: 1 }, { allowUndeclared: true })).toMatchObject({ extra: 1 });
+  });
+});
