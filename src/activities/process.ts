@@ -14,21 +14,23 @@ import type { Readable } from 'node:stream';
 /**
  * The supervisor. `$@` is the command. fd 3 carries the group id to the
  * worker; fd 4 is a copy of stdin for the watcher, because a background job
- * of a non-interactive shell gets /dev/null as its stdin.
+ * of a non-interactive shell gets /dev/null as its stdin; fd 5 is the real
+ * stderr, given to the command only, so the supervisor's own job notices
+ * ("Killed ...") never reach the stage's output.
  */
 const SUPERVISOR = String.raw`
-exec 4<&0
-setsid "$@" </dev/null 3>&- 4<&- &
+exec 4<&0 5>&2 2>/dev/null
+setsid "$@" </dev/null 2>&5 3>&- 4<&- 5>&- &
 child=$!
 printf '%s\n' "$child" >&3
 exec 3>&-
-{ while IFS= read -r _; do :; done <&4; kill -KILL -- "-$child" 2>/dev/null; } &
+{ while IFS= read -r _; do :; done <&4; kill -KILL -- "-$child"; } 5>&- &
 watcher=$!
-exec 4<&-
-wait "$child" 2>/dev/null
+exec 4<&- 5>&-
+wait "$child"
 rc=$?
-kill -KILL -- "-$child" 2>/dev/null
-kill -KILL "$watcher" 2>/dev/null
+kill -KILL -- "-$child"
+kill -KILL "$watcher"
 exit "$rc"
 `;
 
