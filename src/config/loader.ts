@@ -312,7 +312,11 @@ class WorkflowValidator {
       name: this.obj.name,
       desc: decl.desc,
       file: this.source.file,
+      tags: [],
       params,
+      allowUndeclaredParams: false,
+      schedules: [],
+      manual: false,
       env: stringifyEnv(decl.env),
       jobs,
       loc: this.loc([], 'key'),
@@ -373,7 +377,18 @@ class WorkflowValidator {
     });
     if (!decl) return undefined;
     const needs = decl.needs === undefined ? [] : typeof decl.needs === 'string' ? [decl.needs] : decl.needs;
-    return { id, desc: decl.desc, needs, if: decl.if, stages, loc: this.loc(['jobs', id], 'key') };
+    return {
+      id,
+      desc: decl.desc,
+      needs,
+      if: decl.if,
+      runsOn: { type: 'local' },
+      retry: retrySpec(0),
+      continueOnError: false,
+      env: {},
+      stages,
+      loc: this.loc(['jobs', id], 'key'),
+    };
   }
 
   private stage(jobId: string, index: number, raw: unknown): StageSpec | undefined {

@@ -69,6 +69,7 @@ interface StageCommon {
   readonly retry: RetrySpec;
   /** Seconds, per attempt. */
   readonly timeoutSeconds?: Templated<number>;
+  /** Stage env, rendered at run time; merged over workflow and job env. */
   readonly env: Readonly<Record<string, string>>;
   readonly continueOnError: Templated<boolean>;
   readonly loc: SourceLocation;
@@ -89,8 +90,118 @@ export interface BashStageSpec extends StageCommon {
   readonly cwd?: string;
 }
 
-export type StageSpec = EchoStageSpec | BashStageSpec;
+/** `run:` executes Python 3 code in a subprocess through an activity. */
+export interface RunStageSpec extends StageCommon {
+  readonly kind: 'run';
+  readonly run: string;
+  /** Extra variables for the code; values may hold templates. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** 1-based line of the first code line in the YAML file (for error positions). */
+  readonly codeLine: number;
+}
+
+/** `uses: tasks/<name>@<tag>`: calls a registered TypeScript task through an activity. */
+export interface UsesStageSpec extends StageCommon {
+  readonly kind: 'uses';
+  /** `tasks/<name>@<tag>`; may hold templates. */
+  readonly uses: string;
+  /** Arguments, validated against the task's zod schema on the worker; may hold templates. */
+  readonly with: Readonly<Record<string, unknown>>;
+}
+
+/** `trigger:` runs another conf workflow as a Temporal child workflow. */
+export interface TriggerStageSpec extends StageCommon {
+  readonly kind: 'trigger';
+  /** Workflow name; may hold templates. */
+  readonly trigger: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** `parallel:` runs named branches of stages at once. */
+export interface ParallelStageSpec extends StageCommon {
+  readonly kind: 'parallel';
+  /** Branches in YAML order. */
+  readonly branches: readonly { readonly name: string; readonly stages: readonly StageSpec[] }[];
+  readonly maxWorkers?: Templated<number>;
+}
+
+/** `foreach:` runs nested stages once per item of a list. */
+export interface ForeachStageSpec extends StageCommon {
+  readonly kind: 'foreach';
+  /** A list, or a `${{ }}` that yields one. */
+  readonly foreach: Templated<readonly unknown[]>;
+  readonly stages: readonly StageSpec[];
+  /** Items running at once (default 1). */
+  readonly concurrent?: Templated<number>;
+}
+
+/** `until:` repeats nested stages until a condition holds. */
+export interface UntilStageSpec extends StageCommon {
+  readonly kind: 'until';
+  /** Condition evaluated after each loop, with `item` and `loop` in scope. */
+  readonly until: string;
+  /** Initial `item`; nested stages may set the next one via outputs `item`. */
+  readonly item?: unknown;
+  readonly stages: readonly StageSpec[];
+  /** Safety cap on loops (default 100). */
+  readonly maxLoop?: Templated<number>;
+}
+
+/** `case:` runs the stages of the first matching branch. */
+export interface CaseStageSpec extends StageCommon {
+  readonly kind: 'case';
+  /** The value to match, usually a `${{ }}`. */
+  readonly case: string;
+  readonly match: readonly { readonly case?: unknown; readonly else?: true; readonly stages: readonly StageSpec[] }[];
+  /** When no branch matches and there is no `else`: SKIP instead of FAILED. */
+  readonly skipNotMatch: boolean;
+}
+
+/** `raise:` fails with a rendered message. */
+export interface RaiseStageSpec extends StageCommon {
+  readonly kind: 'raise';
+  readonly raise: string;
+}
+
+/** `approval:` waits for `tempoflow approve|reject`. */
+export interface ApprovalStageSpec extends StageCommon {
+  readonly kind: 'approval';
+  readonly approval: string;
+  /** Advisory list of who may approve. */
+  readonly approvers: readonly string[];
+}
+
+export type StageSpec =
+  | EchoStageSpec
+  | BashStageSpec
+  | RunStageSpec
+  | UsesStageSpec
+  | TriggerStageSpec
+  | ParallelStageSpec
+  | ForeachStageSpec
+  | UntilStageSpec
+  | CaseStageSpec
+  | RaiseStageSpec
+  | ApprovalStageSpec;
 export type StageKind = StageSpec['kind'];
+
+/** Airflow trigger rules (`trigger-rule:`), the alternative to `if`. */
+export type TriggerRuleName = 'all_success' | 'all_failed' | 'all_done' | 'one_success' | 'one_failed' | 'none_failed' | 'none_skipped';
+
+/** Where a job's activities and children run. */
+export type RunsOnSpec = { readonly type: 'local' } | { readonly type: 'self-hosted'; readonly taskQueue: string };
+
+/** `strategy:` of a job. */
+export interface StrategySpec {
+  /** Map of key → list, or a `${{ }}` evaluated when the job starts (yielding a map or a list of combinations). */
+  readonly matrix: Readonly<Record<string, unknown>> | string;
+  readonly include: readonly unknown[];
+  readonly exclude: readonly unknown[];
+  /** Combinations running at once (default: all, bounded by Temporal's pending limits). */
+  readonly maxParallel?: Templated<number>;
+  /** Cancel the remaining combinations on the first failure (default true). */
+  readonly failFast: Templated<boolean>;
+}
 
 /** One job of a workflow. */
 export interface JobSpec {
@@ -98,7 +209,34 @@ export interface JobSpec {
   readonly desc?: string;
   readonly needs: readonly string[];
   readonly if?: string;
+  readonly triggerRule?: TriggerRuleName;
+  readonly runsOn: RunsOnSpec;
+  readonly strategy?: StrategySpec;
+  /** Reruns of the whole job (or combination) after a failure. */
+  readonly retry: RetrySpec;
+  /** Seconds for the whole job (per attempt). */
+  readonly timeoutSeconds?: Templated<number>;
+  readonly continueOnError: Templated<boolean>;
+  /** Declared outputs (`name: ${{ ... }}`); default: the merged stage outputs. */
+  readonly outputs?: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
   readonly stages: readonly StageSpec[];
+  readonly loc: SourceLocation;
+}
+
+/** How a schedule treats a release that fires while the previous one still runs. */
+export type OverlapPolicyName = 'skip' | 'buffer-one' | 'buffer-all' | 'cancel-other' | 'terminate-other' | 'allow-all';
+
+/** One cron entry of `on:`. */
+export interface CronTriggerSpec {
+  readonly cron: string;
+  /** IANA timezone (default UTC). */
+  readonly timezone: string;
+  /** Params for releases of this entry; templated with `release.*`. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly overlap: OverlapPolicyName;
+  /** Seconds a missed release may still run after its time. */
+  readonly catchupWindowSeconds?: number;
   readonly loc: SourceLocation;
 }
 
@@ -106,9 +244,17 @@ export interface JobSpec {
 export interface WorkflowSpec {
   readonly name: string;
   readonly desc?: string;
-  /** The YAML file that defines it (relative to the conf path). */
+  /** The YAML file that defines it (relative to the working directory when possible). */
   readonly file: string;
+  readonly tags: readonly string[];
   readonly params: readonly ParamSpec[];
+  readonly allowUndeclaredParams: boolean;
+  /** Cron entries of `on:` (empty when none). */
+  readonly schedules: readonly CronTriggerSpec[];
+  /** `on: [{ manual: true }]`: manual releases accept any minute. */
+  readonly manual: boolean;
+  /** Run timeout in seconds, when the YAML sets one. */
+  readonly timeoutSeconds?: number;
   readonly env: Readonly<Record<string, string>>;
   readonly jobs: readonly JobSpec[];
   readonly loc: SourceLocation;

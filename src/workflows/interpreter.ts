@@ -355,6 +355,8 @@ export class Interpreter {
           },
         ]);
       }
+      default:
+        throw new Error(`stage kind '${stage.kind}' is not supported by this worker version`);
     }
   }
 
