@@ -35,6 +35,39 @@ export interface BashStageInput extends StageAddress {
   readonly timeoutSeconds?: number;
 }
 
+/** Input of the `run` (Python 3) stage activity. */
+export interface PythonStageInput extends StageAddress {
+  /** The code, as written in the YAML (templates already rendered). */
+  readonly code: string;
+  /** 1-based line of the code's first line in the YAML file, to position exceptions. */
+  readonly codeLine: number;
+  /** The YAML file, for error messages (`file:line`). */
+  readonly file: string;
+  /** Workflow, job and stage env, merged and rendered. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Visible to the code as `params` and as `TF_PARAM_*`. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Visible as `matrix` and as `TF_MATRIX_*`. */
+  readonly matrix?: Readonly<Record<string, unknown>>;
+  /** Extra top-level variables (`vars:`), rendered. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Visible as `context`: at least `attempt`, `run_id`, `workflow`, `job`, `stage`, and the run's `jobs`/`stages` so far. */
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly timeoutSeconds?: number;
+}
+
+/** Input of the `uses` stage activity (a registered TypeScript task). */
+export interface UsesStageInput extends StageAddress {
+  /** `tasks/<name>@<tag>`, rendered. */
+  readonly uses: string;
+  /** Arguments, rendered; validated against the task's zod schema. */
+  readonly with: Readonly<Record<string, unknown>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly matrix?: Readonly<Record<string, unknown>>;
+  readonly timeoutSeconds?: number;
+}
+
 /**
  * The outcome of one attempt of a stage's own code. A failure of the stage's
  * code (non-zero exit, timeout) is *returned* (`ok: false`) and retried by the
