@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { runSupervised } from './process.js';
+import { prepareTriggeredRun, type PrepareTriggerInput, type PrepareTriggerResult } from './trigger.js';
 import type { BashStageInput, StageAttemptResult } from './types.js';
 
 /** Worker-side settings the activities close over. */
@@ -84,6 +85,11 @@ export function createActivities(config: ActivityConfig) {
      */
     async requestRunCancellation(input: { workflowId: string; runId: string; reason?: string }): Promise<void> {
       await Context.current().client.workflow.getHandle(input.workflowId, input.runId).cancel();
+    },
+
+    /** Loads, validates and parameterizes the target of a `trigger:` stage. */
+    async prepareTriggeredRun(input: PrepareTriggerInput): Promise<PrepareTriggerResult> {
+      return prepareTriggeredRun(input);
     },
 
     /** Runs a `bash` stage attempt. Non-zero exit and timeout are returned, not thrown. */
