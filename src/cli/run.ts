@@ -73,6 +73,7 @@ async function runCommand(name: string, opts: RunOptions): Promise<ExitCode> {
   process.on('SIGINT', onSigint);
   let stopProgress = () => undefined as void;
   const printed = new Set<string>();
+  let temporalRunId: string | undefined;
   try {
     if (opts.detach) {
       return await detachRun(wf, runtime, params, opts);
@@ -84,7 +85,8 @@ async function runCommand(name: string, opts: RunOptions): Promise<ExitCode> {
       ...(opts.maxJobParallel ? { maxJobParallel: opts.maxJobParallel } : {}),
       ...(opts.job ? { jobs: opts.job } : {}),
       ...(opts.runId ? { runId: opts.runId } : {}),
-      onStart: ({ runId, handle, uiUrl, attached }) => {
+      onStart: ({ runId, handle, uiUrl, attached, temporalRunId: trid }) => {
+        temporalRunId = trid;
         info(`${attached ? 'attached to' : 'started'} run ${runId} of ${name}${uiUrl ? `\n  ${uiUrl}` : ''}`);
         if (!opts.json) stopProgress = showProgress(handle, printed);
       },
@@ -102,8 +104,8 @@ async function runCommand(name: string, opts: RunOptions): Promise<ExitCode> {
       printJobs(res.context, printed);
       for (const e of res.errors) info(`  error: ${e.job ? `${e.job}${e.stage ? `.${e.stage}` : ''}: ` : ''}${e.message}${e.location ? ` (${e.location})` : ''}`);
       process.stdout.write(`${res.status}\n`);
-      const link = runtime.uiLink(res.runId);
-      if (link) info(`  ${link}${runtime.isEmbedded ? '\n  (the embedded server stops with this command; run `tempoflow dev` to browse runs in the Web UI)' : ''}`);
+      const link = runtime.uiLink(res.runId, temporalRunId);
+      if (link) info(`  ${link}${runtime.startedEmbeddedServer ? '\n  (the embedded server stops with this command; keep `tempoflow dev` running to browse runs in the Web UI)' : ''}`);
     }
     return res.status === Status.SUCCESS ? ExitCode.OK : ExitCode.RUN_NOT_SUCCESS;
   } finally {

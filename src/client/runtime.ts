@@ -50,6 +50,11 @@ export class TempoflowRuntime {
     return this.embedded !== undefined;
   }
 
+  /** True when this process started the embedded server (it stops when the process leaves, unless another uses it). */
+  get startedEmbeddedServer(): boolean {
+    return this.embedded?.started ?? false;
+  }
+
   /** Connects per the environment (embedded default, or `TEMPORAL_ADDRESS`). */
   static async connect(options: RuntimeOptions = {}): Promise<TempoflowRuntime> {
     const env = options.env ?? process.env;

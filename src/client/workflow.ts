@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
-import { defaultConfPath, listWorkflowNames, loadConfTree, loadWorkflowSpec } from '../config/loader.js';
+import { defaultConfPath, listWorkflowNames, loadConfTree, loadWorkflowSpec, validateWorkflow } from '../config/loader.js';
+import { findTriggerCycle, staticTriggerTargets } from '../engine/triggers.js';
+import { WorkflowError } from '../errors.js';
 import { parameterize } from '../config/params.js';
 import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
 import { RUN_WORKFLOW_TYPE, type RunInput } from '../workflows/definitions.js';
@@ -37,7 +39,7 @@ export interface ExecuteOptions {
   /** Run only these jobs (the seed's "test individual jobs"). */
   readonly jobs?: readonly string[];
   /** Called once the run has started (or been attached to), with its handle and UI link. */
-  readonly onStart?: (info: { runId: string; handle: WorkflowHandle; uiUrl?: string; attached: boolean }) => void;
+  readonly onStart?: (info: { runId: string; temporalRunId?: string; handle: WorkflowHandle; uiUrl?: string; attached: boolean }) => void;
   /** Use this runtime instead of the process's shared one (tests, CLI). */
   readonly runtime?: TempoflowRuntime;
   /** Heartbeat timeout of subprocess stages, ms (tests shorten it). */
@@ -66,16 +68,20 @@ export class Workflow {
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Jobs by id, in YAML order. */
   readonly jobs: Readonly<Record<string, JobSpec>>;
-  readonly tags: readonly string[] = [];
+  readonly tags: readonly string[];
   readonly extras: WorkflowExtras;
   /** Times of the defining file. */
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /** The validated, normalized definition (its snapshot travels with each run). */
   readonly spec: WorkflowSpec;
+  /** The conf path it was loaded from (absolute). */
+  readonly confPath: string;
 
-  private constructor(spec: WorkflowSpec, extras: WorkflowExtras, times: { createdAt: Date; updatedAt: Date }) {
+  private constructor(spec: WorkflowSpec, extras: WorkflowExtras, times: { createdAt: Date; updatedAt: Date }, confPath: string) {
     this.spec = spec;
+    this.confPath = confPath;
+    this.tags = spec.tags;
     this.name = spec.name;
     if (spec.desc !== undefined) this.desc = spec.desc;
     this.params = Object.fromEntries(spec.params.map((p) => [p.name, p]));
@@ -101,7 +107,7 @@ export class Workflow {
     } catch {
       /* keep now */
     }
-    return new Workflow(spec, extras, times);
+    return new Workflow(spec, extras, times, resolve(path));
   }
 
   /** Names of the workflows under a conf path (the seed's `list_available_workflows()`). */
@@ -118,7 +124,7 @@ export class Workflow {
 
   /** Validates and completes params (defaults, types); throws `ParamError`. */
   parameterize(params: Readonly<Record<string, unknown>>): Record<string, unknown> {
-    return parameterize(this.spec.params, params);
+    return parameterize(this.spec.params, params, { allowUndeclared: this.spec.allowUndeclaredParams });
   }
 
   /**
@@ -128,21 +134,37 @@ export class Workflow {
    */
   async execute(params: Readonly<Record<string, unknown>> = {}, options: ExecuteOptions = {}): Promise<Result> {
     const values = this.parameterize(params);
+    this.checkTriggerCycles();
     for (const id of options.jobs ?? []) this.job(id);
     const input: RunInput = {
       spec: this.spec,
       params: values,
       runId: options.runId ?? newRunId(this.name),
       ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
-      timeoutSeconds: options.timeout ?? this.extras.timeout ?? envNumber('WORKFLOW_CORE_TIMEOUT', 3600),
+      timeoutSeconds: options.timeout ?? this.extras.timeout ?? this.spec.timeoutSeconds ?? envNumber('WORKFLOW_CORE_TIMEOUT', 3600),
       maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel ?? envNumber('WORKFLOW_CORE_MAX_JOB_PARALLEL', 2),
       extras: publicExtras(this.extras),
       ...(options.jobs ? { onlyJobs: options.jobs } : {}),
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
+      confPath: this.confPath,
     };
     const run = (runtime: TempoflowRuntime) => this.startAndAwait(runtime, input, options);
     if (options.runtime) return run(options.runtime);
     return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
+  }
+
+  /** Refuses to start when `trigger:` stages lead back to this workflow (A → B → A). */
+  private checkTriggerCycles(): void {
+    if (staticTriggerTargets(this.spec).length === 0) return;
+    const tree = loadConfTree(this.confPath);
+    const cycle = findTriggerCycle(this.spec, (name) => {
+      try {
+        return tree.objects.get(name)?.type === 'Workflow' ? validateWorkflow(tree, name).spec : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    if (cycle) throw new WorkflowError(`trigger cycle: ${cycle.join(' → ')}; a workflow may not trigger itself, directly or through others`);
   }
 
   private async startAndAwait(runtime: TempoflowRuntime, input: RunInput, options: ExecuteOptions): Promise<Result> {
@@ -177,7 +199,7 @@ export class Workflow {
     }
     const started = handle;
     const description = await started.describe().catch(() => undefined);
-    options.onStart?.({ runId: input.runId, handle: started, uiUrl: runtime.uiLink(input.runId, description?.runId), attached });
+    options.onStart?.({ runId: input.runId, ...(description ? { temporalRunId: description.runId } : {}), handle: started, uiUrl: runtime.uiLink(input.runId, description?.runId), attached });
     const onAbort = () => void started.cancel().catch(() => undefined);
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });

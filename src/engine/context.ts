@@ -34,11 +34,31 @@ export interface StageContext {
   error?: ErrorInfo;
 }
 
-/** What one job did. */
+/** One combination of a matrix job (`needs.<job>.strategies`). */
+export interface StrategyContext {
+  /** Stable key hashed from the combination. */
+  key: string;
+  matrix: Record<string, unknown>;
+  status: Status;
+  outputs: Record<string, unknown>;
+  /** Temporal workflow id of the combination's child workflow. */
+  workflowId?: string;
+  errors?: ErrorInfo[];
+}
+
+/** What one job (or one matrix combination) did. */
 export interface JobContext {
   status: Status;
   start?: string;
   end?: string;
+  /** 1-based attempt of the job's own retry loop. */
+  attempt?: number;
+  /** For a combination run: its matrix values. */
+  matrix?: Record<string, unknown>;
+  /** For a matrix job: every combination, in combination order. */
+  strategies?: StrategyContext[];
+  /** `continue-on-error` was in effect: a FAILED job counts as success for dependents. */
+  continueOnError?: boolean;
   /** Why it was skipped or failed, in a sentence. */
   reason?: string;
   outputs: Record<string, unknown>;

@@ -3,11 +3,22 @@
  * and signals. Shared by workflow code and clients.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RunContext } from '../engine/context.js';
-import type { WorkflowSpec } from '../engine/spec.js';
+import type { JobContext, RunContext } from '../engine/context.js';
+import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
 
 /** Temporal workflow type of the interpreter. */
 export const RUN_WORKFLOW_TYPE = 'tempoflowRun';
+
+/** Temporal workflow type of one matrix combination of a job. */
+export const JOB_WORKFLOW_TYPE = 'tempoflowJob';
+
+/** Activity tuning shared by runs and their children. */
+export interface ActivityTuning {
+  /** Heartbeat timeout of subprocess stages, ms (default 10 s). */
+  readonly heartbeatTimeoutMs?: number;
+  /** Task queue of stage activities (default: the workflow's). */
+  readonly taskQueue?: string;
+}
 
 /** Input of one interpreter run. Everything the run needs; workflow code reads nothing else. */
 export interface RunInput {
@@ -27,16 +38,62 @@ export interface RunInput {
   /** Run only these jobs (the CLI's `--job`); their needs are not required to run. */
   readonly onlyJobs?: readonly string[];
   /** Activity tuning; tests shorten these. */
-  readonly activity?: {
-    /** Heartbeat timeout of subprocess stages, ms (default 10 s). */
-    readonly heartbeatTimeoutMs?: number;
-    /** Task queue of stage activities (default: the workflow's). */
-    readonly taskQueue?: string;
-  };
+  readonly activity?: ActivityTuning;
+  /** Absolute deadline (epoch ms); when set it wins over `timeoutSeconds` (children, continue-as-new). */
+  readonly deadlineMs?: number;
+  /** Workflows that triggered this run, outermost first (to refuse A → B → A). */
+  readonly triggerChain?: readonly string[];
+  /** The conf path the client loaded the YAML from (workers read `trigger:` targets there when it exists). */
+  readonly confPath?: string;
+}
+
+/** Input of one job run as a child workflow (a matrix combination). */
+export interface JobRunInput {
+  readonly runId: string;
+  readonly workflowName: string;
+  /** The YAML file, for error positions. */
+  readonly file: string;
+  readonly job: JobSpec;
+  readonly workflowEnv: Readonly<Record<string, string>>;
+  readonly params: Record<string, unknown>;
+  readonly extras: Record<string, unknown>;
+  /** This combination's matrix values. */
+  readonly matrix?: Record<string, unknown>;
+  readonly matrixKey?: string;
+  /** The `needs.*` namespace at job start. */
+  readonly needs: Record<string, unknown>;
+  /** The `jobs.*` namespace at job start (status and outputs of finished jobs). */
+  readonly jobs: Record<string, unknown>;
+  readonly deadlineMs: number;
+  readonly activity?: ActivityTuning;
+  readonly triggerChain: readonly string[];
+  readonly confPath?: string;
+  /** Approval decisions that arrived before this job started. */
+  readonly approvals?: readonly ApprovalDecision[];
 }
 
 /** `status` query: the live run context. */
 export const statusQuery = defineQuery<RunContext>('status');
+
+/** `status` query of a combination's child workflow: its live job context. */
+export const jobStatusQuery = defineQuery<JobContext>('status');
+
+/** A decision on an `approval` stage. */
+export interface ApprovalDecision {
+  /**
+   * The stage: `<job>.<stage>` (every waiting combination of a matrix job),
+   * `<job>[<matrix key>].<stage>` (one combination), or just `<stage>` when
+   * unique. Nested stages use their dotted path (`<job>.<parent>.<branch>.<stage>`).
+   */
+  readonly stage: string;
+  readonly approved: boolean;
+  readonly reason?: string;
+  /** Who decided (advisory, recorded). */
+  readonly by?: string;
+}
+
+/** `approval` signal: approve or reject a waiting `approval` stage (sent to the root run, which forwards it). */
+export const approvalSignal = defineSignal<[ApprovalDecision]>('approval');
 
 /** `cancel` signal, for clients that can only signal; same effect as a Temporal cancel. */
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
@@ -45,5 +102,7 @@ export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const RunFailureType = {
   FAILED: 'TempoflowRunFailed',
   TIMEOUT: 'TempoflowRunTimeout',
+  /** A matrix combination's child workflow ended FAILED or TIMEOUT (details: its job context). */
+  JOB_FAILED: 'TempoflowJobFailed',
 } as const;
 export type RunFailureType = (typeof RunFailureType)[keyof typeof RunFailureType];

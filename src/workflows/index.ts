@@ -8,6 +8,7 @@ import type { RunInput } from './definitions.js';
 import { Interpreter } from './interpreter.js';
 
 export { cancelSignal, statusQuery } from './definitions.js';
+export { tempoflowJob } from './job-workflow.js';
 
 /** The interpreter workflow: runs one tempoflow workflow from its YAML snapshot. */
 export async function tempoflowRun(input: RunInput): Promise<RunOutcome> {

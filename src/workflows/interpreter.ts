@@ -1,6 +1,7 @@
 /**
- * The interpreter: walks a workflow's job DAG deterministically and runs its
- * stages — `echo` in workflow code, subprocess stages as activities.
+ * The interpreter: walks a workflow's job DAG deterministically. Plain jobs
+ * run inline (their stages as activities labelled `job / stage`); matrix
+ * jobs fan out into one `tempoflowJob` child workflow per combination.
  *
  * Invariants:
  * - Deterministic: no I/O, no clocks or randomness but the SDK's.
@@ -10,56 +11,73 @@
  *   retries only infrastructure failures of its activity.
  */
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  ChildWorkflowCancellationType,
+  ChildWorkflowFailure,
+  executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { StageAttemptResult } from '../activities/types.js';
-import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../activities/types.js';
 import {
-  mergeStageOutputs,
   summarizeContext,
   type ErrorInfo,
   type JobContext,
   type RunContext,
   type RunOutcome,
-  type StageContext,
+  type StrategyContext,
 } from '../engine/context.js';
 import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decision.js';
-import type { JobSpec, StageSpec } from '../engine/spec.js';
+import { combinationLabel, expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
+import type { JobSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
-import { conditionUsesStatusFunction, evaluateCondition, renderTemplate, type ExpressionContext } from '../expressions/index.js';
-import { cancelSignal, RunFailureType, statusQuery, type RunInput } from './definitions.js';
+import { evaluateCondition, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
+import { walkStages } from '../engine/triggers.js';
+import {
+  approvalSignal,
+  cancelSignal,
+  JOB_WORKFLOW_TYPE,
+  RunFailureType,
+  statusQuery,
+  type ApprovalDecision,
+  type JobRunInput,
+  type RunInput,
+} from './definitions.js';
+import { JobRunner, toCount, toErrorInfo, type JobRunnerHost, type StopCause } from './job-runner.js';
 
-const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
 const requestCancellation = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 10 },
 });
 
-/** Why the run is stopping early, if it is. */
-type StopCause = 'cancel' | 'timeout';
+/**
+ * Most matrix combinations running at once in one run, whatever
+ * `max-parallel` says: Temporal allows 2,000 pending children per workflow.
+ */
+export const MAX_CONCURRENT_COMBINATIONS = 1000;
 
 /** One run of the interpreter. */
-export class Interpreter {
+export class Interpreter implements JobRunnerHost {
   private readonly context: RunContext;
   private readonly deadlineMs: number;
-  private stopCause: StopCause | undefined;
+  private cause: StopCause | undefined;
   private readonly workScope = new CancellationScope();
   private readonly rootScope = CancellationScope.current();
+  /** Runners of inline jobs that are running or done, for approvals. */
+  private readonly runners = new Map<string, JobRunner>();
+  /** Approval decisions per job id, kept for jobs and combinations that start later. */
+  private readonly approvals = new Map<string, ApprovalDecision[]>();
 
   constructor(private readonly input: RunInput) {
     const now = Date.now();
-    this.deadlineMs = now + input.timeoutSeconds * 1000;
+    this.deadlineMs = input.deadlineMs ?? now + input.timeoutSeconds * 1000;
     this.context = {
       params: input.params,
       jobs: {},
@@ -69,17 +87,23 @@ export class Interpreter {
     };
   }
 
+  stopCause(): StopCause | undefined {
+    if (!this.cause && this.rootScope.consideredCancelled) this.cause = 'cancel';
+    return this.cause;
+  }
+
   /** Runs to the end; returns for SUCCESS/SKIP, throws the Temporal failure otherwise. */
   async execute(): Promise<RunOutcome> {
     setHandler(statusQuery, () => this.context);
     setHandler(cancelSignal, (reason?: string) => this.cancelFromSignal(reason));
+    setHandler(approvalSignal, (decision: ApprovalDecision) => this.routeApproval(decision));
 
     const timeoutScope = new CancellationScope();
     const timer = timeoutScope
-      .run(() => sleep(Math.max(1, this.deadlineMs - Date.now())))
+      .run(() => sleep(Math.max(1, this.deadlineMs - Date.now()), { summary: 'run timeout' }))
       .then(
         () => {
-          if (!this.stopCause) this.stopCause = 'timeout';
+          if (!this.cause) this.cause = 'timeout';
           this.workScope.cancel();
         },
         () => undefined,
@@ -94,7 +118,7 @@ export class Interpreter {
     timeoutScope.cancel();
     await timer;
 
-    if (this.stopCause === 'cancel' && !this.rootScope.consideredCancelled) {
+    if (this.cause === 'cancel' && !this.rootScope.consideredCancelled) {
       // Cancelled by signal: wait for our own cancel request to land, so the
       // execution ends Cancelled (not Failed).
       await Promise.race([this.rootScope.cancelRequested, sleep(10_000)]).catch(() => undefined);
@@ -103,8 +127,8 @@ export class Interpreter {
   }
 
   private cancelFromSignal(reason?: string): void {
-    if (this.stopCause) return;
-    this.stopCause = 'cancel';
+    if (this.stopCause()) return;
+    this.cause = 'cancel';
     log.info('cancel signal received', { reason });
     this.workScope.cancel();
     // Ask Temporal to cancel this execution too, so it ends Cancelled just
@@ -116,9 +140,38 @@ export class Interpreter {
     ).catch((err: unknown) => log.warn('self-cancel request failed', { error: String(err) }));
   }
 
-  private get stopping(): boolean {
-    if (!this.stopCause && this.rootScope.consideredCancelled) this.stopCause = 'cancel';
-    return this.stopCause !== undefined;
+  /**
+   * Routes an approval to the job that owns the stage: an inline job's
+   * runner, or the child workflows of a matrix job (one combination with
+   * `job[key].stage`, else every one). Decisions are also kept for
+   * combinations and jobs that start later.
+   */
+  private routeApproval(decision: ApprovalDecision): void {
+    const jobs = new Map(this.input.spec.jobs.map((j) => [j.id, j]));
+    const targets: { job: string; key?: string; stage: string }[] = [];
+    const keyed = /^([A-Za-z_][A-Za-z0-9_-]*)\[([^\]]+)\]\.(.+)$/.exec(decision.stage);
+    const dot = decision.stage.indexOf('.');
+    if (keyed && jobs.has(keyed[1]!)) targets.push({ job: keyed[1]!, key: keyed[2]!, stage: keyed[3]! });
+    else if (dot > 0 && jobs.has(decision.stage.slice(0, dot))) targets.push({ job: decision.stage.slice(0, dot), stage: decision.stage.slice(dot + 1) });
+    else {
+      for (const job of jobs.values()) {
+        if ([...walkStages(job.stages)].some((s) => s.kind === 'approval' && s.id === decision.stage)) targets.push({ job: job.id, stage: decision.stage });
+      }
+    }
+    if (targets.length === 0) log.warn(`approval for unknown stage '${decision.stage}' ignored`);
+    for (const t of targets) {
+      const relative: ApprovalDecision = { ...decision, stage: t.stage };
+      const kept = this.approvals.get(t.job) ?? [];
+      kept.push(relative);
+      this.approvals.set(t.job, kept);
+      this.runners.get(t.job)?.decide(relative);
+      for (const s of this.context.jobs[t.job]?.strategies ?? []) {
+        if (s.status !== Status.WAIT || (t.key && s.key !== t.key) || !s.workflowId) continue;
+        void getExternalWorkflowHandle(s.workflowId)
+          .signal(approvalSignal, relative)
+          .catch((err: unknown) => log.warn(`could not forward approval to ${s.workflowId}`, { error: String(err) }));
+      }
+    }
   }
 
   /** Decides and runs jobs as their needs finish, at most `maxJobParallel` at once. */
@@ -131,14 +184,13 @@ export class Interpreter {
     while (pending.length > 0 || running.size > 0) {
       for (let i = 0; i < pending.length; ) {
         const job = pending[i]!;
-        if (this.stopping) {
-          this.setJob(job.id, this.notStarted(job));
+        if (this.stopCause()) {
+          this.context.jobs[job.id] = this.notStarted();
           pending.splice(i, 1);
           continue;
         }
         const needs = only ? job.needs.filter((n) => only.has(n)) : job.needs;
-        const needStates = needs.map((n) => this.context.jobs[n]);
-        if (needStates.some((s) => !s || s.status === Status.WAIT)) {
+        if (needs.some((n) => !this.context.jobs[n] || this.context.jobs[n]!.status === Status.WAIT)) {
           i++;
           continue;
         }
@@ -148,27 +200,30 @@ export class Interpreter {
         try {
           decision = decideJob({
             needs: Object.fromEntries(needs.map((n) => [n, this.needSummary(n)])),
-            if: job.if,
-            values: this.expressionValues(job, needs),
+            ...(job.if !== undefined ? { if: job.if } : {}),
+            ...(job.triggerRule !== undefined ? { triggerRule: job.triggerRule } : {}),
+            values: this.jobValues(job, needs),
           });
         } catch (err) {
-          this.setJob(job.id, this.failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'its `if` could not be evaluated'));
+          this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'its `if` could not be evaluated');
           continue;
         }
         if (!decision.run) {
-          this.setJob(job.id, { status: Status.SKIP, reason: decision.reason, outputs: {}, stages: {}, errors: [] });
+          this.context.jobs[job.id] = { status: Status.SKIP, reason: decision.reason, outputs: {}, stages: {}, errors: [] };
           log.info(`job ${job.id}: SKIP (${decision.reason})`);
           continue;
         }
-        const promise = this.runJob(job, needs).finally(() => running.delete(job.id));
+        const promise = this.runJob(job, needs)
+          .catch((err: unknown) => {
+            this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'the engine failed while running it');
+          })
+          .finally(() => running.delete(job.id));
         running.set(job.id, promise);
       }
       if (running.size === 0) {
-        if (pending.length > 0) {
+        for (const job of pending.splice(0)) {
           // Unreachable for a validated DAG; never spin.
-          for (const job of pending.splice(0)) {
-            this.setJob(job.id, this.failedJob({ name: 'WorkflowError', message: `job '${job.id}' can never start: its needs cannot finish`, job: job.id, location: job.loc }, 'unreachable'));
-          }
+          this.context.jobs[job.id] = failedJob({ name: 'WorkflowError', message: `job '${job.id}' can never start: its needs cannot finish`, job: job.id, location: job.loc }, 'unreachable');
         }
         break;
       }
@@ -176,224 +231,211 @@ export class Interpreter {
     }
   }
 
-  private notStarted(job: JobSpec): JobContext {
-    const reason = this.stopCause === 'timeout' ? 'the run timed out before this job started' : 'the run was cancelled before this job started';
+  private notStarted(): JobContext {
+    const reason = this.cause === 'timeout' ? 'the run timed out before this job started' : 'the run was cancelled before this job started';
     return { status: Status.CANCEL, reason, outputs: {}, stages: {}, errors: [] };
-  }
-
-  private failedJob(error: ErrorInfo, reason: string): JobContext {
-    const now = new Date().toISOString();
-    return { status: Status.FAILED, reason, start: now, end: now, outputs: {}, stages: {}, errors: [error] };
-  }
-
-  private setJob(id: string, job: JobContext): void {
-    this.context.jobs[id] = job;
   }
 
   private needSummary(id: string): NeedSummary {
     const state = this.context.jobs[id]!;
-    return { status: state.status, continueOnError: false };
+    return { status: state.status, continueOnError: state.continueOnError ?? false };
   }
 
-  /** Values visible to expressions of a job (and, with `stages`, of its stages). */
-  private expressionValues(job: JobSpec, needs: readonly string[], stages?: Record<string, StageContext>): Record<string, unknown> {
-    const needStates: Record<string, NeedSummary> = {};
-    const needOutputs: Record<string, Record<string, unknown>> = {};
+  /** `needs.*` of a job: result, outcome, outputs and (matrix) strategies of each need. */
+  private needsValues(needs: readonly string[]): Record<string, unknown> {
+    const summaries: Record<string, NeedSummary> = {};
+    const outputs: Record<string, unknown> = {};
+    const strategies: Record<string, unknown> = {};
     for (const n of needs) {
       const s = this.context.jobs[n];
       if (!s) continue;
-      needStates[n] = { status: s.status, continueOnError: false };
-      needOutputs[n] = s.outputs;
+      summaries[n] = this.needSummary(n);
+      outputs[n] = s.outputs;
+      if (s.strategies) strategies[n] = s.strategies.map((c) => ({ matrix: c.matrix, status: c.status, outputs: c.outputs }));
     }
-    const env = { ...this.input.spec.env };
+    return buildNeedsContext(summaries, outputs, strategies);
+  }
+
+  /** `jobs.*`: status, outputs and stage outputs of every job decided so far. */
+  private jobsValues(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [id, job] of Object.entries(this.context.jobs)) {
+      if (job.status === Status.WAIT) continue;
+      const stages: Record<string, unknown> = {};
+      for (const [sid, st] of Object.entries(job.stages)) stages[sid] = { status: st.status, outputs: st.outputs };
+      out[id] = { status: job.status, outputs: job.outputs, stages };
+    }
+    return out;
+  }
+
+  private jobValues(job: JobSpec, needs: readonly string[]): Record<string, unknown> {
     return {
       params: this.input.params,
-      env,
+      env: { ...this.input.spec.env, ...job.env },
       extras: this.input.extras,
-      needs: buildNeedsContext(needStates, needOutputs),
-      jobs: this.context.jobs,
-      stages: stages ?? {},
-      workflow: { name: this.input.spec.name, run_id: this.input.runId },
+      needs: this.needsValues(needs),
+      jobs: this.jobsValues(),
+      workflow: { name: this.input.spec.name, run_id: this.input.runId, file: this.input.spec.file },
       job: { id: job.id },
     };
   }
 
-  /** Runs a job's stages in order. Never throws. */
+  private jobInput(job: JobSpec, needs: readonly string[], combination?: ExpandedCombination): JobRunInput {
+    const taskQueue = job.runsOn.type === 'self-hosted' ? job.runsOn.taskQueue : this.input.activity?.taskQueue;
+    return {
+      runId: this.input.runId,
+      workflowName: this.input.spec.name,
+      file: this.input.spec.file,
+      job,
+      workflowEnv: this.input.spec.env,
+      params: this.input.params,
+      extras: this.input.extras,
+      ...(combination ? { matrix: { ...combination.matrix }, matrixKey: combination.key } : {}),
+      needs: this.needsValues(needs),
+      jobs: this.jobsValues(),
+      deadlineMs: this.deadlineMs,
+      activity: { ...this.input.activity, ...(taskQueue ? { taskQueue } : {}) },
+      triggerChain: this.input.triggerChain ?? [],
+      ...(this.input.confPath ? { confPath: this.input.confPath } : {}),
+      ...(this.approvals.has(job.id) ? { approvals: this.approvals.get(job.id)! } : {}),
+    };
+  }
+
   private async runJob(job: JobSpec, needs: readonly string[]): Promise<void> {
-    const state: JobContext = { status: Status.WAIT, start: new Date().toISOString(), outputs: {}, stages: {}, errors: [] };
-    this.setJob(job.id, state);
+    if (job.strategy) return this.runMatrixJob(job, needs);
     log.info(`job ${job.id}: start`);
-    let failed = false;
-    let cancelled = false;
-    for (const stage of job.stages) {
-      if (this.stopping) {
-        cancelled = true;
-        state.stages[stage.id] = { status: Status.CANCEL, name: stage.name, outputs: {}, reason: 'run stopped before this stage started' };
-        continue;
-      }
-      const result = await this.runStage(job, needs, stage, state, failed);
-      state.stages[stage.id] = result;
-      if (result.error) state.errors.push(result.error);
-      if (result.status === Status.CANCEL) cancelled = true;
-      if (result.status === Status.FAILED || result.status === Status.TIMEOUT) {
-        if (!(await this.stageContinuesOnError(job, needs, stage, state))) failed = true;
-      }
+    const runner = new JobRunner(this.jobInput(job, needs), this);
+    this.runners.set(job.id, runner);
+    this.context.jobs[job.id] = runner.state;
+    await runner.run();
+  }
+
+  /** A matrix job: one child workflow per combination, within `max-parallel`, with fail-fast. */
+  private async runMatrixJob(job: JobSpec, needs: readonly string[]): Promise<void> {
+    const strategy = job.strategy!;
+    const state: JobContext = { status: Status.WAIT, start: new Date().toISOString(), outputs: {}, stages: {}, errors: [], strategies: [] };
+    this.context.jobs[job.id] = state;
+    const ctx: ExpressionContext = { values: this.jobValues(job, needs) };
+    let combinations: ExpandedCombination[];
+    let maxParallel: number;
+    let failFast: boolean;
+    try {
+      combinations = expandStrategy(strategy, ctx);
+      maxParallel = strategy.maxParallel === undefined ? combinations.length : toCount(renderTemplate(String(strategy.maxParallel), ctx), 'max-parallel');
+      failFast = typeof strategy.failFast === 'boolean' ? strategy.failFast : evaluateCondition(strategy.failFast, ctx);
+    } catch (err) {
+      Object.assign(state, failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'its strategy could not be expanded'), { strategies: [] });
+      return;
     }
-    state.outputs = mergeStageOutputs(state.stages);
+    maxParallel = Math.max(1, Math.min(maxParallel || combinations.length, MAX_CONCURRENT_COMBINATIONS));
+    if (combinations.length === 0) {
+      Object.assign(state, { status: Status.SKIP, reason: 'its matrix has no combinations', end: new Date().toISOString() });
+      return;
+    }
+    log.info(`job ${job.id}: ${combinations.length} combinations, ${maxParallel} at once`);
+    const strategies: StrategyContext[] = combinations.map((c) => ({
+      key: c.key,
+      matrix: { ...c.matrix },
+      status: Status.WAIT,
+      outputs: {},
+      workflowId: `${this.input.runId}.${job.id}.${c.key}`,
+    }));
+    state.strategies = strategies;
+    const scopes = new Map<number, CancellationScope>();
+    const running = new Map<number, Promise<void>>();
+    let stopLaunching = false;
+    let failFastReason: string | undefined;
+
+    const runCombination = async (index: number): Promise<void> => {
+      const combination = combinations[index]!;
+      const entry = strategies[index]!;
+      const scope = new CancellationScope();
+      scopes.set(index, scope);
+      try {
+        const result = await scope.run(() =>
+          executeChild<(input: JobRunInput) => Promise<JobContext>>(JOB_WORKFLOW_TYPE, {
+            workflowId: entry.workflowId!,
+            args: [this.jobInput(job, needs, combination)],
+            ...(job.runsOn.type === 'self-hosted' ? { taskQueue: job.runsOn.taskQueue } : {}),
+            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            staticSummary: `${this.input.spec.name} / ${job.id} (${combinationLabel(combination.matrix)})`.slice(0, 200),
+          }),
+        );
+        entry.status = result.status;
+        entry.outputs = result.outputs;
+      } catch (err) {
+        const details = err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as JobContext | undefined) : undefined;
+        if (details && typeof details === 'object' && 'status' in details) {
+          entry.status = details.status;
+          entry.outputs = details.outputs ?? {};
+          entry.errors = details.errors;
+          if (details.continueOnError) entry.status = details.status;
+        } else if (isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause))) {
+          entry.status = Status.CANCEL;
+        } else {
+          entry.status = Status.FAILED;
+          entry.errors = [toErrorInfo(err, { job: job.id, location: job.loc })];
+        }
+      } finally {
+        scopes.delete(index);
+      }
+      if ((entry.status === Status.FAILED || entry.status === Status.TIMEOUT) && failFast && !failFastReason) {
+        failFastReason = `fail-fast: combination ${combinationLabel(combination.matrix)} ${entry.status}`;
+        stopLaunching = true;
+        for (const [i, s] of scopes) if (i !== index) s.cancel();
+      }
+    };
+
+    let next = 0;
+    while (next < combinations.length || running.size > 0) {
+      while (!stopLaunching && !this.stopCause() && running.size < maxParallel && next < combinations.length) {
+        const index = next++;
+        running.set(
+          index,
+          runCombination(index).finally(() => running.delete(index)),
+        );
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    for (const entry of strategies) {
+      if (entry.status === Status.WAIT) entry.status = Status.CANCEL;
+    }
+
+    const errors = strategies.flatMap((s) => s.errors ?? []);
+    state.errors = errors;
+    state.outputs = mergeCombinationOutputs(strategies);
     state.end = new Date().toISOString();
-    if (cancelled) {
-      state.status = this.stopCause === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
-      state.reason = this.stopCause === 'timeout' ? 'the run timed out while this job was running' : 'the run was cancelled while this job was running';
+    const failed = strategies.some((s) => s.status === Status.FAILED || s.status === Status.TIMEOUT);
+    if (failed) {
+      state.status = Status.FAILED;
+      state.reason = failFastReason ?? `${strategies.filter((s) => s.status === Status.FAILED || s.status === Status.TIMEOUT).length} of ${strategies.length} combinations failed`;
+      state.continueOnError = typeof job.continueOnError === 'boolean' ? job.continueOnError : safeCondition(job.continueOnError, ctx);
+    } else if (this.stopCause()) {
+      state.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
+      state.reason = this.stopCause() === 'timeout' ? 'the run timed out while this job was running' : 'the run was cancelled while this job was running';
+    } else if (strategies.some((s) => s.status === Status.CANCEL)) {
+      state.status = Status.CANCEL;
+      state.reason = 'some combinations were cancelled';
     } else {
-      state.status = failed ? Status.FAILED : Status.SUCCESS;
+      state.status = Status.SUCCESS;
     }
     log.info(`job ${job.id}: ${state.status}`);
-  }
-
-  private async stageContinuesOnError(job: JobSpec, needs: readonly string[], stage: StageSpec, state: JobContext): Promise<boolean> {
-    if (typeof stage.continueOnError === 'boolean') return stage.continueOnError;
-    try {
-      return evaluateCondition(stage.continueOnError, { values: this.expressionValues(job, needs, state.stages) });
-    } catch {
-      return false;
-    }
-  }
-
-  /** Decides, renders and runs one stage, with its own retry loop. Never throws. */
-  private async runStage(job: JobSpec, needs: readonly string[], stage: StageSpec, state: JobContext, jobFailed: boolean): Promise<StageContext> {
-    const values = this.expressionValues(job, needs, state.stages);
-    const ctx: ExpressionContext = { values };
-    let name = stage.name;
-    const where = { job: job.id, stage: stage.id, location: stage.loc };
-    try {
-      name = String(renderTemplate(stage.name, ctx) ?? stage.name);
-      // Decide: after a failure only `always()`/`failure()` stages run.
-      const usesStatus = stage.if !== undefined && conditionUsesStatusFunction(stage.if);
-      let run: boolean;
-      if (stage.if === undefined) run = !jobFailed;
-      else {
-        const cond = evaluateCondition(stage.if, { values, status: { success: !jobFailed, failure: jobFailed, cancelled: false } });
-        run = usesStatus ? cond : cond && !jobFailed;
-      }
-      if (!run) {
-        return { status: Status.SKIP, name, outputs: {}, reason: jobFailed ? 'an earlier stage failed' : 'its `if` is false' };
-      }
-    } catch (err) {
-      const error = toErrorInfo(err, where);
-      return { status: Status.FAILED, name, outputs: {}, error, start: new Date().toISOString(), end: new Date().toISOString() };
-    }
-
-    const stageState: StageContext = { status: Status.WAIT, name, outputs: {}, start: new Date().toISOString(), attempt: 1 };
-    state.stages[stage.id] = stageState;
-    try {
-      const maxRetries = toCount(renderTemplate(String(stage.retry.maximumRetries), ctx), 'retry');
-      for (let attempt = 1; ; attempt++) {
-        stageState.attempt = attempt;
-        const result = await this.attempt(job, stage, name, attempt, ctx);
-        stageState.outputs = result.outputs;
-        if (result.ok) {
-          stageState.status = Status.SUCCESS;
-          delete stageState.error;
-          break;
-        }
-        stageState.error = result.error;
-        const retryable = !result.nonRetryable && !stage.retry.nonRetryableErrors.includes(result.error?.name ?? '');
-        if (attempt > maxRetries || !retryable) {
-          stageState.status = Status.FAILED;
-          break;
-        }
-        const delay = Math.min(
-          stage.retry.initialIntervalSeconds * stage.retry.backoffCoefficient ** (attempt - 1),
-          stage.retry.maximumIntervalSeconds,
-        );
-        log.info(`stage ${job.id}.${stage.id}: attempt ${attempt} failed; retrying in ${delay} s`, { error: result.error?.message });
-        await sleep(delay * 1000);
-      }
-    } catch (err) {
-      if (isCancellation(err) || this.stopping) {
-        stageState.status = Status.CANCEL;
-        stageState.reason = this.stopCause === 'timeout' ? 'the run timed out' : 'the run was cancelled';
-      } else {
-        stageState.status = Status.FAILED;
-        stageState.error = toErrorInfo(err, where);
-      }
-    }
-    stageState.end = new Date().toISOString();
-    return stageState;
-  }
-
-  /** One attempt of a stage's action. Returns the stage's own failures; throws cancellation. */
-  private async attempt(job: JobSpec, stage: StageSpec, name: string, attempt: number, ctx: ExpressionContext): Promise<StageAttemptResult> {
-    switch (stage.kind) {
-      case 'echo': {
-        const message = renderTemplate(stage.echo, ctx);
-        log.info(`[${this.input.spec.name}] [${job.id}] [${stage.id}] ${typeof message === 'string' ? message : JSON.stringify(message)}`);
-        if (stage.sleepSeconds !== undefined) {
-          const seconds = toSeconds(renderTemplate(String(stage.sleepSeconds), ctx), 'sleep');
-          if (seconds > 0) await sleep(seconds * 1000);
-        }
-        return { ok: true, outputs: {} };
-      }
-      case 'bash': {
-        const timeoutSeconds = stage.timeoutSeconds === undefined ? undefined : toSeconds(renderTemplate(String(stage.timeoutSeconds), ctx), 'timeout');
-        const env = renderEnv({ ...this.input.spec.env, ...stage.env }, ctx);
-        const script = renderTemplate(stage.bash, ctx);
-        return activities.bashStage.executeWithOptions(this.activityOptions(job, name, timeoutSeconds), [
-          {
-            runId: this.input.runId,
-            workflowName: this.input.spec.name,
-            jobId: job.id,
-            stageId: stage.id,
-            stageName: name,
-            location: stage.loc,
-            attempt,
-            script: typeof script === 'string' ? script : JSON.stringify(script),
-            env,
-            cwd: stage.cwd,
-            params: this.input.params,
-            timeoutSeconds,
-          },
-        ]);
-      }
-      default:
-        throw new Error(`stage kind '${stage.kind}' is not supported by this worker version`);
-    }
-  }
-
-  private activityOptions(job: JobSpec, stageName: string, timeoutSeconds: number | undefined): ActivityOptions {
-    const remainingMs = Math.max(1000, this.deadlineMs - Date.now());
-    // The stage's own timeout is enforced inside the activity (so it is a
-    // stage failure, retried per `retry:`); start-to-close is only a backstop.
-    const startToCloseMs = timeoutSeconds !== undefined ? Math.min(timeoutSeconds * 1000 + 60_000, remainingMs + 60_000) : remainingMs + 60_000;
-    return {
-      startToCloseTimeout: startToCloseMs,
-      heartbeatTimeout: this.input.activity?.heartbeatTimeoutMs ?? 10_000,
-      taskQueue: this.input.activity?.taskQueue,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      summary: `${job.id} / ${stageName}`.slice(0, 200),
-      retry: {
-        // Infrastructure failures only (worker lost, heartbeat timeout): retried
-        // whatever the stage's `retry:` says, until the run's deadline.
-        initialInterval: '1s',
-        backoffCoefficient: 2,
-        maximumInterval: '30s',
-        nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS],
-      },
-    };
   }
 
   /** Computes the run's status and ends the Temporal execution to match (SPEC §5). */
   private finish(): RunOutcome {
     const ctx = this.context;
     ctx.end = new Date().toISOString();
-    const jobs = Object.values(ctx.jobs);
-    for (const [id, job] of Object.entries(ctx.jobs)) {
-      for (const e of job.errors) if (!ctx.errors.includes(e)) ctx.errors.push({ ...e, job: e.job ?? id });
+    const jobs = Object.entries(ctx.jobs);
+    for (const [id, job] of jobs) {
+      for (const e of job.errors) ctx.errors.push({ ...e, job: e.job ?? id });
     }
-    if (this.stopping) ctx.status = this.stopCause === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
+    const blocking = jobs.filter(([, j]) => (j.status === Status.FAILED || j.status === Status.TIMEOUT) && !j.continueOnError);
+    if (this.stopCause()) ctx.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
     else if (ctx.errors.length > 0 && jobs.length === 0) ctx.status = Status.FAILED;
-    else if (jobs.some((j) => j.status === Status.FAILED || j.status === Status.TIMEOUT)) ctx.status = Status.FAILED;
-    else if (jobs.length > 0 && jobs.every((j) => j.status === Status.SKIP)) ctx.status = Status.SKIP;
+    else if (blocking.length > 0) ctx.status = Status.FAILED;
+    else if (jobs.length > 0 && jobs.every(([, j]) => j.status === Status.SKIP)) ctx.status = Status.SKIP;
     else ctx.status = Status.SUCCESS;
     log.info(`run ${this.input.runId}: ${ctx.status}`);
 
@@ -413,14 +455,14 @@ export class Interpreter {
       case Status.TIMEOUT:
         throw ApplicationFailure.create({
           type: RunFailureType.TIMEOUT,
-          message: `run timed out after ${this.input.timeoutSeconds} s`,
+          message: `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`,
           nonRetryable: true,
           details: [summarizeContext(ctx)],
         });
       default:
         throw ApplicationFailure.create({
           type: RunFailureType.FAILED,
-          message: failureMessage(ctx),
+          message: failureMessage(ctx, blocking.map(([id]) => id)),
           nonRetryable: true,
           details: [summarizeContext(ctx)],
         });
@@ -428,47 +470,43 @@ export class Interpreter {
   }
 }
 
-function failureMessage(ctx: RunContext): string {
+/** Expands a job's strategy, rendering a dynamic matrix first. */
+function expandStrategy(strategy: NonNullable<JobSpec['strategy']>, ctx: ExpressionContext): ExpandedCombination[] {
+  const matrix = typeof strategy.matrix === 'string' ? renderTemplate(strategy.matrix, ctx) : renderDeep(strategy.matrix, ctx);
+  const include = renderDeep(strategy.include, ctx) as unknown[];
+  const exclude = renderDeep(strategy.exclude, ctx) as unknown[];
+  if (Array.isArray(matrix)) {
+    // A list of combinations (e.g. `${{ fromJson(...) }}` yielding objects).
+    return expandMatrix({ matrix: {}, include: [...matrix, ...include], exclude });
+  }
+  if (matrix === null || typeof matrix !== 'object') {
+    throw new TypeError(`the matrix must be a map of lists or a list of combinations, got ${JSON.stringify(matrix)}`);
+  }
+  return expandMatrix({ matrix: matrix as Record<string, unknown>, include, exclude });
+}
+
+/** `needs.<job>.outputs` of a matrix job: the SUCCESS combinations' outputs merged in order. */
+function mergeCombinationOutputs(strategies: readonly StrategyContext[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const s of strategies) if (s.status === Status.SUCCESS) Object.assign(merged, s.outputs);
+  return merged;
+}
+
+function safeCondition(text: string, ctx: ExpressionContext): boolean {
+  try {
+    return evaluateCondition(text, ctx);
+  } catch {
+    return false;
+  }
+}
+
+function failedJob(error: ErrorInfo, reason: string): JobContext {
+  const now = new Date().toISOString();
+  return { status: Status.FAILED, reason, start: now, end: now, outputs: {}, stages: {}, errors: [error] };
+}
+
+function failureMessage(ctx: RunContext, failedJobs: string[]): string {
   const first = ctx.errors[0];
-  const failedJobs = Object.entries(ctx.jobs)
-    .filter(([, j]) => j.status === Status.FAILED)
-    .map(([id]) => id);
   const head = failedJobs.length ? `job${failedJobs.length > 1 ? 's' : ''} ${failedJobs.join(', ')} failed` : 'run failed';
   return first ? `${head}: ${first.stage ? `${first.job}.${first.stage}` : (first.job ?? '')}: ${first.message}`.slice(0, 2000) : head;
-}
-
-/** Any thrown value as an `ErrorInfo`. */
-function toErrorInfo(err: unknown, where: { job?: string; stage?: string; location?: string }): ErrorInfo {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    const name = err instanceof ApplicationFailure && err.type ? err.type : err.name;
-    const message = err.message + (cause instanceof Error && !err.message.includes(cause.message) ? `: ${cause.message}` : '');
-    return { name, message, ...where };
-  }
-  return { name: 'Error', message: String(err), ...where };
-}
-
-function renderEnv(env: Record<string, string>, ctx: ExpressionContext): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    const r = renderTemplate(v, ctx);
-    out[k] = typeof r === 'string' ? r : r === null || r === undefined ? '' : typeof r === 'object' ? JSON.stringify(r) : String(r);
-  }
-  return out;
-}
-
-function toCount(value: unknown, field: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1000) {
-    throw new TypeError(`'${field}' must be a whole number from 0 to 1000, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function toSeconds(value: unknown, field: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
-    throw new TypeError(`'${field}' must be a number of seconds, got ${JSON.stringify(value)}`);
-  }
-  return n;
 }
