@@ -18,3 +18,4 @@ export { ConfigError, WorkflowNotFoundError, type ConfigIssue } from './config/e
 export { Status, type NeedResult } from './engine/status.js';
 export type { RunContext, JobContext, StageContext, ErrorInfo } from './engine/context.js';
 export { createWorker, DEFAULT_TASK_QUEUE } from './worker/index.js';
+export { defineTask, TaskRegistry, type TaskDefinition, type TaskContext } from './activities/registry.js';

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../activities/index.js';
+import { TaskRegistry, taskModulesFromEnv } from '../activities/registry.js';
 
 /** Default task queue of stages and runs. */
 export const DEFAULT_TASK_QUEUE = 'tempoflow';
@@ -19,6 +20,14 @@ export interface TempoflowWorkerOptions {
   /** Stage activities running at once (default 2 × cores). */
   readonly maxConcurrentStages?: number;
   readonly activityConfig?: ActivityConfig;
+  /**
+   * Modules whose exported tasks (`defineTask`) `uses:` stages can call:
+   * package names or paths (relative to the worker's cwd; `.ts` under tsx).
+   * Default: `WORKFLOW_CORE_REGISTRY_CALLER`, comma-separated. Added to the
+   * tasks of `activityConfig.tasks`, if any. A module that fails to load or
+   * exports no task fails worker creation.
+   */
+  readonly taskModules?: readonly string[];
   /** Path of a prebuilt workflow bundle; default `TEMPOFLOW_WORKFLOW_BUNDLE` or the packaged one. */
   readonly workflowBundlePath?: string;
   /** How long a shutdown waits for running stages (default 10 s). */
@@ -46,15 +55,25 @@ export function workflowSource(explicitBundle?: string): Pick<WorkerOptions, 'wo
   return { workflowsPath: sources };
 }
 
+/** The activities' task registry: `activityConfig.tasks` plus the tasks of `taskModules`. */
+export async function loadTaskRegistry(taskModules: readonly string[], base?: TaskRegistry): Promise<TaskRegistry> {
+  if (taskModules.length === 0 && base) return base;
+  const registry = new TaskRegistry();
+  for (const task of base?.list() ?? []) registry.register(task);
+  return registry.importModules(taskModules);
+}
+
 /** Creates (does not start) a tempoflow worker. */
 export async function createWorker(options: TempoflowWorkerOptions): Promise<Worker> {
   const maxConcurrentStages = options.maxConcurrentStages ?? 2 * cpus().length;
+  const activityConfig = options.activityConfig ?? activityConfigFromEnv();
+  const tasks = await loadTaskRegistry(options.taskModules ?? taskModulesFromEnv(), activityConfig.tasks);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...workflowSource(options.workflowBundlePath),
-    activities: createActivities(options.activityConfig ?? activityConfigFromEnv()),
+    activities: createActivities({ ...activityConfig, tasks }),
     maxConcurrentActivityTaskExecutions: maxConcurrentStages,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     // Heartbeats carry cancellation to running stages: flush them at least

@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ActivityConfig } from '../../../src/activities/index.js';
 import type { PythonStageInput, StageAddress, UsesStageInput } from '../../../src/activities/types.js';
 
@@ -56,4 +57,9 @@ export function pythonInput(code: string, extra: Partial<PythonStageInput> = {})
 
 export function usesInput(uses: string, extra: Partial<UsesStageInput> = {}): UsesStageInput {
   return { ...address, location: 'conf/workflows/wf.yml:20:9', uses, with: {}, env: {}, params: {}, ...extra };
+}
+
+/** `env.run(fn, ...args)` with the activity's result type (the SDK's generic infers `unknown`). */
+export function runActivity<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run(fn, ...args) as Promise<R>;
 }

@@ -4,14 +4,14 @@ import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, processesMatching, uniqueSleep } from '../../helpers/processes.js';
-import { harness, pythonInput, type Harness } from './helpers.js';
+import { harness, runActivity, pythonInput, type Harness } from './helpers.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
 
 async function run(code: string, extra: Parameters<typeof pythonInput>[1] = {}, overrides: Parameters<typeof harness>[0] = {}) {
   h = harness(overrides);
-  return new MockActivityEnvironment().run(h.activities.pythonStage, pythonInput(code, extra));
+  return runActivity(new MockActivityEnvironment(), h.activities.pythonStage, pythonInput(code, extra));
 }
 
 describe('pythonStage: variables', () => {
@@ -218,7 +218,7 @@ describe('pythonStage: supervision', () => {
     h = harness();
     const marker = uniqueSleep(30);
     const env = new MockActivityEnvironment();
-    const pending = env.run(h.activities.pythonStage, pythonInput(`import subprocess, time\nsubprocess.Popen(["sleep", "${marker}"])\ntime.sleep(30)`));
+    const pending = runActivity(env, h.activities.pythonStage, pythonInput(`import subprocess, time\nsubprocess.Popen(["sleep", "${marker}"])\ntime.sleep(30)`));
     expect(await eventually(() => processesMatching(marker).length > 0, 5000)).toBe(true);
     env.cancel();
     await expect(pending).rejects.toBeInstanceOf(CancelledFailure);
@@ -230,7 +230,7 @@ describe('pythonStage: supervision', () => {
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const result = await env.run(h.activities.pythonStage, pythonInput('import time\ntime.sleep(0.6)'));
+    const result = await runActivity(env, h.activities.pythonStage, pythonInput('import time\ntime.sleep(0.6)'));
     expect(result.ok).toBe(true);
     expect(beats.length).toBeGreaterThanOrEqual(3);
     expect(beats[0]).toEqual({ stage: 'stage-x', attempt: 1 });
