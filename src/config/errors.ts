@@ -21,6 +21,12 @@ export interface ConfigIssue {
   readonly col: number;
   /** A suggested fix, e.g. `did you mean 'needs'?` */
   readonly hint?: string;
+  /**
+   * When the problem sits inside a reusable `type: Job`/`type: Stage` object,
+   * the `file:line:col` of each `extends:` that pulled it in, innermost first
+   * (the last one is in the workflow's own file).
+   */
+  readonly via?: readonly string[];
 }
 
 /** `file:line:col` of an issue. */
@@ -28,9 +34,14 @@ export function formatLocation(issue: Pick<ConfigIssue, 'file' | 'line' | 'col'>
   return `${issue.file}:${issue.line}:${issue.col}`;
 }
 
-/** One line per issue: `file:line:col: error [code] path: message (hint)`. */
+/**
+ * One line per issue: `file:line:col: error [code] path: message (hint)`.
+ * An issue inside an extended object names both places:
+ * `(in conf/jobs/common.yml:4:7, extended by conf/workflows/x.yml:12:9)`.
+ */
 export function formatIssue(issue: ConfigIssue): string {
-  const hint = issue.hint ? ` (${issue.hint})` : '';
+  const notes = [issue.hint, issue.via?.length ? `in ${formatLocation(issue)}, ${issue.via.map((v) => `extended by ${v}`).join(', ')}` : undefined].filter(Boolean);
+  const hint = notes.length ? ` (${notes.join('; ')})` : '';
   const path = issue.path ? ` ${issue.path}:` : '';
   return `${formatLocation(issue)}: ${issue.severity} [${issue.code}]${path} ${issue.message}${hint}`;
 }

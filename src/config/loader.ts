@@ -9,29 +9,17 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isPair, isScalar } from 'yaml';
-import type { z } from 'zod';
-import { analyzeDag } from '../engine/dag.js';
-import { slugify } from '../engine/slug.js';
-import type {
-  JobSpec,
-  ParamSpec,
-  RetrySpec,
-  SourceLocation,
-  StageSpec,
-  WorkflowSpec,
-} from '../engine/spec.js';
+import type { WorkflowSpec } from '../engine/spec.js';
 import { didYouMean as suggest } from '../expressions/suggest.js';
+import { checkWorkflow } from './checks.js';
 import { ConfigError, WorkflowNotFoundError, type ConfigIssue } from './errors.js';
-import {
-  durationSeconds,
-  JobDecl,
-  ParamDecl,
-  StageDecl,
-  STAGE_ACTIONS,
-  WorkflowDecl,
-  type StageAction,
-} from './schema.js';
+import { checkExpressions } from './expression-checks.js';
+import { ExtendsResolver, type ObjectLookup } from './extends.js';
+import { normalizeWorkflow } from './normalize.js';
+import { Reporter } from './origins.js';
+import { JobTemplate, StageTemplate, WorkflowDecl } from './schema.js';
 import { formatPath, locate, locationOf, MAX_SOURCE_BYTES, parseSource, type SourceFile, type ValuePath } from './source.js';
+import { zodCheck, zodDrafts } from './zod-issues.js';
 
 /** Object types a top-level key may declare. */
 const OBJECT_TYPES = ['Workflow', 'Job', 'Stage'] as const;
@@ -204,17 +192,57 @@ export function listWorkflowNames(tree: ConfTree): string[] {
 
 /**
  * Validates one workflow of the tree. Returns the normalized spec only when
- * there are no errors; warnings come back either way.
+ * there are no errors; warnings come back either way. Issues are in file
+ * order (file, line, column).
  */
 export function validateWorkflow(tree: ConfTree, name: string): { spec?: WorkflowSpec; issues: ConfigIssue[] } {
   const obj = tree.objects.get(name);
   if (!obj || obj.type !== 'Workflow') {
     throw new WorkflowNotFoundError(name, notFoundMessage(tree, name));
   }
-  const v = new WorkflowValidator(obj);
-  const spec = v.run();
-  const errors = v.issues.filter((i) => i.severity === 'error');
-  return errors.length === 0 && spec ? { spec, issues: v.issues } : { issues: v.issues };
+  const r = new Reporter({ source: obj.source, path: [name], via: [] });
+  const merged = new ExtendsResolver(lookup(tree), r).workflow(obj.value);
+  r.value = merged;
+  const { data, drafts } = zodCheck(WorkflowDecl, merged);
+  for (const d of drafts) r.add(d.path, d.code, d.message, { hint: d.hint, at: d.at });
+  checkWorkflow(r, merged, { workflows: listWorkflowNames(tree), name });
+  checkExpressions(r, merged);
+  const issues = sortIssues(r.issues);
+  if (r.hasErrors() || !data) return { issues };
+  return { spec: normalizeWorkflow(r, name, obj.source.file, data), issues };
+}
+
+/**
+ * Validates a reusable `type: Job` or `type: Stage` object on its own: its
+ * keys and value types, and its own `extends:` chain. (Whether a stage has
+ * an action, and what its expressions read, depends on where it is used, so
+ * it is checked in each workflow that extends it.)
+ */
+export function validateTemplate(tree: ConfTree, name: string): ConfigIssue[] {
+  const obj = tree.objects.get(name);
+  if (!obj || (obj.type !== 'Job' && obj.type !== 'Stage')) return [];
+  const r = new Reporter({ source: obj.source, path: [name], via: [] });
+  const merged = new ExtendsResolver(lookup(tree), r).template(name, obj.value, obj.type);
+  r.value = merged;
+  for (const d of zodDrafts(obj.type === 'Job' ? JobTemplate : StageTemplate, merged)) r.add(d.path, d.code, d.message, { hint: d.hint, at: d.at });
+  return sortIssues(r.issues);
+}
+
+/** Issues in file order; problems reported twice (same code and place) once. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  const out: ConfigIssue[] = [];
+  for (const i of issues) {
+    const key = `${i.code}|${i.file}|${i.line}|${i.col}|${i.message}|${(i.via ?? []).join(',')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(i);
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
+}
+
+function lookup(tree: ConfTree): ObjectLookup {
+  return { get: (n) => tree.objects.get(n), values: () => tree.objects.values() };
 }
 
 function notFoundMessage(tree: ConfTree, name: string): string {
@@ -243,248 +271,4 @@ export function loadWorkflowSpec(name: string, options: { path?: string } = {}):
   const relevant = [...issues, ...treeErrors.filter((i) => i.code === 'duplicate-name' && i.message.startsWith(`'${name}'`))];
   if (!spec || relevant.some((i) => i.severity === 'error')) throw new ConfigError(relevant);
   return { spec, warnings: issues.filter((i) => i.severity === 'warning') };
-}
-
-/** Walks one workflow object, collecting issues and building the spec. */
-class WorkflowValidator {
-  readonly issues: ConfigIssue[] = [];
-  private readonly source: SourceFile;
-
-  constructor(private readonly obj: ConfObject) {
-    this.source = obj.source;
-  }
-
-  private loc(path: ValuePath, at: 'key' | 'value' = 'value'): SourceLocation {
-    return locationOf(this.source, [this.obj.name, ...path], at);
-  }
-
-  private issue(path: ValuePath, code: string, message: string, opts: { hint?: string; at?: 'key' | 'value'; severity?: 'error' | 'warning' } = {}): void {
-    const full = [this.obj.name, ...path];
-    const { line, col } = locate(this.source, full, opts.at ?? 'value');
-    this.issues.push({
-      code,
-      severity: opts.severity ?? 'error',
-      message,
-      path: formatPath(path),
-      file: this.source.file,
-      line,
-      col,
-      hint: opts.hint,
-    });
-  }
-
-  /** Validates `value` against `schema`, reporting zod issues at their YAML positions. */
-  private check<S extends z.ZodType>(schema: S, value: unknown, path: ValuePath): z.infer<S> | undefined {
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    for (const zi of parsed.error.issues) {
-      const at = [...path, ...(zi.path as (string | number)[])];
-      if (zi.code === 'unrecognized_keys') {
-        const known = knownKeys(schema);
-        for (const key of zi.keys) {
-          this.issue([...at, key], 'unknown-key', `unknown key '${key}'`, {
-            at: 'key',
-            hint: suggestHint(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined),
-          });
-        }
-      } else if (zi.code === 'invalid_union') {
-        this.issue(at, 'invalid-value', describeUnionIssue(zi.message, value, at.slice(path.length)));
-      } else {
-        this.issue(at, zi.code === 'invalid_type' ? 'invalid-type' : 'invalid-value', zi.message);
-      }
-    }
-    return undefined;
-  }
-
-  run(): WorkflowSpec | undefined {
-    const decl = this.check(WorkflowDecl, this.obj.value, []);
-    const raw = (this.obj.value ?? {}) as Record<string, unknown>;
-    const params = this.params(decl?.params ?? (isRecord(raw.params) ? raw.params : {}));
-    const rawJobs = isRecord(raw.jobs) ? raw.jobs : {};
-    const jobs: JobSpec[] = [];
-    for (const [id, rawJob] of Object.entries(rawJobs)) {
-      const job = this.job(id, rawJob);
-      if (job) jobs.push(job);
-    }
-    this.dag(rawJobs);
-    if (!decl || this.issues.some((i) => i.severity === 'error')) return undefined;
-    return {
-      name: this.obj.name,
-      desc: decl.desc,
-      file: this.source.file,
-      tags: [],
-      params,
-      allowUndeclaredParams: false,
-      schedules: [],
-      manual: false,
-      env: stringifyEnv(decl.env),
-      jobs,
-      loc: this.loc([], 'key'),
-    };
-  }
-
-  private params(raw: Record<string, unknown>): ParamSpec[] {
-    const out: ParamSpec[] = [];
-    for (const [name, value] of Object.entries(raw)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
-        this.issue(['params', name], 'bad-param-name', `param name '${name}' must start with a letter or '_' and hold letters, digits, '_' and '-'`, { at: 'key' });
-        continue;
-      }
-      const decl = this.check(ParamDecl, value, ['params', name]);
-      if (!decl) continue;
-      const loc = this.loc(['params', name], 'key');
-      if (typeof decl === 'string') {
-        out.push({ name, type: decl, required: true, loc });
-        continue;
-      }
-      if (decl.type === 'choice' && (!decl.options || decl.options.length === 0)) {
-        this.issue(['params', name, 'type'], 'choice-options', `choice param '${name}' needs a non-empty 'options' list`);
-      }
-      const hasDefault = Object.prototype.hasOwnProperty.call(decl, 'default');
-      out.push({
-        name,
-        type: decl.type,
-        description: decl.description,
-        ...(hasDefault ? { default: decl.default } : {}),
-        required: decl.required ?? !hasDefault,
-        ...(decl.options ? { options: decl.options } : {}),
-        loc,
-      });
-    }
-    return out;
-  }
-
-  private job(id: string, raw: unknown): JobSpec | undefined {
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id)) {
-      this.issue(['jobs', id], 'bad-job-id', `job id '${id}' must start with a letter or '_' and hold letters, digits, '_' and '-'`, { at: 'key' });
-    }
-    const decl = this.check(JobDecl, raw, ['jobs', id]);
-    const rawStages = isRecord(raw) && Array.isArray(raw.stages) ? raw.stages : [];
-    const stages: StageSpec[] = [];
-    const seen = new Map<string, number>();
-    rawStages.forEach((rawStage, index) => {
-      const stage = this.stage(id, index, rawStage);
-      if (!stage) return;
-      const prev = seen.get(stage.id);
-      if (prev !== undefined) {
-        this.issue(['jobs', id, 'stages', index], 'duplicate-stage-id', `stage id '${stage.id}' is already used by stage ${prev + 1} of job '${id}'`, {
-          hint: 'give one of them an explicit, unique `id:`',
-        });
-        return;
-      }
-      seen.set(stage.id, index);
-      stages.push(stage);
-    });
-    if (!decl) return undefined;
-    const needs = decl.needs === undefined ? [] : typeof decl.needs === 'string' ? [decl.needs] : decl.needs;
-    return {
-      id,
-      desc: decl.desc,
-      needs,
-      if: decl.if,
-      runsOn: { type: 'local' },
-      retry: retrySpec(0),
-      continueOnError: false,
-      env: {},
-      stages,
-      loc: this.loc(['jobs', id], 'key'),
-    };
-  }
-
-  private stage(jobId: string, index: number, raw: unknown): StageSpec | undefined {
-    const path: ValuePath = ['jobs', jobId, 'stages', index];
-    const decl = this.check(StageDecl, raw, path);
-    if (!isRecord(raw)) return undefined;
-    // In YAML order, so a second action key is reported where it is written.
-    const actions = Object.keys(raw).filter((k): k is StageAction => Object.prototype.hasOwnProperty.call(STAGE_ACTIONS, k) && raw[k] !== undefined);
-    if (actions.length === 0) {
-      this.issue(path, 'no-action', 'a stage needs exactly one action key', { hint: `add one of: ${Object.keys(STAGE_ACTIONS).join(', ')}` });
-      return undefined;
-    }
-    if (actions.length > 1) {
-      this.issue([...path, actions[1]!], 'two-actions', `a stage has exactly one action key, but this one has ${actions.join(', ')}`, {
-        at: 'key',
-        hint: 'split it into two stages',
-      });
-      return undefined;
-    }
-    const action = actions[0]!;
-    for (const [other, extras] of Object.entries(STAGE_ACTIONS)) {
-      if (other === action) continue;
-      for (const extra of extras) {
-        if (raw[extra] !== undefined && !(STAGE_ACTIONS[action] as readonly string[]).includes(extra)) {
-          this.issue([...path, extra], 'key-not-for-action', `'${extra}' only applies to '${other}' stages, not '${action}'`, { at: 'key' });
-        }
-      }
-    }
-    if (!decl) return undefined;
-    const name = decl.name ?? decl.id ?? `${action} ${index + 1}`;
-    const common = {
-      id: decl.id ?? slugify(name),
-      name,
-      if: decl.if,
-      retry: retrySpec(decl.retry ?? 0),
-      timeoutSeconds: decl.timeout === undefined ? undefined : (durationSeconds(decl.timeout) ?? (decl.timeout as string)),
-      env: stringifyEnv(decl.env),
-      continueOnError: decl['continue-on-error'] ?? false,
-      loc: this.loc(path),
-    };
-    switch (action) {
-      case 'echo':
-        return { ...common, kind: 'echo', echo: decl.echo ?? '', sleepSeconds: decl.sleep };
-      case 'bash':
-        return { ...common, kind: 'bash', bash: decl.bash ?? '', cwd: decl.cwd };
-    }
-  }
-
-  private dag(rawJobs: Record<string, unknown>): void {
-    const graph: Record<string, { needs: string[] }> = Object.create(null);
-    for (const [id, raw] of Object.entries(rawJobs)) {
-      const needs = isRecord(raw) ? raw.needs : undefined;
-      graph[id] = { needs: typeof needs === 'string' ? [needs] : Array.isArray(needs) ? needs.filter((n): n is string => typeof n === 'string') : [] };
-    }
-    const { problems } = analyzeDag(graph);
-    for (const p of problems) {
-      const rawNeeds = isRecord(rawJobs[p.job]) ? (rawJobs[p.job] as Record<string, unknown>).needs : undefined;
-      const needPath: ValuePath =
-        p.needIndex !== undefined && Array.isArray(rawNeeds) ? ['jobs', p.job, 'needs', p.needIndex] : p.needIndex !== undefined ? ['jobs', p.job, 'needs'] : ['jobs', p.job];
-      this.issue(needPath, p.code, p.message, { at: p.needIndex === undefined ? 'key' : 'value' });
-    }
-  }
-}
-
-function retrySpec(retry: number | string): RetrySpec {
-  return {
-    maximumRetries: retry,
-    initialIntervalSeconds: 1,
-    backoffCoefficient: 2,
-    maximumIntervalSeconds: 300,
-    nonRetryableErrors: [],
-  };
-}
-
-function stringifyEnv(env: Record<string, string | number | boolean> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env ?? {})) out[k] = String(v);
-  return out;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The keys a strict zod object schema allows (for "did you mean"). */
-function knownKeys(schema: z.ZodType): string[] {
-  const def = (schema as unknown as { shape?: Record<string, unknown> }).shape;
-  if (def) return Object.keys(def);
-  const options = (schema as unknown as { options?: z.ZodType[] }).options;
-  if (options) return [...new Set(options.flatMap((o) => knownKeys(o)))];
-  return [];
-}
-
-function describeUnionIssue(message: string, root: unknown, rel: (string | number)[]): string {
-  let value: unknown = root;
-  for (const seg of rel) value = isRecord(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[seg] : undefined;
-  const shown = JSON.stringify(value);
-  return `${message === 'Invalid input' ? 'invalid value' : message}: ${shown === undefined ? 'nothing' : shown.length > 60 ? shown.slice(0, 57) + '...' : shown}`;
 }

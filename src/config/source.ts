@@ -2,13 +2,15 @@
  * YAML source files with positions: parse with a `LineCounter` and map a
  * value path (`['jobs', 'build', 'needs', 0]`) back to `line:col`.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from './errors.js';
 
 /** A parsed YAML file. */
 export interface SourceFile {
   /** Path as shown to users (relative to the working directory when possible). */
   readonly file: string;
+  /** The file's text, for positions inside scalars. */
+  readonly text: string;
   readonly doc: Document.Parsed;
   readonly lineCounter: LineCounter;
 }
@@ -27,7 +29,7 @@ export function parseSource(file: string, text: string): { source: SourceFile; i
     // converting to JS; keep merge keys off so `<<` is an ordinary key.
     merge: false,
   });
-  const source: SourceFile = { file, doc, lineCounter };
+  const source: SourceFile = { file, text, doc, lineCounter };
   const issues: ConfigIssue[] = [];
   for (const err of doc.errors) {
     const offset = err.pos[0];
@@ -105,4 +107,61 @@ export function locate(source: SourceFile, path: ValuePath, at: 'key' | 'value' 
 export function locationOf(source: SourceFile, path: ValuePath, at: 'key' | 'value' = 'value'): string {
   const { line, col } = locate(source, path, at);
   return `${source.file}:${line}:${col}`;
+}
+
+/** The YAML node at `path`, or `undefined` when some segment is missing. */
+export function nodeAt(source: SourceFile, path: ValuePath): Node | undefined {
+  let node: Node | null | undefined = source.doc.contents as Node | null;
+  for (const seg of path) {
+    if (!node) return undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return undefined;
+      node = pair.value as Node | null;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg] as Node | undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return node ?? undefined;
+}
+
+/**
+ * 1-based line of the first line of a string scalar's content: for a block
+ * scalar (`|`, `>`) the line after its header, else the line it starts on.
+ */
+export function contentLine(source: SourceFile, path: ValuePath): number {
+  const node = nodeAt(source, path);
+  if (!node?.range) return locate(source, path).line;
+  const { line } = source.lineCounter.linePos(node.range[0]);
+  const block = isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED);
+  return block ? line + 1 : line;
+}
+
+/**
+ * `line:col` of character `offset` of the string value at `path`. Offsets
+ * inside a `${{ }}` are found by matching the template in the scalar's
+ * source text (so quotes, block indentation and folding are accounted for);
+ * other offsets are found when the value appears verbatim, else the
+ * scalar's start is returned.
+ */
+export function locateInString(source: SourceFile, path: ValuePath, value: string, offset: number): { line: number; col: number } {
+  const node = nodeAt(source, path);
+  if (!node?.range) return locate(source, path);
+  const start = node.range[0];
+  const raw = source.text.slice(start, node.range[1]);
+  const at = (index: number) => source.lineCounter.linePos(start + index);
+  const open = value.lastIndexOf('${{', offset);
+  if (open >= 0 && value.indexOf('}}', open) >= offset - 1) {
+    // The nth template of the value is the nth `${{` of the source text.
+    let n = 0;
+    for (let i = value.indexOf('${{'); i >= 0 && i < open; i = value.indexOf('${{', i + 3)) n++;
+    let j = raw.indexOf('${{');
+    for (let k = 0; k < n && j >= 0; k++) j = raw.indexOf('${{', j + 3);
+    if (j >= 0) return at(j + (offset - open));
+  }
+  const direct = raw.indexOf(value);
+  if (direct >= 0 && !value.includes('\n')) return at(direct + offset);
+  return at(0);
 }

@@ -132,7 +132,8 @@ describe('workflow validation', () => {
 `,
     });
     const { issues } = validateWorkflow(loadConfTree(dir), 'wf');
-    expect(issues.map((i) => `${i.code}@${i.line}`)).toEqual(['duplicate-stage-id@8']);
+    expect(issues.filter((i) => i.severity === 'error').map((i) => `${i.code}@${i.line}`)).toEqual(['duplicate-stage-id@8']);
+    expect(issues.filter((i) => i.severity === 'warning').map((i) => `${i.code}@${i.line}`)).toEqual(['undeclared-param@6']);
   });
 
   it('throws WorkflowNotFoundError with code ENOENT and a suggestion', () => {
