@@ -3,7 +3,10 @@
 import { Command } from 'commander';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { register as registerDev } from './dev.js';
+import { register as registerGraph } from './graph.js';
+import { register as registerList } from './list.js';
 import { register as registerRun } from './run.js';
+import { register as registerSchema } from './schema.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerWorker } from './worker.js';
 
@@ -23,6 +26,9 @@ program
 
 registerRun(program);
 registerValidate(program);
+registerList(program);
+registerGraph(program);
+registerSchema(program);
 registerDev(program);
 registerWorker(program);
 
