@@ -69,7 +69,7 @@ def _size(text):
 def _encode(value):
     try:
         return _dumps(value)
-    except (TypeError, ValueError, OverflowError, RecursionError):
+    except Exception:  # TypeError, ValueError, RecursionError, or a broken __iter__/items() of the value
         return None
 
 

@@ -222,7 +222,9 @@ export class TaskRegistry {
       try {
         ns = (await import(taskModuleUrl(spec, cwd))) as Record<string, unknown>;
       } catch (err) {
-        throw new TaskModuleError(`cannot load task module '${spec}': ${err instanceof Error ? err.message : String(err)}`, spec, { cause: err });
+        const code = (err as { code?: unknown } | null)?.code;
+        const hint = code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ' (run the worker under tsx, e.g. `node --import tsx`, or compile the module to .js)' : '';
+        throw new TaskModuleError(`cannot load task module '${spec}': ${err instanceof Error ? err.message : String(err)}${hint}`, spec, { cause: err });
       }
       const found = new Set<TaskDefinition>();
       const collect = (value: unknown, depth: number): void => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -66,6 +66,11 @@ describe('pythonStage: variables', () => {
     expect(h.trace()).toMatch(/warning: not JSON-serialisable, left out of the outputs: now, bag, nan/);
   });
 
+  it('skips a value whose serialisation raises anything, instead of crashing the runner', async () => {
+    const result = await run('class Weird(dict):\n    def items(self):\n        raise KeyError("no")\n    def keys(self):\n        raise KeyError("no")\n    def __iter__(self):\n        raise KeyError("no")\nw = Weird(a=1)\nfine = 1');
+    expect(result).toEqual({ ok: true, outputs: { fine: 1 } });
+  });
+
   it('refuses vars that are not identifiers or shadow injected names, without retries', async () => {
     const result = await run('x = 1', { vars: { 'my-var': 1, params: 2, ok: 3 } });
     expect(result).toMatchObject({ ok: false, nonRetryable: true, error: { name: 'PythonInputError' } });
@@ -96,6 +101,19 @@ describe('pythonStage: environment', () => {
     expect(env.TF_WORKSPACE).toBe(join(h.config.workdir, 'run-1', 'job-a'));
     expect(env).not.toHaveProperty('TEMPOFLOW_SECRET_TOKEN');
     expect(env).not.toHaveProperty('TF_PYTHON_RESULT_FILE');
+  });
+
+  it('imports modules from the workspace, and inspect sees the code', async () => {
+    h = harness();
+    const workspace = join(h.config.workdir, 'run-1', 'job-a');
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(join(workspace, 'helpers_mod.py'), 'VALUE = 41\n');
+    const result = await runActivity(
+      new MockActivityEnvironment(),
+      h.activities.pythonStage,
+      pythonInput('import inspect, helpers_mod\ndef f():\n    return 1\nvalue = helpers_mod.VALUE + 1\nsource = inspect.getsource(f)\nline = f.__code__.co_firstlineno'),
+    );
+    expect(result.outputs).toEqual({ value: 42, source: 'def f():\n    return 1\n', line: 13 });
   });
 
   it('removes its input and result files after the attempt', async () => {
