@@ -85,6 +85,11 @@ describe('TaskRegistry', () => {
     expect(reg.resolve('tasks/add@v1')).toMatchObject({ description: 'adds a and b' });
   });
 
+  it('loads a module whose default export is a single task', async () => {
+    const reg = await TaskRegistry.load(['./single.ts'], { cwd: fixtures });
+    expect(reg.list().map((t) => t.name)).toEqual(['single']);
+  });
+
   it('loads absolute paths and file URLs too', async () => {
     const abs = await TaskRegistry.load([join(fixtures, 'demo.ts')]);
     expect(abs.list()).toHaveLength(5);
