@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -110,6 +110,8 @@ export function stageEnv(baseEnv: NodeJS.ProcessEnv, input: StageEnvInput, works
   for (const [k, v] of Object.entries(input.matrix ?? {})) env[envName('TF_MATRIX_', k)] = envValue(v);
   Object.assign(env, {
     TF_WORKSPACE: workspace,
+    // The run's folder, shared by all its jobs (the parent of every TF_WORKSPACE).
+    TF_RUN_WORKSPACE: dirname(workspace),
     TF_RUN_ID: input.runId,
     TF_WORKFLOW: input.workflowName,
     TF_JOB: input.jobId,

@@ -2,6 +2,7 @@
 /** The `tempoflow` command line. One file per command; see `common.ts` for errors and exit codes. */
 import { Command } from 'commander';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { register as registerControl } from './control.js';
 import { register as registerDev } from './dev.js';
 import { register as registerGraph } from './graph.js';
 import { register as registerList } from './list.js';
@@ -31,5 +32,6 @@ registerGraph(program);
 registerSchema(program);
 registerDev(program);
 registerWorker(program);
+registerControl(program);
 
 await program.parseAsync(process.argv);

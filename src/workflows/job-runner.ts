@@ -141,16 +141,20 @@ export class JobRunner {
       return this.fail(toErrorInfo(err, this.where()), 'its retry or timeout is invalid');
     }
 
+    let final: { status: Status; reason?: string } = { status: Status.FAILED };
     for (let attempt = 1; ; attempt++) {
       state.attempt = attempt;
       state.stages = {};
       state.errors = [];
       delete state.reason;
-      await this.runAttempt(timeoutSeconds);
-      if (state.status === Status.SUCCESS || state.status === Status.CANCEL || this.host.stopCause()) break;
+      // The job stays WAIT until its last attempt ends, so dependents never
+      // see a failure that a retry may still turn around.
+      final = await this.runAttempt(timeoutSeconds);
+      if (final.reason) state.reason = final.reason;
+      if (final.status === Status.SUCCESS || final.status === Status.CANCEL || this.host.stopCause()) break;
       if (attempt > maxRetries) break;
       const delay = backoffSeconds(this.job.retry, attempt);
-      log.info(`job ${this.job.id}: attempt ${attempt} ${state.status}; retrying in ${delay} s`);
+      log.info(`job ${this.job.id}: attempt ${attempt} ${final.status}; retrying in ${delay} s`);
       try {
         await sleep(delay * 1000, { summary: `${this.job.id}: retry the job in ${delay} s` });
       } catch (err) {
@@ -158,15 +162,17 @@ export class JobRunner {
         throw err;
       }
     }
-    if (state.status === Status.FAILED || state.status === Status.TIMEOUT) {
+    if (final.status === Status.FAILED || final.status === Status.TIMEOUT) {
       state.continueOnError = this.continueOnError();
     }
-    if (state.status === Status.SUCCESS) {
-      this.renderOutputs();
+    let status = final.status;
+    if (status === Status.SUCCESS) {
+      if (!this.renderOutputs()) status = Status.FAILED;
     } else {
       state.outputs = this.job.outputs ? {} : mergeStageOutputs(state.stages);
     }
     state.end = new Date().toISOString();
+    state.status = status;
     log.info(`job ${this.job.id}${this.input.matrixKey ? ` [${this.input.matrixKey}]` : ''}: ${state.status}`);
     return state;
   }
@@ -182,20 +188,22 @@ export class JobRunner {
     }
   }
 
-  private renderOutputs(): void {
+  /** Sets the job's outputs (declared, else merged); false when declared ones cannot be rendered. */
+  private renderOutputs(): boolean {
     const state = this.state;
     if (!this.job.outputs) {
       state.outputs = mergeStageOutputs(state.stages);
-      return;
+      return true;
     }
     const out: Record<string, unknown> = {};
     try {
       for (const [key, template] of Object.entries(this.job.outputs)) out[key] = renderTemplate(template, this.ctx());
       state.outputs = out;
+      return true;
     } catch (err) {
-      state.status = Status.FAILED;
       state.reason = 'its outputs could not be rendered';
       state.errors.push(toErrorInfo(err, this.where()));
+      return false;
     }
   }
 
@@ -208,7 +216,7 @@ export class JobRunner {
   }
 
   /** One attempt of the job: its stages in order, under its timeout. */
-  private async runAttempt(timeoutSeconds: number | undefined): Promise<void> {
+  private async runAttempt(timeoutSeconds: number | undefined): Promise<{ status: Status; reason?: string }> {
     const state = this.state;
     this.jobTimedOut = false;
     const scope = new CancellationScope();
@@ -241,18 +249,15 @@ export class JobRunner {
     await timer;
 
     if (this.jobTimedOut) {
-      state.status = Status.TIMEOUT;
-      state.reason = `the job timed out after ${timeoutSeconds} s`;
-      state.errors.push({ name: 'TimeoutError', message: state.reason, ...this.where() });
-    } else if (stopped && this.host.stopCause()) {
-      state.status = this.host.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
-      state.reason = this.stopReason('while this job was running');
-    } else if (stopped) {
-      state.status = Status.CANCEL;
-      state.reason = 'the job was cancelled';
-    } else {
-      state.status = failed ? Status.FAILED : Status.SUCCESS;
+      const reason = `the job timed out after ${timeoutSeconds} s`;
+      state.errors.push({ name: 'TimeoutError', message: reason, ...this.where() });
+      return { status: Status.TIMEOUT, reason };
     }
+    if (stopped && this.host.stopCause()) {
+      return { status: this.host.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL, reason: this.stopReason('while this job was running') };
+    }
+    if (stopped) return { status: Status.CANCEL, reason: 'the job was cancelled' };
+    return { status: failed ? Status.FAILED : Status.SUCCESS };
   }
 
   /**
@@ -272,12 +277,12 @@ export class JobRunner {
       }
       const result = await this.runStage(stage, failed, scope);
       scope.stages[stage.id] = result;
-      if (result.error && top) this.state.errors.push(result.error);
       if (result.status === Status.CANCEL) stopped = true;
       if (result.status === Status.FAILED || result.status === Status.TIMEOUT) {
         if (!this.stageContinuesOnError(stage, scope)) {
           failed = true;
           firstError ??= result.error;
+          if (result.error && top) this.state.errors.push(result.error);
         }
       }
     }
@@ -690,7 +695,9 @@ export class JobRunner {
     const since = new Date().toISOString();
     live.outputs = { approval: { message, approvers: stage.approvers, waiting: true, since, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) } };
     log.info(`[${this.input.workflowName}] [${this.job.id}] [${path}] waiting for approval: ${message}`);
-    const decided = await condition(() => this.decisions.has(path), timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined);
+    const asked = () => this.decisions.has(path);
+    // `condition(fn, undefined)` would not wait: call the one-argument form without a timeout.
+    const decided = timeoutSeconds !== undefined ? await condition(asked, timeoutSeconds * 1000) : (await condition(asked), true);
     if (!decided) {
       return {
         ok: false,

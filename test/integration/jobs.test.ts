@@ -66,7 +66,7 @@ matrix-demo:
       const child = await runtime.client.workflow.getHandle(first.workflowId!).describe();
       expect(child.type).toBe('tempoflowJob');
       expect(child.status.name).toBe('COMPLETED');
-      expect(await child.staticSummary).toBe('matrix-demo / build (item=a)');
+      expect(await child.staticSummary()).toBe('matrix-demo / build (item=a)');
       const failedChild = await runtime.client.workflow.getHandle(job.strategies![1]!.workflowId!).describe();
       expect(failedChild.status.name).toBe('FAILED');
 

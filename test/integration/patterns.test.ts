@@ -26,7 +26,7 @@ describe('seed patterns from conf/', () => {
         ['staging', 'SUCCESS'],
         ['prod', 'SUCCESS'],
       ]);
-      expect(Object.keys(jobs['data-processing']!.outputs).sort()).toEqual(['written_dev', 'written_prod', 'written_staging']);
+      expect(Object.keys(jobs['data-processing']!.outputs).sort()).toEqual(['written', 'written_dev', 'written_prod', 'written_staging']);
     });
   });
 
