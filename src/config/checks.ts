@@ -15,8 +15,9 @@ import { didYouMean } from '../expressions/suggest.js';
 import { checkCron, checkTimezone } from './cron.js';
 import type { Reporter } from './origins.js';
 import { coerceParam } from './params.js';
-import { PARAM_TYPES, STAGE_ACTIONS, type StageAction } from './schema.js';
+import { PARAM_TYPES, STAGE_ACTIONS, StageDecl, type StageAction } from './schema.js';
 import type { ValuePath } from './source.js';
+import { suggestKey } from './zod-issues.js';
 
 /** Ids of jobs, params and stages: a letter or `_`, then letters, digits, `_`, `-`. */
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -78,10 +79,6 @@ function checkParams(r: Reporter, params: Record<string, unknown>): void {
     if (!ID_PATTERN.test(name)) {
       r.add(path, 'bad-param-name', `param name '${name}' must start with a letter or '_' and hold letters, digits, '_' and '-'`, { at: 'key' });
     }
-    if (decl === 'choice') {
-      r.add(path, 'choice-options', `choice param '${name}' needs its options`, { hint: 'write `{ type: choice, options: [a, b] }`' });
-      continue;
-    }
     if (!isRecord(decl) || typeof decl.type !== 'string' || !(PARAM_TYPES as readonly string[]).includes(decl.type)) continue;
     const type = decl.type as (typeof PARAM_TYPES)[number];
     const options = Array.isArray(decl.options) ? decl.options : undefined;
@@ -131,8 +128,8 @@ function checkOn(r: Reporter, on: unknown): void {
     if (typeof cron === 'string') {
       const key = `${cron.trim().replace(/\s+/g, ' ')}|${typeof tz === 'string' ? tz : 'UTC'}`;
       const first = seen.get(key);
-      if (first) r.add(path, 'duplicate-schedule', `the same cron and timezone are already scheduled at ${first}`, { hint: 'remove one of them' });
-      else seen.set(key, r.loc(path));
+      if (first) r.add(path, 'duplicate-schedule', `the same cron and timezone are already scheduled by the entry at line ${first}`, { hint: 'remove one of them' });
+      else seen.set(key, r.loc(path).split(':').slice(-2, -1)[0] ?? '?');
     }
   };
   if (Array.isArray(on)) on.forEach((e, i) => entry(['on', i], e, 'cron'));
@@ -206,7 +203,10 @@ function checkStageList(r: Reporter, path: ValuePath, stages: readonly unknown[]
 function checkStage(r: Reporter, path: ValuePath, raw: unknown, ctx: CheckContext): void {
   if (!isRecord(raw)) return;
   const actions = stageActions(raw);
-  if (actions.length === 0) {
+  // A misspelt action key (`bsh:`) is reported as an unknown key with its
+  // suggestion; "no action" would only repeat it.
+  const misspeltAction = Object.keys(raw).some((k) => !has(StageDecl.shape, k) && suggestKey(k, ACTION_KEYS) !== undefined);
+  if (actions.length === 0 && !misspeltAction) {
     r.add(path, 'no-action', 'a stage needs exactly one action key', { hint: `add one of: ${ACTION_KEYS.join(', ')}` });
   } else if (actions.length > 1) {
     for (const extra of actions.slice(1)) {
@@ -224,7 +224,8 @@ function checkStage(r: Reporter, path: ValuePath, raw: unknown, ctx: CheckContex
       }
     }
     const need = (key: string, what: string): void => {
-      if (raw[key] === undefined) r.add([...path, action], 'missing-key', `a '${action}' stage needs '${key}': ${what}`, { at: 'key' });
+      const article = /^[aeiou]/.test(action) ? 'an' : 'a';
+      if (raw[key] === undefined) r.add([...path, action], 'missing-key', `${article} '${action}' stage needs '${key}': ${what}`, { at: 'key' });
     };
     if (action === 'foreach' || action === 'until') need('stages', 'the stages to repeat');
     if (action === 'case') need('match', 'the branches, `- case: x` with `stages:`, and `- else:`');

@@ -228,6 +228,40 @@ export function validateTemplate(tree: ConfTree, name: string): ConfigIssue[] {
   return sortIssues(r.issues);
 }
 
+/**
+ * Validates workflows of a tree (all by default, and then the reusable
+ * objects on their own too, so one that no workflow extends yet is still
+ * checked). Returns every issue once, in file order, with the tree's own
+ * issues, and the names of the workflows checked. A name that is not a
+ * workflow is a `not-found` issue.
+ */
+export function validateTree(tree: ConfTree, names: readonly string[] = []): { issues: ConfigIssue[]; checked: string[]; specs: WorkflowSpec[] } {
+  const issues: ConfigIssue[] = [...tree.issues];
+  const checked: string[] = [];
+  const specs: WorkflowSpec[] = [];
+  for (const name of names.length ? names : listWorkflowNames(tree)) {
+    try {
+      const result = validateWorkflow(tree, name);
+      issues.push(...result.issues);
+      if (result.spec) specs.push(result.spec);
+      checked.push(name);
+    } catch (err) {
+      issues.push({ code: 'not-found', severity: 'error', message: (err as Error).message, path: '', file: tree.root, line: 1, col: 1 });
+    }
+  }
+  if (!names.length) for (const obj of tree.objects.values()) if (obj.type !== 'Workflow') issues.push(...validateTemplate(tree, obj.name));
+  // A problem inside a reusable object is found once per workflow that
+  // extends it and once on its own: keep the first report (naming the chain).
+  const seen = new Set<string>();
+  const unique = sortIssues(issues).filter((i) => {
+    const key = `${i.code}|${i.file}|${i.line}|${i.col}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { issues: unique, checked, specs };
+}
+
 /** Issues in file order; problems reported twice (same code and place) once. */
 export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();

@@ -89,7 +89,7 @@ const BoolOrTemplate = (description: string) => templated(z.boolean(), '`true` o
 /** Environment variables: names to strings (numbers and booleans are written as text). */
 export const EnvMap = labeled(
   z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .record(z.string(), labeled(z.union([z.string(), z.number(), z.boolean()]), 'a string, number or boolean'))
     .describe('Environment variables (values may hold `${{ }}` templates; numbers and booleans become text)'),
   'a map of names to strings',
 );
@@ -120,7 +120,7 @@ export const ParamDecl = labeled(
   z
     .union([z.enum(['str', 'int', 'float', 'decimal', 'bool', 'date', 'datetime', 'map', 'array']), ParamObject])
     .describe('A parameter: a type name (`str`, required) or `{ type, default, description, required, options }`'),
-  'a type name (str int float decimal bool date datetime map array) or `{ type: ..., default: ... }`',
+  'a type name (str int float decimal bool date datetime map array) or `{ type: ..., default: ... }` (a choice param needs `{ type: choice, options: [...] }`)',
 );
 export type ParamDecl = z.infer<typeof ParamDecl>;
 
@@ -131,14 +131,14 @@ export const RetryObject = z
      * Attempts in all, the first included (`maximum-attempts: 3` = up to 2
      * retries), as in Temporal's RetryPolicy; at least 1.
      */
-    'maximum-attempts': z
-      .int()
-      .positive()
-      .describe('Attempts in all, the first included (3 = up to 2 retries); at least 1. For a templated count use `retry: ${{ }}` (retries after the first attempt)'),
+    'maximum-attempts': labeled(
+      z.int().positive().describe('Attempts in all, the first included (3 = up to 2 retries); at least 1. For a templated count use `retry: ${{ }}` (retries after the first attempt)'),
+      'an integer ≥ 1',
+    ),
     /** Wait before the first retry (default 1s). */
     'initial-interval': LiteralDuration.optional().describe('Wait before the first retry (default 1s)'),
     /** Each wait is the previous one times this (default 2). */
-    'backoff-coefficient': z.number().min(1).optional().describe('Each wait is the previous one multiplied by this (default 2, at least 1)'),
+    'backoff-coefficient': labeled(z.number().min(1), 'a number ≥ 1').optional().describe('Each wait is the previous one multiplied by this (default 2, at least 1)'),
     /** Upper bound of one wait (default 300s). */
     'maximum-interval': LiteralDuration.optional().describe('Upper bound of one wait (default 300s)'),
     /** Error types that are never retried, e.g. `TimeoutError`. */

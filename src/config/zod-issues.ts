@@ -29,6 +29,7 @@ interface ZodIssueLike {
   readonly errors?: readonly (readonly ZodIssueLike[])[];
   readonly expected?: string;
   readonly values?: readonly unknown[];
+  readonly discriminator?: string;
 }
 
 interface ZodDef {
@@ -176,7 +177,7 @@ export function zodCheck<S extends z.ZodType>(schema: S, value: unknown): { data
       case 'unrecognized_keys': {
         const known = allowedKeys(schema, path, value);
         for (const key of issue.keys ?? []) {
-          const best = didYouMean(key, known);
+          const best = suggestKey(key, known);
           push({
             code: 'unknown-key',
             path: toPath([...path, key]),
@@ -188,6 +189,12 @@ export function zodCheck<S extends z.ZodType>(schema: S, value: unknown): { data
         return;
       }
       case 'invalid_union': {
+        if ((issue.errors ?? []).length === 0) {
+          // A discriminated union whose discriminator fits no option: say what the object may be.
+          const parentLabel = labelAt(schema, path.slice(0, -1), value);
+          push({ code: 'invalid-value', path: toPath(path), message: `expected ${parentLabel?.label ?? 'another value'}, got ${describe(here)}` });
+          return;
+        }
         const branches = (issue.errors ?? []).filter((b) => !b.some((i) => i.path.length === 0 && i.code === 'invalid_type'));
         // A map or list value was clearly meant for the one branch of its shape.
         if (branches.length === 1 && (isRecord(here) || Array.isArray(here))) {
@@ -221,6 +228,14 @@ export function zodCheck<S extends z.ZodType>(schema: S, value: unknown): { data
       case 'invalid_format':
         push({ code: label?.code ?? 'invalid-value', path: toPath(path), message: label ? `expected ${label.label}, got ${describe(here)}` : `${issue.message}, got ${describe(here)}` });
         return;
+      case 'too_small':
+      case 'too_big':
+        push({
+          code: label?.code ?? 'invalid-value',
+          path: toPath(path),
+          message: label ? `expected ${label.label}, got ${describe(here)}` : `${lower(issue.message.replace(/^Too (small|big): /, ''))}, got ${describe(here)}`,
+        });
+        return;
       default:
         push({ code: label?.code ?? 'invalid-value', path: toPath(path), message: label && issue.code !== 'custom' ? `expected ${label.label}, got ${describe(here)}` : lower(issue.message) });
     }
@@ -231,6 +246,18 @@ export function zodCheck<S extends z.ZodType>(schema: S, value: unknown): { data
   return {
     drafts: out.filter((d) => !(d.code === 'missing-key' && misspelt.has(`${d.path.join('\u0000')}|${/'([^']+)'$/.exec(d.message)?.[1]}`))),
   };
+}
+
+/**
+ * The known key closest to an unknown one: "did you mean" by edit distance,
+ * else a known key that the unknown one begins (`cron` → `cronjob`) or
+ * extends (`timeouts` → `timeout`).
+ */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  const best = didYouMean(key, known);
+  if (best || key.length < 3) return best;
+  const lower = key.toLowerCase();
+  return known.find((k) => k.toLowerCase().startsWith(lower)) ?? known.find((k) => k.length >= 3 && lower.startsWith(k.toLowerCase()));
 }
 
 function hasKey(root: unknown, path: readonly PropertyKey[]): boolean {
