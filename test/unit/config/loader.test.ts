@@ -97,7 +97,8 @@ describe('workflow validation', () => {
     expect(issues.find((i) => i.code === 'unknown-key' && i.line === 5)!.hint).toBe("did you mean 'needs'?");
     expect(brief).toContain('two-actions@9:11');
     expect(brief).toContain('unknown-key@14:11');
-    expect(brief).toContain('no-action@13:11');
+    // `bsh` is reported once, as an unknown key suggesting `bash` (not also as "no action").
+    expect(brief).not.toContain('no-action@13:11');
     expect(brief).toContain('unknown-need@11:18');
   });
 
