@@ -22,7 +22,7 @@ export const EXPRESSION_ROOTS = ['params', 'matrix', 'env', 'extras', 'needs', '
 /** Nested-stage roots and the stages that define them. */
 const NESTED_ROOTS: Readonly<Record<string, string>> = {
   item: '`foreach` and `until` stages',
-  loop: '`until` stages',
+  loop: '`foreach` and `until` stages',
   branch: '`parallel` branches',
   case: '`case` branches',
 };
@@ -147,7 +147,7 @@ function checkStage(ctx: Context, stage: Record<string, unknown>, base: ValuePat
         if (isRecord(value)) for (const [b, list] of Object.entries(value)) if (Array.isArray(list)) checkStages(ctx, list, [...path, b], withRoots('branch'));
         break;
       case 'stages':
-        if (Array.isArray(value)) checkStages(ctx, value, path, stage.until !== undefined ? withRoots('item', 'loop') : withRoots('item'));
+        if (Array.isArray(value)) checkStages(ctx, value, path, withRoots('item', 'loop'));
         break;
       case 'match':
         if (Array.isArray(value)) {
