@@ -32,6 +32,8 @@ export interface StageContext {
   /** Why it was skipped, when SKIP. */
   reason?: string;
   error?: ErrorInfo;
+  /** Kept from a previous run by a rerun `--from-stage`, not run again. */
+  reused?: boolean;
 }
 
 /** One combination of a matrix job (`needs.<job>.strategies`). */
@@ -44,6 +46,8 @@ export interface StrategyContext {
   /** Temporal workflow id of the combination's child workflow. */
   workflowId?: string;
   errors?: ErrorInfo[];
+  /** Kept from a previous run by a rerun, not run again. */
+  reused?: boolean;
 }
 
 /** What one job (or one matrix combination) did. */
@@ -59,6 +63,8 @@ export interface JobContext {
   strategies?: StrategyContext[];
   /** `continue-on-error` was in effect: a FAILED job counts as success for dependents. */
   continueOnError?: boolean;
+  /** Kept from a previous run by a rerun (with this run id), not run again. */
+  reusedFrom?: string;
   /** Why it was skipped or failed, in a sentence. */
   reason?: string;
   outputs: Record<string, unknown>;

@@ -3,7 +3,7 @@
  * and signals. Shared by workflow code and clients.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { JobContext, RunContext } from '../engine/context.js';
+import type { JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
 
 /** Temporal workflow type of the interpreter. */
@@ -18,6 +18,39 @@ export interface ActivityTuning {
   readonly heartbeatTimeoutMs?: number;
   /** Task queue of stage activities (default: the workflow's). */
   readonly taskQueue?: string;
+}
+
+/** Release types (SPEC §4 "Schedules and releases"). */
+export const ReleaseType = {
+  NORMAL: 'NORMAL',
+  RERUN: 'RERUN',
+  EVENT: 'EVENT',
+  FORCE: 'FORCE',
+  DRYRUN: 'DRYRUN',
+} as const;
+export type ReleaseType = (typeof ReleaseType)[keyof typeof ReleaseType];
+
+/** The `release.*` expression namespace of a released run. */
+export interface ReleaseInfo {
+  /** The nominal (scheduled) time, ISO 8601 with its offset. */
+  readonly logical_date: string;
+  /** When the release actually started, ISO 8601. */
+  readonly execute_date: string;
+  /** The run id of the release's run. */
+  readonly run_id: string;
+  readonly type: ReleaseType;
+}
+
+/** What a rerun keeps from a previous run (SPEC §4 "Rerun"). */
+export interface ReusePlan {
+  /** The previous run's id. */
+  readonly fromRunId: string;
+  /** Jobs whose previous context is kept as-is (they are marked `reused` and not run). */
+  readonly jobs: Readonly<Record<string, JobContext>>;
+  /** Matrix jobs that rerun: their SUCCESS combinations, kept (by key) and not run again. */
+  readonly combinations: Readonly<Record<string, readonly StrategyContext[]>>;
+  /** Restart one job from a stage: the stages before it are kept. */
+  readonly fromStage?: { readonly job: string; readonly stage: string; readonly stages: Readonly<Record<string, StageContext>> };
 }
 
 /** Input of one interpreter run. Everything the run needs; workflow code reads nothing else. */
@@ -45,6 +78,10 @@ export interface RunInput {
   readonly triggerChain?: readonly string[];
   /** The conf path the client loaded the YAML from (workers read `trigger:` targets there when it exists). */
   readonly confPath?: string;
+  /** Set for released runs: the `release.*` namespace. */
+  readonly release?: ReleaseInfo;
+  /** Set for reruns: what to keep from the previous run. */
+  readonly reuse?: ReusePlan;
 }
 
 /** Input of one job run as a child workflow (a matrix combination). */
@@ -70,6 +107,10 @@ export interface JobRunInput {
   readonly confPath?: string;
   /** Approval decisions that arrived before this job started. */
   readonly approvals?: readonly ApprovalDecision[];
+  /** The `release.*` namespace, for released runs. */
+  readonly release?: ReleaseInfo;
+  /** Restart from this stage, keeping the earlier stages' contexts (rerun `--from-stage`). */
+  readonly fromStage?: { readonly stage: string; readonly stages: Readonly<Record<string, StageContext>> };
 }
 
 /** `status` query: the live run context. */
