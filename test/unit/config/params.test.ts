@@ -81,3 +81,49 @@ describe('parameterize', () => {
     expect(parameterize(specs, { input: 'x', extra: 1 }, { allowUndeclared: true })).toMatchObject({ extra: 1 });
   });
 });
+
+describe('params from YAML', () => {
+  it('coerces CLI strings of every type', () => {
+    const cases: [ParamSpec['type'], string, unknown][] = [
+      ['int', ' 12 ', 12],
+      ['float', '1e3', 1000],
+      ['bool', 'ON', true],
+      ['bool', '0', false],
+      ['decimal', ' -0.10 ', '-0.10'],
+      ['datetime', '2024-02-29T23:59:59Z', '2024-02-29T23:59:59Z'],
+      ['map', '{"a":{"b":[1]}}', { a: { b: [1] } }],
+    ];
+    for (const [type, input, expected] of cases) expect(coerceParam({ type }, input)).toEqual({ value: expected });
+  });
+
+  it('matches choice options given as numbers from CLI strings', () => {
+    expect(coerceParam({ type: 'choice', options: [1, 2] }, '2')).toEqual({ value: 2 });
+  });
+
+  it('turns Date values into ISO strings with their offset', () => {
+    expect(coerceParam({ type: 'datetime' }, new Date('2024-01-01T09:00:00Z'))).toEqual({ value: '2024-01-01T09:00:00.000Z' });
+  });
+
+  it('rejects out-of-range and malformed values', () => {
+    for (const [type, input] of [
+      ['int', String(2 ** 60)],
+      ['float', 'Infinity'],
+      ['datetime', '2024-01-01T24:00:00Z'],
+      ['date', '2024-1-1'],
+      ['map', [1]],
+      ['array', { a: 1 }],
+      ['bool', 2],
+    ] as [ParamSpec['type'], unknown][]) {
+      expect(coerceParam({ type }, input), `${type} ${JSON.stringify(input)}`).toHaveProperty('error');
+    }
+  });
+
+  it('reports an invalid default with its position', () => {
+    expect(() => parameterize([p('n', 'int', { default: 'x', required: false, loc: 'wf.yml:4:7' })], {})).toThrowError(/'n': default value is invalid: .*wf\.yml:4:7/);
+  });
+
+  it('keeps undeclared params as given when allowed', () => {
+    expect(parameterize([], { a: '1', b: [2] }, { allowUndeclared: true })).toEqual({ a: '1', b: [2] });
+    expect(() => parameterize([], { a: '1' })).toThrowError(/declared: none/);
+  });
+});
