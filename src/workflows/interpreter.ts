@@ -177,7 +177,13 @@ export class Interpreter implements JobRunnerHost {
   /** Decides and runs jobs as their needs finish, at most `maxJobParallel` at once. */
   private async walk(): Promise<void> {
     const only = this.input.onlyJobs ? new Set(this.input.onlyJobs) : undefined;
-    const pending: JobSpec[] = this.input.spec.jobs.filter((j) => !only || only.has(j.id));
+    const reuse = this.input.reuse;
+    // A rerun keeps the jobs it does not need to run again, outputs and all.
+    for (const [id, kept] of Object.entries(reuse?.jobs ?? {})) {
+      if (!this.input.spec.jobs.some((j) => j.id === id)) continue;
+      this.context.jobs[id] = { ...kept, reusedFrom: reuse!.fromRunId };
+    }
+    const pending: JobSpec[] = this.input.spec.jobs.filter((j) => (!only || only.has(j.id)) && !this.context.jobs[j.id]);
     const running = new Map<string, Promise<void>>();
     const maxParallel = Math.max(1, this.input.maxJobParallel);
 
@@ -277,6 +283,7 @@ export class Interpreter implements JobRunnerHost {
       jobs: this.jobsValues(),
       workflow: { name: this.input.spec.name, run_id: this.input.runId, file: this.input.spec.file },
       job: { id: job.id },
+      ...(this.input.release ? { release: this.input.release } : {}),
     };
   }
 
@@ -298,6 +305,8 @@ export class Interpreter implements JobRunnerHost {
       triggerChain: this.input.triggerChain ?? [],
       ...(this.input.confPath ? { confPath: this.input.confPath } : {}),
       ...(this.approvals.has(job.id) ? { approvals: this.approvals.get(job.id)! } : {}),
+      ...(this.input.release ? { release: this.input.release } : {}),
+      ...(this.input.reuse?.fromStage?.job === job.id ? { fromStage: { stage: this.input.reuse.fromStage.stage, stages: this.input.reuse.fromStage.stages } } : {}),
     };
   }
 
@@ -341,6 +350,11 @@ export class Interpreter implements JobRunnerHost {
       workflowId: `${this.input.runId}.${job.id}.${c.key}`,
     }));
     state.strategies = strategies;
+    // A rerun keeps the combinations that succeeded before.
+    for (const kept of this.input.reuse?.combinations[job.id] ?? []) {
+      const entry = strategies.find((s) => s.key === kept.key);
+      if (entry && kept.status === Status.SUCCESS) Object.assign(entry, { status: Status.SUCCESS, outputs: kept.outputs, reused: true });
+    }
     const scopes = new Map<number, CancellationScope>();
     const running = new Map<number, Promise<void>>();
     let stopLaunching = false;
@@ -390,6 +404,7 @@ export class Interpreter implements JobRunnerHost {
     while (next < combinations.length || running.size > 0) {
       while (!stopLaunching && !this.stopCause() && running.size < maxParallel && next < combinations.length) {
         const index = next++;
+        if (strategies[index]!.reused) continue;
         running.set(
           index,
           runCombination(index).finally(() => running.delete(index)),

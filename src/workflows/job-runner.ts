@@ -120,6 +120,7 @@ export class JobRunner {
       stages: scope ? { ...scope.outer, ...scope.stages } : this.state.stages,
       workflow: { name: this.input.workflowName, run_id: this.input.runId, file: this.input.file },
       job: { id: this.job.id, ...(this.input.matrixKey ? { matrix_key: this.input.matrixKey } : {}) },
+      ...(this.input.release ? { release: this.input.release } : {}),
       ...scope?.extra,
       ...extra,
     };
@@ -269,7 +270,16 @@ export class JobRunner {
     let failed = false;
     let stopped = false;
     let firstError: ErrorInfo | undefined;
+    // A rerun `--from-stage` keeps the job's stages before that stage.
+    const from = top ? this.input.fromStage : undefined;
+    let reusing = from !== undefined && stages.some((s) => s.id === from.stage);
     for (const stage of stages) {
+      if (reusing && stage.id === from!.stage) reusing = false;
+      if (reusing) {
+        const kept = from!.stages[stage.id];
+        scope.stages[stage.id] = kept ? { ...kept, reused: true } : { status: Status.SKIP, name: stage.name, outputs: {}, reason: 'before the rerun stage', reused: true };
+        continue;
+      }
       if (this.stopping()) {
         stopped = true;
         scope.stages[stage.id] = { status: Status.CANCEL, name: stage.name, outputs: {}, reason: this.stopReason('before this stage started') };
