@@ -129,13 +129,29 @@ export function loadConfTree(root: string = defaultConfPath()): ConfTree {
       issues.push({ code: 'invalid-utf8', severity: 'error', message: 'file is not valid UTF-8', path: '', file, line, col, hint: 'save the file as UTF-8' });
       continue;
     }
-    const { source, issues: syntax } = parseSource(file, text);
-    issues.push(...syntax);
-    if (syntax.some((i) => i.severity === 'error')) continue;
-    files.push(source);
-    indexObjects(source, objects, issues);
+    addSource(file, text, files, objects, issues);
   }
   return { root: absRoot, files, objects, issues };
+}
+
+/**
+ * A conf tree built from texts instead of files (for tools and tests): each
+ * entry is a file name, as shown in issues, and its YAML text.
+ */
+export function confTreeFromTexts(root: string, entries: readonly { file: string; text: string }[]): ConfTree {
+  const files: SourceFile[] = [];
+  const objects = new Map<string, ConfObject>();
+  const issues: ConfigIssue[] = [];
+  for (const { file, text } of entries) addSource(file, text, files, objects, issues);
+  return { root, files, objects, issues };
+}
+
+function addSource(file: string, text: string, files: SourceFile[], objects: Map<string, ConfObject>, issues: ConfigIssue[]): void {
+  const { source, issues: syntax } = parseSource(file, text);
+  issues.push(...syntax);
+  if (syntax.some((i) => i.severity === 'error')) return;
+  files.push(source);
+  indexObjects(source, objects, issues);
 }
 
 function indexObjects(source: SourceFile, objects: Map<string, ConfObject>, issues: ConfigIssue[]): void {
@@ -156,6 +172,11 @@ function indexObjects(source: SourceFile, objects: Map<string, ConfObject>, issu
     issueAt([], 'yaml-alias', `cannot expand YAML aliases: ${(err as Error).message}`, 'remove excessive `*alias` references');
     return;
   }
+  // Specs cross Temporal as JSON: values JSON cannot hold are errors here,
+  // not silent changes later.
+  value = jsonSafe(value, [], (path, what) =>
+    issueAt(path, 'unsupported-value', `${what} cannot be used in a workflow file`, 'use strings, numbers, booleans, null, lists and maps only'),
+  ) as Record<string, unknown>;
   for (const pair of contents.items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
     const name = String(pair.key.value);
@@ -178,6 +199,35 @@ function indexObjects(source: SourceFile, objects: Map<string, ConfObject>, issu
     }
     objects.set(name, { name, type, source, value: raw });
   }
+}
+
+/** `value` with every non-JSON part (binary, dates, sets, non-finite numbers) reported and replaced by null. */
+function jsonSafe(value: unknown, path: ValuePath, report: (path: ValuePath, what: string) => void, depth = 0): unknown {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return value;
+    report(path, `the number ${String(value)}`);
+    return null;
+  }
+  if (typeof value === 'bigint') {
+    report(path, `the integer ${value} (too large)`);
+    return null;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 200) {
+    report(path, 'a value nested this deep');
+    return null;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => jsonSafe(v, [...path, i], report, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    report(path, `a ${(value as object).constructor?.name ?? 'special'} value (YAML tag)`);
+    return null;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(out, key, { value: jsonSafe((value as Record<string, unknown>)[key], [...path, key], report, depth + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 function suggestHint(word: string, candidates: readonly string[]): string | undefined {
