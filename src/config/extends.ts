@@ -26,6 +26,9 @@ export interface ObjectLookup {
   values(): Iterable<NamedObject>;
 }
 
+/** Stage lists nested deeper than this are left as they are (the schema still checks them). */
+const MAX_NESTING = 64;
+
 /** What is being resolved. */
 export type ExtendKind = 'Job' | 'Stage';
 
@@ -67,15 +70,22 @@ export class ExtendsResolver {
   }
 
   /** Resolves one job or stage and the stage lists inside it. */
-  private node(value: unknown, origin: Origin, kind: ExtendKind, chain: readonly string[]): unknown {
-    if (!isRecord(value)) return value;
-    const obj = has(value, 'extends') ? this.merge(value, origin, kind, chain) : { ...value };
+  /**
+   * `chain`: the reusable objects being expanded around this node (its own
+   * `extends:` chain and those of the stages and jobs it sits in), so a
+   * reusable stage that holds a stage extending itself is a cycle too.
+   */
+  private node(value: unknown, origin: Origin, kind: ExtendKind, chain: readonly string[], depth = 0): unknown {
+    if (!isRecord(value) || depth > MAX_NESTING) return value;
+    const expanded: string[] = [];
+    const obj = has(value, 'extends') ? this.merge(value, origin, kind, chain, expanded) : { ...value };
+    const inner = [...chain, ...expanded];
     const origins = this.reporter.origins;
     const list = (key: string, from: Record<string, unknown>, fromOrigin: Origin): void => {
       const items = from[key];
       if (!Array.isArray(items)) return;
       const listOrigin = origins.child(fromOrigin, from, key);
-      from[key] = items.map((item, i) => this.node(item, origins.child(listOrigin, items, i), 'Stage', []));
+      from[key] = items.map((item, i) => this.node(item, origins.child(listOrigin, items, i), 'Stage', inner, depth + 1));
     };
     list('stages', obj, origin);
     if (kind === 'Stage') {
@@ -89,7 +99,7 @@ export class ExtendsResolver {
           const items = copy[name];
           if (!Array.isArray(items)) continue;
           const bOrigin = origins.child(pOrigin, branches, name);
-          copy[name] = items.map((item, i) => this.node(item, origins.child(bOrigin, items, i), 'Stage', []));
+          copy[name] = items.map((item, i) => this.node(item, origins.child(bOrigin, items, i), 'Stage', inner, depth + 1));
           origins.setKey(copy, name, bOrigin);
         }
         obj.parallel = copy;
@@ -106,7 +116,7 @@ export class ExtendsResolver {
             const items = copy[key];
             if (!Array.isArray(items)) continue;
             const lOrigin = origins.child(eOrigin, entry, key);
-            copy[key] = items.map((item, j) => this.node(item, origins.child(lOrigin, items, j), 'Stage', []));
+            copy[key] = items.map((item, j) => this.node(item, origins.child(lOrigin, items, j), 'Stage', inner, depth + 1));
             origins.setKey(copy, key, lOrigin);
           }
           return copy;
@@ -118,7 +128,7 @@ export class ExtendsResolver {
   }
 
   /** The local object merged over the object its `extends:` names (recursively). */
-  private merge(local: Record<string, unknown>, localOrigin: Origin, kind: ExtendKind, chain: readonly string[]): Record<string, unknown> {
+  private merge(local: Record<string, unknown>, localOrigin: Origin, kind: ExtendKind, chain: readonly string[], expanded: string[]): Record<string, unknown> {
     const { extends: name, ...rest } = local;
     const origins = this.reporter.origins;
     const site = origins.child(localOrigin, local, 'extends');
@@ -147,7 +157,8 @@ export class ExtendsResolver {
     const { type: _type, ...baseRaw } = target.value;
     const siteLoc = this.locOf(site);
     const baseOrigin: Origin = { source: target.source, path: [name], via: [siteLoc, ...localOrigin.via] };
-    const base = has(baseRaw, 'extends') ? this.merge(baseRaw, baseOrigin, kind, [...chain, name]) : baseRaw;
+    expanded.push(name);
+    const base = has(baseRaw, 'extends') ? this.merge(baseRaw, baseOrigin, kind, [...chain, name], expanded) : baseRaw;
     return this.deepMerge(base, baseOrigin, rest, localOrigin, local);
   }
 

@@ -251,15 +251,23 @@ export function validateWorkflow(tree: ConfTree, name: string): { spec?: Workflo
     throw new WorkflowNotFoundError(name, notFoundMessage(tree, name));
   }
   const r = new Reporter({ source: obj.source, path: [name], via: [] });
-  const merged = new ExtendsResolver(lookup(tree), r).workflow(obj.value);
-  r.value = merged;
-  const { data, drafts } = zodCheck(WorkflowDecl, merged);
-  for (const d of drafts) r.add(d.path, d.code, d.message, { hint: d.hint, at: d.at });
-  checkWorkflow(r, merged, { workflows: listWorkflowNames(tree), name });
-  checkExpressions(r, merged);
-  const issues = sortIssues(r.issues);
-  if (r.hasErrors() || !data) return { issues };
-  return { spec: normalizeWorkflow(r, name, obj.source.file, data), issues };
+  try {
+    const merged = new ExtendsResolver(lookup(tree), r).workflow(obj.value);
+    r.value = merged;
+    const { data, drafts } = zodCheck(WorkflowDecl, merged);
+    for (const d of drafts) r.add(d.path, d.code, d.message, { hint: d.hint, at: d.at });
+    checkWorkflow(r, merged, { workflows: listWorkflowNames(tree), name });
+    checkExpressions(r, merged);
+    const issues = sortIssues(r.issues);
+    if (r.hasErrors() || !data) return { issues };
+    return { spec: normalizeWorkflow(r, name, obj.source.file, data), issues };
+  } catch (err) {
+    // Only pathological nesting can exhaust the stack; report it, never crash.
+    if (!(err instanceof RangeError && /call stack/i.test(err.message))) throw err;
+    const { line, col } = locate(obj.source, [name], 'key');
+    const issue: ConfigIssue = { code: 'too-deep', severity: 'error', message: `'${name}' is nested too deeply to check`, path: '', file: obj.source.file, line, col, hint: 'flatten the nesting' };
+    return { issues: [...sortIssues(r.issues), issue] };
+  }
 }
 
 /**
