@@ -15,6 +15,7 @@ import { capOutputs, capWarning, OUTPUT_CAP_BYTES, toJsonValue } from './outputs
 import { runSupervised, type ProcessOutcome } from './process.js';
 import { parseRunnerReport, PYTHON_RESULT_ENV, PYTHON_RUNNER, pythonAttemptResult, pythonExecutable, pythonRunnerInput } from './python.js';
 import { TaskRegistry, type TaskContext } from './registry.js';
+import { maskedActivity, MaskingDecoder, renderStageSecrets, SECRETS_FILE_ENV, SecretStore, type Masker } from './secrets.js';
 import { prepareTriggeredRun, type PrepareTriggerInput, type PrepareTriggerResult } from './trigger.js';
 import type { BashStageInput, PythonStageInput, StageAddress, StageAttemptResult, UsesStageInput } from './types.js';
 
@@ -38,6 +39,8 @@ export interface ActivityConfig {
   readonly tasks?: TaskRegistry;
   /** Bytes of one stage attempt's output written to the trace file (default 64 MiB); the rest is counted, not written. */
   readonly traceStageBytes?: number;
+  /** Secrets rendered in `bash`/`run`/`env`/`with` and masked everywhere (default: `SecretStore.fromEnv(baseEnv)`). */
+  readonly secrets?: SecretStore;
 }
 
 /** Default of {@link ActivityConfig.traceStageBytes}. */
@@ -54,6 +57,7 @@ export function activityConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cwd 
     heartbeatIntervalMs: 1000,
     baseEnv: env,
     python: pythonExecutable(env),
+    secrets: SecretStore.fromEnv(env, { cwd }),
   };
 }
 
@@ -78,7 +82,7 @@ export function envValue(value: unknown): string {
 
 /** Variables of the worker that stages must never see. */
 function isPrivateWorkerVar(name: string): boolean {
-  return name.startsWith('TEMPOFLOW_SECRET_') || name === 'TEMPORAL_API_KEY' || name.startsWith('TEMPORAL_TLS_');
+  return name.startsWith('TEMPOFLOW_SECRET_') || name === SECRETS_FILE_ENV || name === 'TEMPOFLOW_CODEC_KEY' || name === 'TEMPORAL_API_KEY' || name.startsWith('TEMPORAL_TLS_');
 }
 
 /** A stage input that carries an environment (every stage kind that starts something). */
@@ -131,11 +135,14 @@ class StageTrace {
   private readonly file: string;
   private written = 0;
   private cut = 0;
+  /** Per stream: UTF-8 decoding and secret masking across chunks. */
+  private readonly decoders = new Map<'stdout' | 'stderr', MaskingDecoder>();
 
   constructor(
     private readonly dir: string,
     input: StageAddress,
     private readonly limit: number,
+    private readonly masker: Masker,
   ) {
     this.prefix = `[${input.workflowName}] [${input.jobId}] [${input.stageId}]`;
     this.file = join(dir, `${safeSegment(input.runId)}.log`);
@@ -152,7 +159,7 @@ class StageTrace {
 
   /** A timestamped event line. */
   event(text: string): void {
-    this.append(`${new Date().toISOString()} ${this.prefix} ${text}\n`);
+    this.append(`${new Date().toISOString()} ${this.prefix} ${this.masker.mask(text)}\n`);
   }
 
   /** Text from the stage itself (a task's `ctx.log`, a subprocess's output), one prefix per line. */
@@ -165,12 +172,22 @@ class StageTrace {
       bytes = bytes.subarray(0, room);
     }
     this.written += bytes.length;
-    const text = bytes.toString('utf8').replace(/\n(?!$)/g, `\n${this.prefix} `);
+    if (stream === 'log') return this.write(stream, this.masker.mask(bytes.toString('utf8')));
+    let decoder = this.decoders.get(stream);
+    if (!decoder) this.decoders.set(stream, (decoder = new MaskingDecoder(this.masker)));
+    this.write(stream, decoder.write(bytes));
+  }
+
+  private write(stream: 'stdout' | 'stderr' | 'log', masked: string): void {
+    if (masked === '') return;
+    const text = masked.replace(/\n(?!$)/g, `\n${this.prefix} `);
     this.append(`${this.prefix} ${stream === 'stderr' ? '[stderr] ' : ''}${text}${text.endsWith('\n') ? '' : '\n'}`);
   }
 
-  /** Notes a cut, once the attempt is over. */
+  /** Writes what the maskers held back and notes a cut, once the attempt is over. */
   close(): void {
+    for (const [stream, decoder] of this.decoders) this.write(stream, decoder.end());
+    this.decoders.clear();
     if (this.cut > 0) this.event(`warning: trace cut: ${this.cut} more bytes of output were not written (limit ${this.limit} bytes per stage attempt)`);
   }
 }
@@ -203,7 +220,8 @@ function readSmallFile(path: string, maxBytes: number): string | undefined {
 /** Builds the activities for a worker. */
 export function createActivities(config: ActivityConfig) {
   const tasks = config.tasks ?? new TaskRegistry();
-  const openTrace = (input: StageAddress): StageTrace => new StageTrace(config.traceDir, input, config.traceStageBytes ?? TRACE_STAGE_BYTES);
+  const secrets = config.secrets ?? SecretStore.fromEnv(config.baseEnv);
+  const openTrace = (input: StageAddress): StageTrace => new StageTrace(config.traceDir, input, config.traceStageBytes ?? TRACE_STAGE_BYTES, secrets.masker());
 
   /** Runs one stage subprocess under the supervisor, heartbeating and tracing it. */
   const superviseStage = async (
@@ -237,10 +255,12 @@ export function createActivities(config: ActivityConfig) {
       // Let Temporal record the cancellation; the workflow marks the stage CANCEL.
       throw new CancelledFailure(`stage '${input.stageId}' cancelled`);
     }
-    return outcome;
+    // Mask the tails before anything (error messages, outputs) is built from them.
+    const masker = secrets.masker();
+    return { ...outcome, stdout: masker.maskTail(outcome.stdout), stderr: masker.maskTail(outcome.stderr) };
   };
 
-  return {
+  const activities = {
     /**
      * Requests cancellation of a run through the client API. The interpreter
      * uses it for the `cancel` signal: Temporal refuses a workflow's request
@@ -257,11 +277,17 @@ export function createActivities(config: ActivityConfig) {
     },
 
     /** Runs a `bash` stage attempt. Non-zero exit and timeout are returned, not thrown. */
-    async bashStage(input: BashStageInput): Promise<StageAttemptResult> {
+    async bashStage(raw: BashStageInput): Promise<StageAttemptResult> {
       const ctx = Context.current();
+      const rendered = renderStageSecrets(raw, ['script', 'env'], secrets);
+      if (!rendered.ok) return rendered.result;
+      const input = rendered.input;
       const { workspace, scriptDir } = stageDirs(config, input);
-      const scriptPath = join(scriptDir, `${safeSegment(input.jobId)}.${safeSegment(input.stageId)}.${input.attempt}.sh`);
+      // Unique per attempt: combinations of one job run the same stage at once.
+      const scriptPath = join(scriptDir, `${safeSegment(input.jobId)}.${safeSegment(input.stageId)}.${input.attempt}.${randomUUID().slice(0, 8)}.sh`);
       writeFileSync(scriptPath, input.script, { mode: 0o600 });
+      // A script holding secret values does not stay on disk after the stage.
+      const holdsSecrets = input.script !== raw.script;
       const cwd = input.cwd ? resolve(workspace, input.cwd) : workspace;
       if (input.cwd && !cwd.startsWith(workspace)) {
         throw ApplicationFailure.nonRetryable(`cwd '${input.cwd}' leaves the job workspace (${input.location})`, 'TempoflowInvalidStage');
@@ -269,7 +295,9 @@ export function createActivities(config: ActivityConfig) {
       mkdirSync(cwd, { recursive: true });
       const env = stageEnv(config.baseEnv, input, workspace);
 
-      const outcome = await superviseStage(ctx, input, openTrace(input), ['bash', '--noprofile', '--norc', '-eo', 'pipefail', scriptPath], cwd, env);
+      const outcome = await superviseStage(ctx, input, openTrace(input), ['bash', '--noprofile', '--norc', '-eo', 'pipefail', scriptPath], cwd, env).finally(() => {
+        if (holdsSecrets) rmSync(scriptPath, { force: true });
+      });
       const outputs = { return_code: outcome.exitCode ?? -1, stdout: outcome.stdout, stderr: outcome.stderr };
       if (outcome.timedOut) return timeoutResult(input, outputs, 'its process group was killed');
       if (outcome.exitCode !== 0) {
@@ -294,8 +322,11 @@ export function createActivities(config: ActivityConfig) {
      * (see `python.ts`). Exceptions, non-zero `SystemExit` and timeouts are
      * returned, not thrown; invalid `vars` names are returned non-retryable.
      */
-    async pythonStage(input: PythonStageInput): Promise<StageAttemptResult> {
+    async pythonStage(raw: PythonStageInput): Promise<StageAttemptResult> {
       const ctx = Context.current();
+      const rendered = renderStageSecrets(raw, ['code', 'vars', 'env'], secrets);
+      if (!rendered.ok) return rendered.result;
+      const input = rendered.input;
       const { workspace, scriptDir } = stageDirs(config, input);
       const base = join(scriptDir, `${safeSegment(input.jobId)}.${safeSegment(input.stageId)}.${input.attempt}.${randomUUID().slice(0, 8)}`);
       const inputPath = `${base}.input.json`;
@@ -328,10 +359,16 @@ export function createActivities(config: ActivityConfig) {
      * `ctx.signal` and throws `CancelledFailure` (after waiting up to the
      * kill grace period for the task to stop).
      */
-    async usesStage(input: UsesStageInput): Promise<StageAttemptResult> {
+    async usesStage(raw: UsesStageInput): Promise<StageAttemptResult> {
       const ctx = Context.current();
-      const where = { job: input.jobId, stage: input.stageId, location: input.location };
-      const trace = openTrace(input);
+      const where = { job: raw.jobId, stage: raw.stageId, location: raw.location };
+      const trace = openTrace(raw);
+      const rendered = renderStageSecrets(raw, ['with', 'env'], secrets);
+      if (!rendered.ok) {
+        trace.event(`failed: SecretError: ${rendered.result.error.message}`);
+        return rendered.result;
+      }
+      const input = rendered.input;
       const task = tasks.resolve(input.uses);
       if ('error' in task) {
         trace.event(`failed: TaskNotFoundError: ${task.error}`);
@@ -386,7 +423,7 @@ export function createActivities(config: ActivityConfig) {
       const taskCtx: TaskContext = {
         signal: controller.signal,
         heartbeat: (d?: unknown) => {
-          details = d === undefined ? defaultDetails : d;
+          details = d === undefined ? defaultDetails : secrets.masker().maskValue(d);
           ctx.heartbeat(details);
         },
         attempt: input.attempt,
@@ -452,6 +489,13 @@ export function createActivities(config: ActivityConfig) {
       if (warning) trace.event(`warning: ${warning}`);
       return { ok: true, outputs: capped.outputs };
     },
+  };
+  // Whatever a stage activity returns or throws is masked (SPEC §4: secrets never leave the worker).
+  return {
+    ...activities,
+    bashStage: maskedActivity(secrets, activities.bashStage),
+    pythonStage: maskedActivity(secrets, activities.pythonStage),
+    usesStage: maskedActivity(secrets, activities.usesStage),
   };
 }
 

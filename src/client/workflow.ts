@@ -11,7 +11,7 @@ import { findTriggerCycle, staticTriggerTargets } from '../engine/triggers.js';
 import { WorkflowError } from '../errors.js';
 import { parameterize } from '../config/params.js';
 import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
-import { RUN_WORKFLOW_TYPE, type RunInput } from '../workflows/definitions.js';
+import { RUN_WORKFLOW_TYPE, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import { awaitResult, type Result } from './result.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 
@@ -44,6 +44,8 @@ export interface ExecuteOptions {
   readonly runtime?: TempoflowRuntime;
   /** Heartbeat timeout of subprocess stages, ms (tests shorten it). */
   readonly heartbeatTimeoutMs?: number;
+  /** Scale limits (continue-as-new threshold, batch and chunk sizes); tests lower them. */
+  readonly limits?: ScaleLimits;
 }
 
 function envNumber(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
@@ -147,6 +149,7 @@ export class Workflow {
       ...(options.jobs ? { onlyJobs: options.jobs } : {}),
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
       confPath: this.confPath,
+      ...(options.limits ? { limits: options.limits } : {}),
     };
     const run = (runtime: TempoflowRuntime) => this.startAndAwait(runtime, input, options);
     if (options.runtime) return run(options.runtime);

@@ -12,6 +12,9 @@ export const RUN_WORKFLOW_TYPE = 'tempoflowRun';
 /** Temporal workflow type of one matrix combination of a job. */
 export const JOB_WORKFLOW_TYPE = 'tempoflowJob';
 
+/** Temporal workflow type of a batch of combinations of a very large matrix. */
+export const MATRIX_BATCH_WORKFLOW_TYPE = 'tempoflowMatrixBatch';
+
 /** Activity tuning shared by runs and their children. */
 export interface ActivityTuning {
   /** Heartbeat timeout of subprocess stages, ms (default 10 s). */
@@ -82,6 +85,30 @@ export interface RunInput {
   readonly release?: ReleaseInfo;
   /** Set for reruns: what to keep from the previous run. */
   readonly reuse?: ReusePlan;
+  /** Scale limits; tests lower them to exercise continue-as-new and fan-out trees. */
+  readonly limits?: ScaleLimits;
+  /** State carried across continue-as-new (set by the interpreter itself). */
+  readonly carried?: CarriedState;
+}
+
+/** Thresholds that keep histories small (SPEC §5; Temporal caps a history at 51,200 events). */
+export interface ScaleLimits {
+  /** Continue-as-new at the next drain point once the history has this many events (default 8,000). */
+  readonly maxHistoryEvents?: number;
+  /** Matrix combinations per batch child; more than this fans out in a two-level tree (default 250). */
+  readonly matrixBatchSize?: number;
+  /** `foreach` items per chunk child; more than this run in child workflows (default 200). */
+  readonly foreachChunkSize?: number;
+}
+
+/** What a run carries into its next Temporal run when it continues as new. */
+export interface CarriedState {
+  /** The context so far: finished jobs are not run again. */
+  readonly context: RunContext;
+  /** Approval decisions kept for jobs that start later. */
+  readonly approvals: Readonly<Record<string, readonly ApprovalDecision[]>>;
+  /** How many times this run has continued as new. */
+  readonly continuedRuns: number;
 }
 
 /** Input of one job run as a child workflow (a matrix combination). */
@@ -111,6 +138,25 @@ export interface JobRunInput {
   readonly release?: ReleaseInfo;
   /** Restart from this stage, keeping the earlier stages' contexts (rerun `--from-stage`). */
   readonly fromStage?: { readonly stage: string; readonly stages: Readonly<Record<string, StageContext>> };
+  /** Scale limits of the run. */
+  readonly limits?: ScaleLimits;
+  /** For a chunk child of a large `foreach`: where its stage list sits and which items it runs. */
+  readonly foreachChunk?: ForeachChunk;
+}
+
+/** One chunk of a large `foreach`, run as a child workflow. */
+export interface ForeachChunk {
+  /** Stage contexts visible as `stages.*` (the enclosing lists'). */
+  readonly outer: Readonly<Record<string, StageContext>>;
+  /** `item`/`loop`/`branch`/`case` of enclosing nested stages. */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** Stage-id prefix of the list that holds the `foreach` stage. */
+  readonly prefix: string;
+  /** This chunk's items, their keys (global) and their 1-based positions. */
+  readonly items: readonly unknown[];
+  readonly keys: readonly string[];
+  readonly loops: readonly number[];
+  readonly concurrent: number;
 }
 
 /** `status` query: the live run context. */

@@ -11,11 +11,14 @@
  *   retries only infrastructure failures of its activity.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   ChildWorkflowCancellationType,
   ChildWorkflowFailure,
+  condition,
+  continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
@@ -35,7 +38,8 @@ import {
   type StrategyContext,
 } from '../engine/context.js';
 import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decision.js';
-import { combinationLabel, expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
+import { capContext } from '../engine/caps.js';
+import { expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
 import type { JobSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { evaluateCondition, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
@@ -43,13 +47,14 @@ import { walkStages } from '../engine/triggers.js';
 import {
   approvalSignal,
   cancelSignal,
-  JOB_WORKFLOW_TYPE,
+  MATRIX_BATCH_WORKFLOW_TYPE,
   RunFailureType,
   statusQuery,
   type ApprovalDecision,
   type JobRunInput,
   type RunInput,
 } from './definitions.js';
+import { runCombinations, type MatrixBatchInput, type MatrixBatchResult } from './combinations.js';
 import { JobRunner, toCount, toErrorInfo, type JobRunnerHost, type StopCause } from './job-runner.js';
 
 const requestCancellation = proxyActivities<Activities>({
@@ -62,6 +67,15 @@ const requestCancellation = proxyActivities<Activities>({
  * `max-parallel` says: Temporal allows 2,000 pending children per workflow.
  */
 export const MAX_CONCURRENT_COMBINATIONS = 1000;
+
+/** Default number of combinations above which a matrix runs in batches (a two-level tree). */
+export const DEFAULT_MATRIX_BATCH_SIZE = 250;
+
+/** Default history length at which a run continues as new at its next drain point. */
+export const DEFAULT_MAX_HISTORY_EVENTS = 8000;
+
+/** Size of the `jobs.*`/`needs.*` snapshots handed to a job, in bytes of JSON. */
+const SNAPSHOT_CAP_BYTES = 512 * 1024;
 
 /** One run of the interpreter. */
 export class Interpreter implements JobRunnerHost {
@@ -78,13 +92,22 @@ export class Interpreter implements JobRunnerHost {
   constructor(private readonly input: RunInput) {
     const now = Date.now();
     this.deadlineMs = input.deadlineMs ?? now + input.timeoutSeconds * 1000;
-    this.context = {
-      params: input.params,
-      jobs: {},
-      status: Status.WAIT,
-      start: new Date(now).toISOString(),
-      errors: [],
-    };
+    this.context = input.carried
+      ? { ...input.carried.context, status: Status.WAIT, errors: [] }
+      : {
+          params: input.params,
+          jobs: {},
+          status: Status.WAIT,
+          start: new Date(now).toISOString(),
+          errors: [],
+        };
+    for (const [job, decisions] of Object.entries(input.carried?.approvals ?? {})) this.approvals.set(job, [...decisions]);
+  }
+
+  /** True when the history is long enough that the run should continue as new at its next drain point. */
+  private historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (this.input.limits?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
   }
 
   stopCause(): StopCause | undefined {
@@ -94,7 +117,7 @@ export class Interpreter implements JobRunnerHost {
 
   /** Runs to the end; returns for SUCCESS/SKIP, throws the Temporal failure otherwise. */
   async execute(): Promise<RunOutcome> {
-    setHandler(statusQuery, () => this.context);
+    setHandler(statusQuery, () => capContext(this.context));
     setHandler(cancelSignal, (reason?: string) => this.cancelFromSignal(reason));
     setHandler(approvalSignal, (decision: ApprovalDecision) => this.routeApproval(decision));
 
@@ -109,14 +132,28 @@ export class Interpreter implements JobRunnerHost {
         () => undefined,
       );
 
+    let drained = false;
     try {
-      await this.workScope.run(() => this.walk());
+      drained = await this.workScope.run(() => this.walk());
     } catch (err) {
       // walk() handles its own errors; this is a last line of defence.
       if (!isCancellation(err)) this.context.errors.push(toErrorInfo(err, {}));
     }
     timeoutScope.cancel();
     await timer;
+
+    if (drained && !this.stopCause()) {
+      // A drain point: nothing is running. Hand the rest to a fresh history,
+      // with the absolute deadline and a compact state (SPEC §5).
+      await condition(allHandlersFinished);
+      const carried = {
+        context: capContext(this.context),
+        approvals: Object.fromEntries(this.approvals),
+        continuedRuns: (this.input.carried?.continuedRuns ?? 0) + 1,
+      };
+      log.info(`run ${this.input.runId}: continuing as new after ${workflowInfo().historyLength} events (${Object.keys(this.context.jobs).length} jobs done)`);
+      await continueAsNew<(input: RunInput) => Promise<RunOutcome>>({ ...this.input, deadlineMs: this.deadlineMs, carried });
+    }
 
     if (this.cause === 'cancel' && !this.rootScope.consideredCancelled) {
       // Cancelled by signal: wait for our own cancel request to land, so the
@@ -174,8 +211,12 @@ export class Interpreter implements JobRunnerHost {
     }
   }
 
-  /** Decides and runs jobs as their needs finish, at most `maxJobParallel` at once. */
-  private async walk(): Promise<void> {
+  /**
+   * Decides and runs jobs as their needs finish, at most `maxJobParallel` at
+   * once. Returns true when it stopped at a drain point to continue as new
+   * (jobs remain, nothing is running, the history is long).
+   */
+  private async walk(): Promise<boolean> {
     const only = this.input.onlyJobs ? new Set(this.input.onlyJobs) : undefined;
     const reuse = this.input.reuse;
     // A rerun keeps the jobs it does not need to run again, outputs and all.
@@ -187,8 +228,14 @@ export class Interpreter implements JobRunnerHost {
     const running = new Map<string, Promise<void>>();
     const maxParallel = Math.max(1, this.input.maxJobParallel);
 
+    let draining = false;
     while (pending.length > 0 || running.size > 0) {
-      for (let i = 0; i < pending.length; ) {
+      if (!draining && pending.length > 0 && this.historyIsLong()) {
+        draining = true;
+        log.info(`run ${this.input.runId}: history is long; draining to continue as new`);
+      }
+      if (draining && running.size === 0) return true;
+      for (let i = 0; i < pending.length && !draining; ) {
         const job = pending[i]!;
         if (this.stopCause()) {
           this.context.jobs[job.id] = this.notStarted();
@@ -226,15 +273,16 @@ export class Interpreter implements JobRunnerHost {
           .finally(() => running.delete(job.id));
         running.set(job.id, promise);
       }
-      if (running.size === 0) {
+      if (running.size === 0 && !draining) {
         for (const job of pending.splice(0)) {
           // Unreachable for a validated DAG; never spin.
           this.context.jobs[job.id] = failedJob({ name: 'WorkflowError', message: `job '${job.id}' can never start: its needs cannot finish`, job: job.id, location: job.loc }, 'unreachable');
         }
         break;
       }
-      await Promise.race(running.values());
+      if (running.size > 0) await Promise.race(running.values());
     }
+    return false;
   }
 
   private notStarted(): JobContext {
@@ -262,10 +310,10 @@ export class Interpreter implements JobRunnerHost {
     return buildNeedsContext(summaries, outputs, strategies);
   }
 
-  /** `jobs.*`: status, outputs and stage outputs of every job decided so far. */
+  /** `jobs.*`: status, outputs and stage outputs of every job decided so far (capped). */
   private jobsValues(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [id, job] of Object.entries(this.context.jobs)) {
+    for (const [id, job] of Object.entries(capContext(this.context, SNAPSHOT_CAP_BYTES).jobs)) {
       if (job.status === Status.WAIT) continue;
       const stages: Record<string, unknown> = {};
       for (const [sid, st] of Object.entries(job.stages)) stages[sid] = { status: st.status, outputs: st.outputs };
@@ -306,6 +354,7 @@ export class Interpreter implements JobRunnerHost {
       ...(this.input.confPath ? { confPath: this.input.confPath } : {}),
       ...(this.approvals.has(job.id) ? { approvals: this.approvals.get(job.id)! } : {}),
       ...(this.input.release ? { release: this.input.release } : {}),
+      ...(this.input.limits ? { limits: this.input.limits } : {}),
       ...(this.input.reuse?.fromStage?.job === job.id ? { fromStage: { stage: this.input.reuse.fromStage.stage, stages: this.input.reuse.fromStage.stages } } : {}),
     };
   }
@@ -355,63 +404,13 @@ export class Interpreter implements JobRunnerHost {
       const entry = strategies.find((s) => s.key === kept.key);
       if (entry && kept.status === Status.SUCCESS) Object.assign(entry, { status: Status.SUCCESS, outputs: kept.outputs, reused: true });
     }
-    const scopes = new Map<number, CancellationScope>();
-    const running = new Map<number, Promise<void>>();
-    let stopLaunching = false;
+    const base = this.jobInput(job, needs);
+    const batchSize = Math.max(1, this.input.limits?.matrixBatchSize ?? DEFAULT_MATRIX_BATCH_SIZE);
     let failFastReason: string | undefined;
-
-    const runCombination = async (index: number): Promise<void> => {
-      const combination = combinations[index]!;
-      const entry = strategies[index]!;
-      const scope = new CancellationScope();
-      scopes.set(index, scope);
-      try {
-        const result = await scope.run(() =>
-          executeChild<(input: JobRunInput) => Promise<JobContext>>(JOB_WORKFLOW_TYPE, {
-            workflowId: entry.workflowId!,
-            args: [this.jobInput(job, needs, combination)],
-            ...(job.runsOn.type === 'self-hosted' ? { taskQueue: job.runsOn.taskQueue } : {}),
-            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-            staticSummary: `${this.input.spec.name} / ${job.id} (${combinationLabel(combination.matrix)})`.slice(0, 200),
-          }),
-        );
-        entry.status = result.status;
-        entry.outputs = result.outputs;
-      } catch (err) {
-        const details = err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as JobContext | undefined) : undefined;
-        if (details && typeof details === 'object' && 'status' in details) {
-          entry.status = details.status;
-          entry.outputs = details.outputs ?? {};
-          entry.errors = details.errors;
-          if (details.continueOnError) entry.status = details.status;
-        } else if (isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause))) {
-          entry.status = Status.CANCEL;
-        } else {
-          entry.status = Status.FAILED;
-          entry.errors = [toErrorInfo(err, { job: job.id, location: job.loc })];
-        }
-      } finally {
-        scopes.delete(index);
-      }
-      if ((entry.status === Status.FAILED || entry.status === Status.TIMEOUT) && failFast && !failFastReason) {
-        failFastReason = `fail-fast: combination ${combinationLabel(combination.matrix)} ${entry.status}`;
-        stopLaunching = true;
-        for (const [i, s] of scopes) if (i !== index) s.cancel();
-      }
-    };
-
-    let next = 0;
-    while (next < combinations.length || running.size > 0) {
-      while (!stopLaunching && !this.stopCause() && running.size < maxParallel && next < combinations.length) {
-        const index = next++;
-        if (strategies[index]!.reused) continue;
-        running.set(
-          index,
-          runCombination(index).finally(() => running.delete(index)),
-        );
-      }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
+    if (combinations.length <= batchSize) {
+      ({ failFastReason } = await runCombinations({ base, combinations, entries: strategies, maxParallel, failFast }, () => this.stopCause() !== undefined));
+    } else {
+      failFastReason = await this.runBatches(job, base, combinations, strategies, maxParallel, failFast, batchSize);
     }
     for (const entry of strategies) {
       if (entry.status === Status.WAIT) entry.status = Status.CANCEL;
@@ -438,6 +437,74 @@ export class Interpreter implements JobRunnerHost {
     log.info(`job ${job.id}: ${state.status}`);
   }
 
+  /**
+   * A very large matrix: batches of combinations, each a `tempoflowMatrixBatch`
+   * child running its combinations as grandchildren (a two-level tree).
+   * `max-parallel` is shared out between the batches that run at once.
+   */
+  private async runBatches(
+    job: JobSpec,
+    base: JobRunInput,
+    combinations: ExpandedCombination[],
+    strategies: StrategyContext[],
+    maxParallel: number,
+    failFast: boolean,
+    batchSize: number,
+  ): Promise<string | undefined> {
+    const batches: number[][] = [];
+    for (let i = 0; i < combinations.length; i += batchSize) batches.push(combinations.slice(i, i + batchSize).map((_, j) => i + j));
+    const batchLimit = Math.max(1, Math.min(batches.length, maxParallel));
+    const perBatch = Math.max(1, Math.floor(maxParallel / batchLimit));
+    log.info(`job ${job.id}: ${combinations.length} combinations in ${batches.length} batches of ${batchSize}, ${batchLimit} batches at once`);
+    const scopes = new Map<number, CancellationScope>();
+    const running = new Map<number, Promise<void>>();
+    let failFastReason: string | undefined;
+    const runBatch = async (b: number): Promise<void> => {
+      const indices = batches[b]!;
+      const scope = new CancellationScope();
+      scopes.set(b, scope);
+      try {
+        const result = await scope.run(() =>
+          executeChild<(input: MatrixBatchInput) => Promise<MatrixBatchResult>>(MATRIX_BATCH_WORKFLOW_TYPE, {
+            workflowId: `${this.input.runId}.${job.id}.batch-${b + 1}`,
+            args: [{ base, batch: b, combinations: indices.map((i) => combinations[i]!), entries: indices.map((i) => strategies[i]!), maxParallel: perBatch, failFast }],
+            ...(job.runsOn.type === 'self-hosted' ? { taskQueue: job.runsOn.taskQueue } : {}),
+            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            staticSummary: `${this.input.spec.name} / ${job.id}: combinations ${indices[0]! + 1}-${indices[indices.length - 1]! + 1} of ${combinations.length}`,
+          }),
+        );
+        result.entries.forEach((e, j) => Object.assign(strategies[indices[j]!]!, e));
+        if (result.failFastReason && !failFastReason) failFastReason = result.failFastReason;
+      } catch (err) {
+        for (const i of indices) {
+          const entry = strategies[i]!;
+          if (entry.status !== Status.WAIT) continue;
+          if (isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause))) entry.status = Status.CANCEL;
+          else {
+            entry.status = Status.FAILED;
+            entry.errors = [toErrorInfo(err, { job: job.id, location: job.loc })];
+          }
+        }
+      } finally {
+        scopes.delete(b);
+      }
+      if (failFast && failFastReason) for (const [i, sc] of scopes) if (i !== b) sc.cancel();
+    };
+    let next = 0;
+    while (next < batches.length || running.size > 0) {
+      while (!(failFast && failFastReason) && !this.stopCause() && running.size < batchLimit && next < batches.length) {
+        const b = next++;
+        running.set(
+          b,
+          runBatch(b).finally(() => running.delete(b)),
+        );
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    return failFastReason;
+  }
+
   /** Computes the run's status and ends the Temporal execution to match (SPEC §5). */
   private finish(): RunOutcome {
     const ctx = this.context;
@@ -454,12 +521,13 @@ export class Interpreter implements JobRunnerHost {
     else ctx.status = Status.SUCCESS;
     log.info(`run ${this.input.runId}: ${ctx.status}`);
 
+    const capped = capContext(ctx);
     const outcome: RunOutcome = {
       status: ctx.status,
       runId: this.input.runId,
       ...(this.input.parentRunId ? { parentRunId: this.input.parentRunId } : {}),
-      context: ctx,
-      errors: ctx.errors,
+      context: capped,
+      errors: capped.errors,
     };
     switch (ctx.status) {
       case Status.SUCCESS:

@@ -12,6 +12,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  ChildWorkflowCancellationType,
   ChildWorkflowFailure,
   condition,
   executeChild,
@@ -24,10 +25,11 @@ import {
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_ACTIVITY_ERRORS, type StageAttemptResult } from '../activities/types.js';
 import { mergeStageOutputs, type ErrorInfo, type JobContext, type RunContext, type RunOutcome, type StageContext } from '../engine/context.js';
+import { capStageOutputs } from '../engine/caps.js';
 import type { RetrySpec, StageSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { conditionUsesStatusFunction, evaluateCondition, looseEquals, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
-import { RUN_WORKFLOW_TYPE, RunFailureType, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
+import { JOB_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, RunFailureType, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 
 const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
 
@@ -42,6 +44,12 @@ export interface JobRunnerHost {
 
 /** Secrets are rendered by activities on the worker, never in workflow code. */
 const DEFER = new Set(['secrets']);
+
+/** Stage kinds that hold other stages. */
+const NESTED_KINDS: ReadonlySet<string> = new Set(['parallel', 'foreach', 'until', 'case']);
+
+/** Default number of `foreach` items above which they run in chunk children. */
+export const DEFAULT_FOREACH_CHUNK_SIZE = 200;
 
 /** Default cap on `until` loops. */
 export const DEFAULT_MAX_LOOP = 100;
@@ -238,7 +246,9 @@ export class JobRunner {
     let failed = false;
     let stopped = false;
     try {
-      const outcome = await scope.run(() => this.runStageList(this.job.stages, { stages: state.stages, outer: {}, extra: {}, prefix: '' }, true));
+      const chunk = this.input.foreachChunk;
+      const root: StageScope = { stages: state.stages, outer: chunk ? { ...chunk.outer } : {}, extra: chunk ? { ...chunk.extra } : {}, prefix: chunk?.prefix ?? '' };
+      const outcome = await scope.run(() => this.runStageList(this.job.stages, root, true));
       failed = outcome.failed;
       stopped = outcome.stopped;
     } catch (err) {
@@ -346,7 +356,8 @@ export class JobRunner {
       for (let attempt = 1; ; attempt++) {
         stageState.attempt = attempt;
         const result = await this.attempt(stage, name, attempt, ctx, scope, stageState);
-        stageState.outputs = result.outputs;
+        // Leaf stages are capped at 64 KB; nested stages hold capped leaves.
+        stageState.outputs = NESTED_KINDS.has(stage.kind) ? result.outputs : capStageOutputs(result.outputs);
         if (result.ok) {
           stageState.status = Status.SUCCESS;
           delete stageState.error;
@@ -614,26 +625,117 @@ export class JobRunner {
 
   /** `foreach:` runs the nested stages once per item (`concurrent` at once); the first failure stops the rest. */
   private async runForeach(stage: Extract<StageSpec, { kind: 'foreach' }>, ctx: ExpressionContext, scope: StageScope, live: StageContext): Promise<StageAttemptResult> {
-    const raw = typeof stage.foreach === 'string' ? renderTemplate(stage.foreach, ctx) : renderDeep(stage.foreach, ctx);
-    const items = typeof raw === 'string' && raw.trim().startsWith('[') ? (JSON.parse(raw) as unknown) : raw;
-    if (!Array.isArray(items)) {
-      throw new TypeError(`'foreach' must be a list (or a \${{ }} that yields one), got ${JSON.stringify(raw)?.slice(0, 200)}`);
+    const chunk = this.input.foreachChunk && scope.prefix === this.input.foreachChunk.prefix && scope.stages === this.state.stages ? this.input.foreachChunk : undefined;
+    let items: readonly unknown[];
+    let keys: readonly string[];
+    let loops: readonly number[];
+    let limit: number;
+    if (chunk) {
+      ({ items, keys, loops } = chunk);
+      limit = chunk.concurrent;
+    } else {
+      const raw = typeof stage.foreach === 'string' ? renderTemplate(stage.foreach, ctx) : renderDeep(stage.foreach, ctx);
+      const list = typeof raw === 'string' && raw.trim().startsWith('[') ? (JSON.parse(raw) as unknown) : raw;
+      if (!Array.isArray(list)) {
+        throw new TypeError(`'foreach' must be a list (or a \${{ }} that yields one), got ${JSON.stringify(raw)?.slice(0, 200)}`);
+      }
+      items = list;
+      keys = itemKeys(list);
+      loops = list.map((_, i) => i + 1);
+      limit = stage.concurrent === undefined ? 1 : Math.max(1, toCount(renderTemplate(String(stage.concurrent), ctx), 'concurrent'));
     }
     const perItem: Record<string, unknown> = {};
     const outputs = { items, foreach: perItem };
     live.outputs = outputs;
-    const keys = itemKeys(items);
-    const limit = stage.concurrent === undefined ? 1 : Math.max(1, toCount(renderTemplate(String(stage.concurrent), ctx), 'concurrent'));
+    const chunkSize = Math.max(1, this.input.limits?.foreachChunkSize ?? DEFAULT_FOREACH_CHUNK_SIZE);
+    if (!chunk && items.length > chunkSize) return this.runForeachChunks(stage, scope, items, keys, limit, chunkSize, outputs);
     const { failedAt } = await this.pool(
       items.length,
       limit,
-      async (i) => (await this.runNested(stage.stages, scope, stage, keys[i]!, { item: items[i], loop: i + 1 }, perItem)).status,
+      async (i) => (await this.runNested(stage.stages, scope, stage, keys[i]!, { item: items[i], loop: loops[i]! }, perItem)).status,
       true,
     );
     for (const key of keys) if (!(key in perItem)) perItem[key] = { status: Status.CANCEL, reason: 'not started: an earlier item failed' };
     if (failedAt === undefined) return { ok: true, outputs };
     const failed = perItem[keys[failedAt]!] as { error?: ErrorInfo };
     return { ok: false, outputs, error: { name: 'ItemFailed', message: `item ${keys[failedAt]} failed: ${failed.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
+  }
+
+  /**
+   * A large `foreach`: chunks of items run as `tempoflowJob` children (the
+   * job reduced to this stage), so this history holds one child per chunk.
+   * Chunks run one after another unless `concurrent` exceeds a chunk; the
+   * first failed chunk stops the rest.
+   */
+  private async runForeachChunks(
+    stage: Extract<StageSpec, { kind: 'foreach' }>,
+    scope: StageScope,
+    items: readonly unknown[],
+    keys: readonly string[],
+    concurrent: number,
+    chunkSize: number,
+    outputs: { items: readonly unknown[]; foreach: Record<string, unknown> },
+  ): Promise<StageAttemptResult> {
+    const perItem = outputs.foreach;
+    const count = Math.ceil(items.length / chunkSize);
+    const parallelChunks = Math.max(1, Math.ceil(concurrent / chunkSize));
+    const perChunk = Math.min(concurrent, chunkSize);
+    const job = {
+      ...this.job,
+      stages: [{ ...stage, retry: { ...stage.retry, maximumRetries: 0 }, continueOnError: false }],
+      retry: { ...this.job.retry, maximumRetries: 0 },
+      continueOnError: false,
+    };
+    delete (job as { if?: string }).if;
+    delete (job.stages[0] as { if?: string }).if;
+    delete (job as { outputs?: unknown }).outputs;
+    delete (job as { timeoutSeconds?: unknown }).timeoutSeconds;
+    delete (job as { strategy?: unknown }).strategy;
+    const errors: ErrorInfo[] = [];
+    const { failedAt } = await this.pool(
+      count,
+      parallelChunks,
+      async (c) => {
+        const from = c * chunkSize;
+        const to = Math.min(items.length, from + chunkSize);
+        const chunkInput: JobRunInput = {
+          ...this.input,
+          job,
+          foreachChunk: {
+            outer: { ...scope.outer, ...scope.stages },
+            extra: scope.extra,
+            prefix: scope.prefix,
+            items: items.slice(from, to),
+            keys: keys.slice(from, to),
+            loops: items.slice(from, to).map((_, i) => from + i + 1),
+            concurrent: perChunk,
+          },
+        };
+        delete (chunkInput as { fromStage?: unknown }).fromStage;
+        let state: JobContext | undefined;
+        try {
+          state = await executeChild<(input: JobRunInput) => Promise<JobContext>>(JOB_WORKFLOW_TYPE, {
+            workflowId: `${this.input.runId}.${this.job.id}${this.input.matrixKey ? `.${this.input.matrixKey}` : ''}.${scope.prefix}${stage.id}.chunk-${c + 1}`,
+            args: [chunkInput],
+            ...(this.input.activity?.taskQueue ? { taskQueue: this.input.activity.taskQueue } : {}),
+            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+            staticSummary: `${this.input.workflowName} / ${this.job.id} / ${stage.id}: items ${from + 1}-${to} of ${items.length}`.slice(0, 200),
+          });
+        } catch (err) {
+          if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) state = err.cause.details?.[0] as JobContext | undefined;
+          if (!state) throw err;
+        }
+        const result = state.stages[stage.id];
+        const chunkItems = (result?.outputs as { foreach?: Record<string, unknown> } | undefined)?.foreach ?? {};
+        Object.assign(perItem, chunkItems);
+        if (result?.error) errors.push(result.error);
+        return result?.status === Status.SUCCESS ? Status.SUCCESS : Status.FAILED;
+      },
+      true,
+    );
+    for (const key of keys) if (!(key in perItem)) perItem[key] = { status: Status.CANCEL, reason: 'not started: an earlier item failed' };
+    if (failedAt === undefined) return { ok: true, outputs };
+    return { ok: false, outputs, error: { name: 'ItemFailed', message: errors[0]?.message ?? `chunk ${failedAt + 1} failed`, ...this.where(stage) } };
   }
 
   /**

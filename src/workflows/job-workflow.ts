@@ -4,7 +4,8 @@
  * and its `status` query answers with the combination's live job context.
  */
 import { ApplicationFailure, CancellationScope, CancelledFailure, setHandler } from '@temporalio/workflow';
-import { summarizeContext, type JobContext } from '../engine/context.js';
+import { capContext } from '../engine/caps.js';
+import type { JobContext } from '../engine/context.js';
 import { Status } from '../engine/status.js';
 import { approvalSignal, jobStatusQuery, RunFailureType, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
@@ -26,11 +27,11 @@ export async function tempoflowJob(input: JobRunInput): Promise<JobContext> {
       details: [summarizeJob(state)],
     });
   }
-  return state;
+  return summarizeJob(state);
 }
 
-/** The job context, small enough for a failure's details. */
+/** The job context, capped to 1 MB of JSON for a failure's details. */
 function summarizeJob(state: JobContext): JobContext {
-  const summary = summarizeContext({ params: {}, jobs: { job: state }, status: state.status, start: state.start ?? '', errors: [] });
+  const summary = capContext({ params: {}, jobs: { job: state }, status: state.status, start: state.start ?? '', errors: [] });
   return summary.jobs['job'] ?? state;
 }
