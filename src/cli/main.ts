@@ -1,15 +1,26 @@
 #!/usr/bin/env node
 /** The `tempoflow` command line. One file per command; see `common.ts` for errors and exit codes. */
 import { Command } from 'commander';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { register as registerControl } from './control.js';
-import { register as registerDev } from './dev.js';
-import { register as registerGraph } from './graph.js';
-import { register as registerList } from './list.js';
-import { register as registerRun } from './run.js';
-import { register as registerSchema } from './schema.js';
-import { register as registerValidate } from './validate.js';
-import { register as registerWorker } from './worker.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Commands by module. Those that never talk to Temporal are loaded alone
+ * when they are the one asked for, so `validate` does not pay for loading
+ * the Temporal SDK.
+ */
+const PURE_COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  validate: () => import('./validate.js'),
+  list: () => import('./list.js'),
+  graph: () => import('./graph.js'),
+  schema: () => import('./schema.js'),
+};
+const TEMPORAL_COMMANDS: (() => Promise<{ register: Register }>)[] = [
+  () => import('./run.js'),
+  () => import('./dev.js'),
+  () => import('./worker.js'),
+  () => import('./control.js'),
+];
 
 const program = new Command();
 program
@@ -17,21 +28,20 @@ program
   .description('Run YAML-defined workflows durably on Temporal')
   .version('0.1.0')
   .option('--log-level <level>', 'log level of the worker and workflow logs (trace, debug, info, warn, error)', 'error')
-  .showHelpAfterError()
-  .hook('preAction', (cmd) => {
+  .showHelpAfterError();
+
+const asked = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const pureOnly = asked !== undefined && asked in PURE_COMMANDS;
+for (const load of Object.values(PURE_COMMANDS)) (await load()).register(program);
+if (!pureOnly) {
+  for (const load of TEMPORAL_COMMANDS) (await load()).register(program);
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+  program.hook('preAction', (cmd) => {
     // The SDK's own logs (worker, workflow `log`) at the chosen level; the
     // CLI prints progress and results itself.
-    const level = String(cmd.opts().logLevel ?? 'error').toUpperCase() as LogLevel;
+    const level = String(cmd.opts().logLevel ?? 'error').toUpperCase() as ConstructorParameters<typeof DefaultLogger>[0];
     Runtime.install({ logger: new DefaultLogger(level) });
   });
-
-registerRun(program);
-registerValidate(program);
-registerList(program);
-registerGraph(program);
-registerSchema(program);
-registerDev(program);
-registerWorker(program);
-registerControl(program);
+}
 
 await program.parseAsync(process.argv);
