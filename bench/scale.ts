@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { findTemporalCli, freePort, waitForPort } from '../src/client/embedded-server.js';
+import { startDevServer } from '../src/client/dev-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 
@@ -84,15 +84,6 @@ function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
-}
-
-async function startServer(): Promise<{ address: string; stop: () => void }> {
-  const cli = findTemporalCli((m) => console.error(m));
-  const port = await freePort();
-  const server = spawn(cli, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'], { stdio: 'ignore', detached: true });
-  const address = `127.0.0.1:${port}`;
-  await waitForPort(address, 60_000);
-  return { address, stop: () => process.kill(-server.pid!, 'SIGKILL') };
 }
 
 function startWorker(address: string, taskQueue: string, dir: string): Promise<ChildProcess> {
@@ -159,7 +150,7 @@ async function runCase(address: string, name: string, workflowName: string, yaml
   }
 }
 
-const server = process.env.TEMPORAL_ADDRESS ? { address: process.env.TEMPORAL_ADDRESS, stop: () => undefined } : await startServer();
+const server = process.env.TEMPORAL_ADDRESS ? { address: process.env.TEMPORAL_ADDRESS, stop: () => undefined } : await startDevServer({ log: (m) => console.error(m) });
 const results: CaseResult[] = [];
 try {
   const s = (n: number) => Math.max(1, Math.round(n * scale));

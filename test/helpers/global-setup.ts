@@ -2,13 +2,13 @@
  * Integration-test global setup: one real Temporal dev server (the Temporal
  * CLI, in memory, headless) and one workflow bundle for the whole run.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { freePort, waitForPort } from '../../src/client/embedded-server.js';
+import { startDevServer } from '../../src/client/dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,31 +24,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     .trim()
     .split('\n')
     .pop()!;
-  const port = await freePort();
-  const server: ChildProcess = spawn(
-    cli,
-    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'],
-    { stdio: 'ignore', detached: true },
-  );
-  const address = `127.0.0.1:${port}`;
   const tmp = mkdtempSync(join(tmpdir(), 'tempoflow-test-'));
   const bundlePath = join(tmp, 'workflow-bundle.js');
-  const [, { code }] = await Promise.all([
-    waitForPort(address, 60_000),
+  const [server, { code }] = await Promise.all([
+    startDevServer({ cliPath: cli }),
     bundleWorkflowCode({ workflowsPath: join(root, 'src/workflows/index.ts'), logger: quietLogger }),
   ]);
+  const address = server.address;
   writeFileSync(bundlePath, code);
   project.provide('temporalAddress', address);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('temporalCliPath', cli);
   return async () => {
-    if (server.pid) {
-      try {
-        process.kill(-server.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    server.stop();
     rmSync(tmp, { recursive: true, force: true });
   };
 }

@@ -6,12 +6,11 @@
  * never run again, and only the interrupted one reruns (Temporal's
  * infrastructure retry, so its TF_ATTEMPT stays 1).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
-import { waitForPort, freePort } from '../../src/client/embedded-server.js';
+import { startDevServer } from '../../src/client/dev-server.js';
 import { TempoflowRuntime } from '../../src/client/runtime.js';
 import { awaitResult } from '../../src/client/result.js';
 import { Workflow } from '../../src/client/workflow.js';
@@ -163,14 +162,11 @@ two-workers:
 
 describe('server killed', () => {
   it('SIGKILL the dev server (SQLite) mid-run and restart it on the same file: the run finishes', async () => {
-    const cli = inject('temporalCliPath');
+    const cliPath = inject('temporalCliPath');
     const dir = tempDir('tf-server-');
-    const db = join(dir, 'temporal.db');
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    const startServer = (): ChildProcess =>
-      spawn(cli, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', db, '--log-level', 'error'], { stdio: 'ignore', detached: true });
-    let server = startServer();
+    const dbFile = join(dir, 'temporal.db');
+    let server = await startDevServer({ cliPath, dbFile });
+    const { address, port } = server;
     const ledger = join(dir, 'ledger.txt');
     const conf = writeConf({
       'srv.yml': `
@@ -200,7 +196,6 @@ server-crash:
     let worker: ReturnType<typeof startWorkerProcess> | undefined;
     let runtime: TempoflowRuntime | undefined;
     try {
-      await waitForPort(address, 60_000);
       worker = startWorkerProcess(taskQueue, dir, { TEMPORAL_ADDRESS: address });
       await worker.ready;
       runtime = await TempoflowRuntime.connect({ server: { address }, taskQueue, inProcessWorker: false });
@@ -209,10 +204,9 @@ server-crash:
         .execute({}, { runtime, heartbeatTimeoutMs: 5000, onStart: (i) => (handle = i.handle) })
         .catch(() => undefined); // this client's long poll dies with the server
       expect(await eventually(() => lines(ledger).includes('long start'), 30_000)).toBe(true);
-      process.kill(-server.pid!, 'SIGKILL');
+      server.stop();
       await new Promise((r) => setTimeout(r, 1000));
-      server = startServer();
-      await waitForPort(address, 60_000);
+      server = await startDevServer({ cliPath, dbFile, port });
       const again = await TempoflowRuntime.connect({ server: { address }, taskQueue, inProcessWorker: false });
       try {
         const result = await awaitResult(again.client.workflow.getHandle(handle!.workflowId), handle!.workflowId);
@@ -228,11 +222,7 @@ server-crash:
     } finally {
       await worker?.kill('SIGKILL');
       await runtime?.close().catch(() => undefined);
-      try {
-        process.kill(-server.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
+      server.stop();
     }
   });
 });
