@@ -9,6 +9,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { acquireEmbeddedServer } from '../client/embedded-server.js';
 import { remoteConfigured } from '../client/runtime.js';
+import { codecFromEnv, encryptingDataConverter } from '../codec/index.js';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker/index.js';
 import { action, ExitCode, info, positiveNumber } from './common.js';
 
@@ -26,7 +27,10 @@ export function register(program: Command): void {
         const namespace = lease?.record.namespace ?? config?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
         const connection = await NativeConnection.connect(config?.connectionOptions ?? { address });
         const msEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+        // A malformed TEMPOFLOW_CODEC_KEY stops the worker here, naming the variable.
+        const codec = codecFromEnv();
         const worker = await createWorker({
+          ...(codec ? { dataConverter: encryptingDataConverter(codec) } : {}),
           connection,
           namespace,
           taskQueue: opts.taskQueue,
@@ -40,7 +44,7 @@ export function register(program: Command): void {
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
-        info(`worker ${process.pid} serving task queue '${opts.taskQueue}' on ${address} (namespace ${namespace})`);
+        info(`worker ${process.pid} serving task queue '${opts.taskQueue}' on ${address} (namespace ${namespace})${codec ? `; payloads encrypted with key ${codec.keyId}` : ''}`);
         try {
           await worker.run();
         } finally {

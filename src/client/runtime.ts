@@ -6,8 +6,10 @@
  * that server and starts nothing; workers run as `tempoflow worker`.
  */
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../codec/index.js';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker/index.js';
 import { acquireEmbeddedServer, type EmbeddedServerLease } from './embedded-server.js';
 
@@ -21,6 +23,8 @@ export interface RuntimeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Connect to this server instead of reading the environment. */
   readonly server?: { readonly address: string; readonly namespace?: string };
+  /** Data converter of the client and the in-process worker; default `dataConverterFromEnv(env)` (encryption when `TEMPOFLOW_CODEC_KEY` is set). */
+  readonly dataConverter?: DataConverter;
 }
 
 /** True when the environment names a Temporal server to use instead of the embedded one. */
@@ -89,11 +93,12 @@ export class TempoflowRuntime {
       await embedded?.release();
       throw new Error(`cannot connect to Temporal at ${address}: ${(err as Error).message}`, { cause: err });
     }
-    const client = new Client({ connection, namespace });
+    const dataConverter = options.dataConverter ?? dataConverterFromEnv(env);
+    const client = new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
     const runtime = new TempoflowRuntime(client, connection, namespace, taskQueue, address, uiUrl, embedded);
     if (options.inProcessWorker ?? embedded !== undefined) {
       try {
-        await runtime.startWorker(connectionOptions);
+        await runtime.startWorker(connectionOptions, dataConverter);
       } catch (err) {
         await runtime.close();
         throw err;
@@ -102,9 +107,9 @@ export class TempoflowRuntime {
     return runtime;
   }
 
-  private async startWorker(connectionOptions: NativeConnectionOptions): Promise<void> {
+  private async startWorker(connectionOptions: NativeConnectionOptions, dataConverter: DataConverter | undefined): Promise<void> {
     const nativeConnection = await NativeConnection.connect(connectionOptions);
-    this.worker = await createWorker({ connection: nativeConnection, namespace: this.namespace, taskQueue: this.taskQueue });
+    this.worker = await createWorker({ connection: nativeConnection, namespace: this.namespace, taskQueue: this.taskQueue, ...(dataConverter ? { dataConverter } : {}) });
     const worker = this.worker;
     this.workerRun = worker.run().finally(() => nativeConnection.close());
   }

@@ -6,9 +6,11 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../activities/index.js';
 import { TaskRegistry, taskModulesFromEnv } from '../activities/registry.js';
+import { dataConverterFromEnv } from '../codec/index.js';
 
 /** Default task queue of stages and runs. */
 export const DEFAULT_TASK_QUEUE = 'tempoflow';
@@ -30,6 +32,14 @@ export interface TempoflowWorkerOptions {
   readonly taskModules?: readonly string[];
   /** Path of a prebuilt workflow bundle; default `TEMPOFLOW_WORKFLOW_BUNDLE` or the packaged one. */
   readonly workflowBundlePath?: string;
+  /**
+   * Payload codecs and failure converter; default `dataConverterFromEnv()`
+   * (AES-256-GCM when `TEMPOFLOW_CODEC_KEY` is set). With a
+   * `failureConverterPath` and no explicit bundle, the workflow code is
+   * bundled at start with that converter, so workflow failure messages are
+   * encoded too (a prebuilt bundle must have been built with it).
+   */
+  readonly dataConverter?: DataConverter;
   /** How long a shutdown waits for running stages (default 10 s). */
   readonly shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Sticky queue timeout (tests shorten it so a killed worker's runs move fast). */
@@ -44,12 +54,12 @@ const here = dirname(fileURLToPath(import.meta.url));
  * Where the workflow code comes from: a prebuilt bundle when one exists
  * (built by `npm run build`), else the workflow sources, bundled at start.
  */
-export function workflowSource(explicitBundle?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(explicitBundle?: string, options: { preferSources?: boolean } = {}): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   const bundle = explicitBundle ?? process.env.TEMPOFLOW_WORKFLOW_BUNDLE;
   if (bundle) return { workflowBundle: { codePath: resolve(bundle) } };
   // Compiled layout: dist/src/worker/index.js -> dist/workflow-bundle.js
   const packaged = resolve(here, '../../workflow-bundle.js');
-  if (existsSync(packaged)) return { workflowBundle: { codePath: packaged } };
+  if (existsSync(packaged) && !options.preferSources) return { workflowBundle: { codePath: packaged } };
   const sources = [resolve(here, '../workflows/index.ts'), resolve(here, '../workflows/index.js')].find((p) => existsSync(p));
   if (!sources) throw new Error('no workflow bundle and no workflow sources found; run `npm run build`');
   return { workflowsPath: sources };
@@ -68,11 +78,15 @@ export async function createWorker(options: TempoflowWorkerOptions): Promise<Wor
   const maxConcurrentStages = options.maxConcurrentStages ?? 2 * cpus().length;
   const activityConfig = options.activityConfig ?? activityConfigFromEnv();
   const tasks = await loadTaskRegistry(options.taskModules ?? taskModulesFromEnv(), activityConfig.tasks);
+  // A broken secrets file stops the worker here rather than failing every stage.
+  for (const warning of activityConfig.secrets?.load().warnings ?? []) Runtime.instance().logger.warn(`secrets: ${warning}`);
+  const dataConverter = options.dataConverter ?? dataConverterFromEnv();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    ...workflowSource(options.workflowBundlePath),
+    ...workflowSource(options.workflowBundlePath, { preferSources: Boolean(dataConverter?.failureConverterPath) }),
+    ...(dataConverter ? { dataConverter } : {}),
     activities: createActivities({ ...activityConfig, tasks }),
     maxConcurrentActivityTaskExecutions: maxConcurrentStages,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
