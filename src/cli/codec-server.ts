@@ -21,7 +21,12 @@ export function register(program: Command): void {
     .option('--token-env <name>', 'require "Authorization: Bearer <token>", the token read from this environment variable')
     .action(
       action(async (opts: { port: number; host: string; origin: string[]; tokenEnv?: string }) => {
-        const codec = codecFromEnv();
+        let codec;
+        try {
+          codec = codecFromEnv();
+        } catch (err) {
+          throw new CliExit(ExitCode.INVALID, `error: ${(err as Error).message}`);
+        }
         if (!codec) throw new CliExit(ExitCode.INVALID, `${CODEC_KEY_ENV} is not set; set it to the key the workers use (32 bytes, base64 or hex)`);
         let token: string | undefined;
         if (opts.tokenEnv) {

@@ -20,6 +20,7 @@ const TEMPORAL_COMMANDS: (() => Promise<{ register: Register }>)[] = [
   () => import('./dev.js'),
   () => import('./worker.js'),
   () => import('./control.js'),
+  () => import('./codec-server.js'),
 ];
 
 const program = new Command();
