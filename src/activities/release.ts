@@ -1,0 +1,127 @@
+/**
+ * Prepares a release on the worker: workflow code never reads files or the
+ * environment, so the release workflow asks this activity for the current
+ * YAML (validated), the params rendered with `release.*` and parameterized,
+ * and the worker-side settings (auditing, job parallelism, which search
+ * attributes the server has).
+ */
+import { existsSync } from 'node:fs';
+import { Context } from '@temporalio/activity';
+import { auditConfigFromEnv, type AuditConfig } from '../audit/store.js';
+import { ensureSearchAttributes, runSearchAttributeValues, type OperatorConnection, type SearchAttributeValue } from '../client/search-attributes.js';
+import { ConfigError, formatIssue, WorkflowNotFoundError } from '../config/errors.js';
+import { defaultConfPath, loadWorkflowSpec } from '../config/loader.js';
+import { parameterize } from '../config/params.js';
+import type { ErrorInfo } from '../engine/context.js';
+import type { WorkflowSpec } from '../engine/spec.js';
+import { ParamError } from '../errors.js';
+import { ExpressionError, renderDeep } from '../expressions/index.js';
+import type { ReleaseInfo } from '../workflows/definitions.js';
+
+/** Input of `prepareRelease`. */
+export interface PrepareReleaseInput {
+  readonly workflow: string;
+  /** The conf path of whoever released it; used when it exists on this worker, else `WORKFLOW_CORE_CONF_PATH`. */
+  readonly confPath?: string;
+  /** The `release.*` namespace. */
+  readonly release: ReleaseInfo;
+  /** Caller params (may hold `${{ release.* }}`); they win over the schedule entry's. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** For schedule-fired releases: the cron entry, whose `params:` apply. */
+  readonly schedule?: { readonly cron: string; readonly timezone: string };
+  /** A run's snapshot to use instead of loading the YAML (RERUN): spec and parameterized params. */
+  readonly snapshot?: { readonly spec: WorkflowSpec; readonly params: Record<string, unknown> };
+}
+
+/** The release, ready to run; or why it cannot (never retried). */
+export type PrepareReleaseResult =
+  | {
+      readonly ok: true;
+      readonly spec: WorkflowSpec;
+      readonly params: Record<string, unknown>;
+      /** `WORKFLOW_CORE_AUDIT_ENABLED` of this worker. */
+      readonly auditEnabled: boolean;
+      /** `WORKFLOW_CORE_MAX_JOB_PARALLEL` of this worker (default 2). */
+      readonly maxJobParallel: number;
+      /** The run's search attributes, limited to those the server has. */
+      readonly searchAttributes: SearchAttributeValue[];
+    }
+  | { readonly ok: false; readonly error: ErrorInfo };
+
+export interface ReleaseActivityConfig {
+  readonly audit?: AuditConfig;
+  readonly baseEnv: NodeJS.ProcessEnv;
+}
+
+/** Loads the YAML and renders the params of a release (pure apart from reading the conf tree). */
+export function loadRelease(input: PrepareReleaseInput, defaultPath: () => string = () => defaultConfPath()): { spec: WorkflowSpec; params: Record<string, unknown> } | { error: ErrorInfo } {
+  if (input.snapshot) return { spec: input.snapshot.spec, params: input.snapshot.params };
+  const path = input.confPath && existsSync(input.confPath) ? input.confPath : defaultPath();
+  try {
+    const { spec } = loadWorkflowSpec(input.workflow, { path });
+    let entryParams: Readonly<Record<string, unknown>> = {};
+    if (input.schedule) {
+      const entry = spec.schedules.find((s) => s.cron.trim() === input.schedule!.cron.trim() && s.timezone === input.schedule!.timezone);
+      if (!entry) {
+        return {
+          error: {
+            name: 'ScheduleEntryGone',
+            message: `workflow '${input.workflow}' (${spec.file}) has no cron entry '${input.schedule.cron}' in ${input.schedule.timezone} any more; this schedule is an orphan: run \`tempoflow schedule sync\` to delete it`,
+          },
+        };
+      }
+      entryParams = entry.params;
+    }
+    const values = { release: input.release };
+    const rendered = {
+      ...(renderDeep(entryParams, { values }) as Record<string, unknown>),
+      ...(renderDeep(input.params, { values }) as Record<string, unknown>),
+    };
+    const params = parameterize(spec.params, rendered, { allowUndeclared: spec.allowUndeclaredParams });
+    return { spec, params };
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      return { error: { name: 'ConfigError', message: `workflow '${input.workflow}' is invalid:\n${err.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}` } };
+    }
+    if (err instanceof ExpressionError) {
+      return { error: { name: 'ExpressionError', message: `release params of '${input.workflow}': ${err.message}` } };
+    }
+    if (err instanceof WorkflowNotFoundError || err instanceof ParamError) return { error: { name: err.name, message: err.message } };
+    throw err;
+  }
+}
+
+/** How long the worker trusts its answer about registered search attributes. */
+const SEARCH_ATTRIBUTE_CACHE_MS = 60_000;
+
+export function createReleaseActivities(config: ReleaseActivityConfig) {
+  const known = new Map<string, { at: number; available: ReadonlySet<string> }>();
+  const availableAttributes = async (): Promise<ReadonlySet<string>> => {
+    const ctx = Context.current();
+    const namespace = ctx.info.namespace;
+    const cached = known.get(namespace);
+    if (cached && Date.now() - cached.at < SEARCH_ATTRIBUTE_CACHE_MS) return cached.available;
+    const status = await ensureSearchAttributes(ctx.client.connection as unknown as OperatorConnection, namespace);
+    if (status.problem) ctx.log.warn(status.problem);
+    known.set(namespace, { at: Date.now(), available: status.available });
+    return status.available;
+  };
+
+  return {
+    /** Loads, validates and renders a release; see {@link PrepareReleaseInput}. */
+    async prepareRelease(input: PrepareReleaseInput): Promise<PrepareReleaseResult> {
+      const loaded = loadRelease(input);
+      if ('error' in loaded) return { ok: false, error: loaded.error };
+      const maxJobParallel = Number(config.baseEnv.WORKFLOW_CORE_MAX_JOB_PARALLEL) || 2;
+      const available = await availableAttributes();
+      return {
+        ok: true,
+        spec: loaded.spec,
+        params: loaded.params,
+        auditEnabled: (config.audit ?? auditConfigFromEnv(config.baseEnv)).enabled,
+        maxJobParallel,
+        searchAttributes: runSearchAttributeValues(available, { workflow: loaded.spec.name, releaseType: input.release.type, releaseTime: input.release.logical_date }),
+      };
+    },
+  };
+}
