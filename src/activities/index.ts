@@ -18,6 +18,9 @@ import { TaskRegistry, type TaskContext } from './registry.js';
 import { maskedActivity, MaskingDecoder, renderStageSecrets, SECRETS_FILE_ENV, SecretStore, type Masker } from './secrets.js';
 import { prepareTriggeredRun, type PrepareTriggerInput, type PrepareTriggerResult } from './trigger.js';
 import type { BashStageInput, PythonStageInput, StageAddress, StageAttemptResult, UsesStageInput } from './types.js';
+import { auditConfigFromEnv, type AuditConfig } from '../audit/store.js';
+import { createAuditActivities } from './audit.js';
+import { createReleaseActivities } from './release.js';
 
 /** Worker-side settings the activities close over. */
 export interface ActivityConfig {
@@ -41,6 +44,8 @@ export interface ActivityConfig {
   readonly traceStageBytes?: number;
   /** Secrets rendered in `bash`/`run`/`env`/`with` and masked everywhere (default: `SecretStore.fromEnv(baseEnv)`). */
   readonly secrets?: SecretStore;
+  /** Audit settings (default: `auditConfigFromEnv(baseEnv)`). */
+  readonly audit?: AuditConfig;
 }
 
 /** Default of {@link ActivityConfig.traceStageBytes}. */
@@ -58,6 +63,7 @@ export function activityConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cwd 
     baseEnv: env,
     python: pythonExecutable(env),
     secrets: SecretStore.fromEnv(env, { cwd }),
+    audit: auditConfigFromEnv(env, cwd),
   };
 }
 
@@ -496,6 +502,9 @@ export function createActivities(config: ActivityConfig) {
     bashStage: maskedActivity(secrets, activities.bashStage),
     pythonStage: maskedActivity(secrets, activities.pythonStage),
     usesStage: maskedActivity(secrets, activities.usesStage),
+    // Releases: load the YAML for a release, check and write audit records.
+    ...createReleaseActivities(config),
+    ...createAuditActivities(config, secrets),
   };
 }
 

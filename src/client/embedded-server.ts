@@ -13,6 +13,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 
 /** What `.tempoflow/server.json` records. */
 export interface ServerRecord {
@@ -291,6 +293,8 @@ export async function acquireEmbeddedServer(options: EmbeddedServerOptions = {})
     return rec;
   });
 
+  if (started) await keepClosedRuns(record, log);
+
   let released = false;
   return {
     record,
@@ -309,4 +313,37 @@ export async function acquireEmbeddedServer(options: EmbeddedServerOptions = {})
       });
     },
   };
+}
+
+/** Days the embedded namespace keeps closed runs (SPEC §4: release dedup and reruns need them). */
+export const EMBEDDED_RETENTION_DAYS = 30;
+
+/**
+ * Sets the embedded namespace's retention to {@link EMBEDDED_RETENTION_DAYS}
+ * (the dev server creates it with one day). Retried while the server
+ * finishes starting; a failure is logged, not fatal.
+ */
+async function keepClosedRuns(record: ServerRecord, log: (message: string) => void): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let connection: Connection | undefined;
+  try {
+    for (;;) {
+      try {
+        connection ??= await Connection.connect({ address: record.address, connectTimeout: 5000 });
+        await connection.workflowService.updateNamespace({
+          namespace: record.namespace,
+          config: { workflowExecutionRetentionTtl: msToTs(`${EMBEDDED_RETENTION_DAYS} days`) },
+        });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          log(`warning: could not set the retention of namespace ${record.namespace} to ${EMBEDDED_RETENTION_DAYS} days: ${(err as Error).message}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
 }

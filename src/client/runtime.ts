@@ -12,6 +12,7 @@ import { NativeConnection, type NativeConnectionOptions, type Worker } from '@te
 import { dataConverterFromEnv } from '../codec/index.js';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker/index.js';
 import { acquireEmbeddedServer, type EmbeddedServerLease } from './embedded-server.js';
+import { ensureSearchAttributes, type SearchAttributeStatus } from './search-attributes.js';
 
 export interface RuntimeOptions {
   /** Task queue of runs and stages; default `WORKFLOW_CORE_TASK_QUEUE` or `tempoflow`. */
@@ -37,6 +38,8 @@ export class TempoflowRuntime {
   private worker?: Worker;
   private workerRun?: Promise<void>;
   private closed = false;
+  /** tempoflow's search attributes the server has (registered on connect); runs carry only these. */
+  searchAttributes: SearchAttributeStatus = { available: new Set() };
 
   private constructor(
     readonly client: Client,
@@ -96,6 +99,9 @@ export class TempoflowRuntime {
     const dataConverter = options.dataConverter ?? dataConverterFromEnv(env);
     const client = new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
     const runtime = new TempoflowRuntime(client, connection, namespace, taskQueue, address, uiUrl, embedded);
+    // Register TfWorkflow/TfReleaseType/TfReleaseTime (a no-op when they exist); without them runs go on.
+    runtime.searchAttributes = await ensureSearchAttributes(connection, namespace, { register: env.TEMPOFLOW_REGISTER_SEARCH_ATTRIBUTES !== 'false' });
+    if (runtime.searchAttributes.problem) log(`warning: ${runtime.searchAttributes.problem}`);
     if (options.inProcessWorker ?? embedded !== undefined) {
       try {
         await runtime.startWorker(connectionOptions, dataConverter);

@@ -9,6 +9,7 @@ import { Interpreter } from './interpreter.js';
 
 export { cancelSignal, statusQuery } from './definitions.js';
 export { tempoflowJob } from './job-workflow.js';
+export { tempoflowRelease } from './release-workflow.js';
 export { tempoflowMatrixBatch } from './combinations.js';
 
 /** The interpreter workflow: runs one tempoflow workflow from its YAML snapshot. */
