@@ -296,6 +296,11 @@ export function secretForms(value: string): string[] {
     /* lone surrogates */
   }
   const bytes = Buffer.from(value, 'utf8');
+  // The whole value encoded on its own (with its last partial character and padding) ...
+  forms.add(bytes.toString('base64'));
+  forms.add(bytes.toString('base64').replace(/=+$/, ''));
+  forms.add(bytes.toString('base64url'));
+  // ... and the characters that depend only on the value, wherever it sits in longer data.
   for (let shift = 0; shift < 3; shift++) {
     const b64 = base64Core(bytes, shift);
     forms.add(b64);

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { activityConfigFromEnv, type ActivityConfig } from '../../src/activities/index.js';
 import { TempoflowRuntime } from '../../src/client/runtime.js';
@@ -57,13 +58,23 @@ export function testActivityConfig(dir: string, overrides: Partial<ActivityConfi
 }
 
 /** A client runtime bound to the suite's server and a task queue (no worker). */
-export async function testRuntime(taskQueue: string): Promise<TempoflowRuntime> {
+export async function testRuntime(taskQueue: string, options: { dataConverter?: DataConverter } = {}): Promise<TempoflowRuntime> {
   quietRuntime();
-  return TempoflowRuntime.connect({ server: { address: temporalAddress() }, taskQueue, inProcessWorker: false });
+  return TempoflowRuntime.connect({ server: { address: temporalAddress() }, taskQueue, inProcessWorker: false, ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
+}
+
+/** Options of {@link testWorker} and {@link withWorker} beyond the activity config. */
+export interface TestWorkerOptions {
+  /** Data converter of the worker (and, in `withWorker`, of the client). */
+  readonly dataConverter?: DataConverter;
+  /** Another workflow bundle than the suite's (e.g. one built with a failure converter). */
+  readonly workflowBundlePath?: string;
+  /** Task modules for `uses:` stages. */
+  readonly taskModules?: readonly string[];
 }
 
 /** Creates an in-process worker on the suite's server with test timeouts. */
-export async function testWorker(taskQueue: string, activityConfig: ActivityConfig): Promise<{ worker: Worker; close: () => Promise<void> }> {
+export async function testWorker(taskQueue: string, activityConfig: ActivityConfig, options: TestWorkerOptions = {}): Promise<{ worker: Worker; close: () => Promise<void> }> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const worker = await createWorker({
@@ -71,7 +82,9 @@ export async function testWorker(taskQueue: string, activityConfig: ActivityConf
     namespace: 'default',
     taskQueue,
     activityConfig,
-    workflowBundlePath: workflowBundlePath(),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.taskModules ? { taskModules: options.taskModules } : {}),
+    workflowBundlePath: options.workflowBundlePath ?? workflowBundlePath(),
     shutdownGraceTime: '1s',
     stickyQueueScheduleToStartTimeout: '1s',
   });
@@ -84,12 +97,12 @@ export async function testWorker(taskQueue: string, activityConfig: ActivityConf
  */
 export async function withWorker<T>(
   fn: (ctx: { runtime: TempoflowRuntime; taskQueue: string; dir: string }) => Promise<T>,
-  options: { activityConfig?: Partial<ActivityConfig> } = {},
+  options: { activityConfig?: Partial<ActivityConfig> } & TestWorkerOptions = {},
 ): Promise<T> {
   const taskQueue = uniqueTaskQueue();
   const dir = tempDir('tf-work-');
-  const runtime = await testRuntime(taskQueue);
-  const { worker, close } = await testWorker(taskQueue, testActivityConfig(dir, options.activityConfig));
+  const runtime = await testRuntime(taskQueue, options);
+  const { worker, close } = await testWorker(taskQueue, testActivityConfig(dir, options.activityConfig), options);
   try {
     return await worker.runUntil(fn({ runtime, taskQueue, dir }));
   } finally {
