@@ -1,0 +1,227 @@
+/**
+ * Records the Temporal histories that `test/integration/replay.test.ts`
+ * replays against the current workflow code, so a non-deterministic change
+ * to workflow code fails CI. Covers: a matrix (parent and a combination), a
+ * foreach in chunk children, a trigger (parent and child run), an approval,
+ * continue-as-new, a rerun and a release.
+ *
+ *   npx tsx scripts/record-histories.ts            # writes test/histories/*.json
+ *
+ * Re-record only when a change is *meant* to alter workflow behaviour, and
+ * then follow ARCHITECTURE.md "Changing workflow code safely" (patching).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { startDevServer } from '../src/client/dev-server.js';
+import { TempoflowRuntime } from '../src/client/runtime.js';
+import { Workflow } from '../src/client/workflow.js';
+import { approvalSignal, RUN_WORKFLOW_TYPE, statusQuery, type RunInput } from '../src/workflows/definitions.js';
+
+const root = resolve(import.meta.dirname, '..');
+const out = join(root, 'test/histories');
+mkdirSync(out, { recursive: true });
+
+const conf = mkdtempSync(join(tmpdir(), 'tf-histories-'));
+writeFileSync(
+  join(conf, 'h.yml'),
+  `
+h-matrix:
+  type: Workflow
+  jobs:
+    fan:
+      strategy:
+        matrix: { n: [1, 2, 3] }
+        max-parallel: 2
+      stages:
+        - name: Work
+          bash: echo "n=$TF_MATRIX_N"
+    after:
+      needs: [fan]
+      stages:
+        - name: Sum
+          echo: "\${{ toJson(needs.fan.outputs) }}"
+h-foreach:
+  type: Workflow
+  jobs:
+    main:
+      stages:
+        - name: Each
+          id: each
+          foreach: [a, b, c, d, e]
+          concurrent: 2
+          stages:
+            - name: Work
+              bash: echo "\${{ item }}"
+        - name: Fan
+          id: fan
+          parallel:
+            x:
+              - name: X
+                echo: x
+            y:
+              - name: Y
+                raise: expected failure
+          continue-on-error: true
+        - name: Loop
+          id: loop
+          item: 0
+          until: \${{ item >= 2 }}
+          stages:
+            - name: Step
+              echo: step \${{ item }}
+        - name: Case
+          id: case
+          case: b
+          match:
+            - case: a
+              stages: [{ name: A, echo: a }]
+            - else:
+                - name: Other
+                  echo: other
+h-trigger:
+  type: Workflow
+  jobs:
+    main:
+      stages:
+        - name: Call
+          trigger: h-child
+          params: { value: hello }
+h-child:
+  type: Workflow
+  params:
+    value: str
+  jobs:
+    work:
+      stages:
+        - name: Echo
+          bash: echo "$TF_PARAM_VALUE"
+h-approval:
+  type: Workflow
+  jobs:
+    gate:
+      stages:
+        - name: Gate
+          id: gate
+          approval: Ship it?
+        - name: Ship
+          bash: echo shipped
+h-chain:
+  type: Workflow
+  jobs:
+${Array.from({ length: 8 }, (_, i) => `    c${i}:${i ? `\n      needs: [c${i - 1}]` : ''}\n      stages:\n        - name: Step\n          bash: echo ${i}`).join('\n')}
+h-rerun:
+  type: Workflow
+  params:
+    fail: { type: bool, default: true }
+  jobs:
+    ok:
+      stages:
+        - name: Fine
+          bash: echo fine
+    flaky:
+      needs: [ok]
+      stages:
+        - name: First
+          bash: echo first
+        - name: Maybe
+          bash: test "$TF_PARAM_FAIL" = false
+`,
+);
+
+const server = process.env.TEMPORAL_ADDRESS ? { address: process.env.TEMPORAL_ADDRESS, stop: () => undefined } : await startDevServer({ log: (m) => console.error(m) });
+const taskQueue = `histories-${Date.now()}`;
+const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: true });
+
+async function save(name: string, workflowId: string, runId?: string): Promise<void> {
+  const history = await runtime.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  // The Temporal CLI's JSON form (`temporal workflow show -o json`), readable by historyFromJSON.
+  writeFileSync(join(out, `${name}.json`), historyToJSON(history));
+  console.log(`recorded ${name} (${history.events?.length ?? 0} events)`);
+}
+
+async function run(name: string, params: Record<string, unknown> = {}, extra: Parameters<Workflow['execute']>[1] = {}): Promise<{ runId: string; handle: WorkflowHandle }> {
+  let handle: WorkflowHandle | undefined;
+  const result = await (await Workflow.fromConf(name, { path: conf })).execute(params, { runtime, ...extra, onStart: (i) => (handle = i.handle) });
+  console.log(`${name}: ${result.status}`);
+  return { runId: result.runId, handle: handle! };
+}
+
+try {
+  const m = await run('h-matrix');
+  await save('matrix', m.runId);
+  const ctx = await m.handle.query(statusQuery);
+  await save('matrix-combination', ctx.jobs['fan']!.strategies![0]!.workflowId!);
+
+  const f = await run('h-foreach', {}, { limits: { foreachChunkSize: 2 } });
+  await save('foreach-nested', f.runId);
+  await save('foreach-chunk', `${f.runId}.main.each.chunk-2`);
+
+  const t = await run('h-trigger');
+  await save('trigger', t.runId);
+  await save('trigger-child', `${t.runId}.main.call`);
+
+  {
+    let handle: WorkflowHandle | undefined;
+    const pending = (await Workflow.fromConf('h-approval', { path: conf })).execute({}, { runtime, onStart: (i) => (handle = i.handle) });
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (!handle) continue;
+      const c = await handle.query(statusQuery).catch(() => undefined);
+      if (c?.jobs['gate']?.stages['gate']?.status === 'WAIT') break;
+    }
+    await handle!.signal(approvalSignal, { stage: 'gate.gate', approved: true, by: 'recorder' });
+    const r = await pending;
+    console.log(`h-approval: ${r.status}`);
+    await save('approval', r.runId);
+  }
+
+  {
+    const c = await run('h-chain', {}, { limits: { maxHistoryEvents: 30 } });
+    // The first run of the chain ends with continue-as-new.
+    let first: string | undefined;
+    for await (const e of runtime.client.workflow.list({ query: `WorkflowId = '${c.runId}'` })) first = e.runId;
+    await save('continue-as-new', c.runId, first);
+    await save('continue-as-new-last', c.runId);
+  }
+
+  {
+    const failed = await run('h-rerun');
+    const wf = await Workflow.fromConf('h-rerun', { path: conf });
+    const input: RunInput = {
+      spec: wf.spec,
+      params: { fail: false },
+      runId: `${failed.runId}-rerun`,
+      parentRunId: failed.runId,
+      timeoutSeconds: 600,
+      maxJobParallel: 2,
+      extras: {},
+      reuse: {
+        fromRunId: failed.runId,
+        jobs: { ok: (await failed.handle.query(statusQuery)).jobs['ok']! },
+        combinations: {},
+        fromStage: { job: 'flaky', stage: 'maybe', stages: (await failed.handle.query(statusQuery)).jobs['flaky']!.stages },
+      },
+    };
+    const handle = await runtime.client.workflow.start(RUN_WORKFLOW_TYPE, { workflowId: input.runId, taskQueue, args: [input] });
+    await handle.result();
+    await save('rerun', input.runId);
+  }
+
+  if (typeof (Workflow.prototype as { release?: unknown }).release === 'function') {
+    const wf = await Workflow.fromConf('h-child', { path: conf });
+    const release = (wf as unknown as { release: (d: Date, p: Record<string, unknown>, o: Record<string, unknown>) => Promise<{ runId: string }> }).release;
+    const r = await release.call(wf, new Date('2024-01-01T09:00:00Z'), { value: 'released' }, { runtime });
+    const releaseIds: string[] = [];
+    for await (const e of runtime.client.workflow.list({ query: `WorkflowType = 'tempoflowRelease' AND TaskQueue = '${taskQueue}'` })) releaseIds.push(e.workflowId);
+    if (releaseIds[0]) await save('release', releaseIds[0]);
+    console.log(`release: ${r.runId}`);
+  } else {
+    console.log('release: Workflow.release() not available yet; skipped');
+  }
+} finally {
+  await runtime.close();
+  server.stop();
+}

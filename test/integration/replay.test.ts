@@ -1,0 +1,33 @@
+/**
+ * Replay safety: recorded histories (matrix, foreach/nested, trigger,
+ * approval, continue-as-new, rerun, release) replay against the current
+ * workflow code. A non-deterministic change to workflow code fails here.
+ * Re-record with `npx tsx scripts/record-histories.ts` only for intended
+ * changes, guarded by `patched()` (ARCHITECTURE.md).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundlePath } from '../helpers/temporal.js';
+
+const dir = resolve(import.meta.dirname, '../histories');
+
+describe('replay', () => {
+  it('every recorded history replays against the current workflow code', async () => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+    } catch {
+      /* installed already */
+    }
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))) }));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath() } }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
