@@ -21,6 +21,13 @@ const TEMPORAL_COMMANDS: (() => Promise<{ register: Register }>)[] = [
   () => import('./worker.js'),
   () => import('./control.js'),
   () => import('./codec-server.js'),
+  () => import('./release.js'),
+  () => import('./rerun.js'),
+  () => import('./schedule.js'),
+  () => import('./audit.js'),
+  () => import('./logs.js'),
+  () => import('./runs.js'),
+  () => import('./setup.js'),
 ];
 
 const program = new Command();

@@ -14,6 +14,8 @@ import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
 import { RUN_WORKFLOW_TYPE, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import { awaitResult, type Result } from './result.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
+import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
+import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
 /** Per-call config overrides (SPEC §2 "extras"); other keys are readable as `${{ extras.<key> }}`. */
 export interface WorkflowExtras {
@@ -130,6 +132,36 @@ export class Workflow {
   }
 
   /**
+   * Checks a manual release time: it must be a minute one of the `on:` cron
+   * entries fires at, in that entry's timezone (Temporal's cron semantics);
+   * any time when there is no cron entry or `manual: true`. Returns the
+   * time; throws `WorkflowError` naming the entries and their next fire times.
+   */
+  validateRelease(date: Date | string): Date {
+    return validateReleaseTime(this.spec, date);
+  }
+
+  /**
+   * Releases the workflow at `date` (SPEC §4 "Schedules and releases"): run id
+   * `tf:<workflow>:<UTC yyyymmddHHMM>`, one audit record. Resolves with a
+   * `ReleaseResult` in every case — SKIP (with the existing run's id) for a
+   * NORMAL release already done. Throws before starting for a time that
+   * matches no cron entry, bad params or an unknown excluded job.
+   */
+  async release(date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+    return startRelease(this, date, params, options);
+  }
+
+  /**
+   * Reruns a previous run of this workflow (SPEC §4 "Rerun"), from its run id
+   * or its `Result`/context: failed jobs and their dependents run again, the
+   * rest is reused. `fromStage: 'job.stage'` restarts that failed job there.
+   */
+  async rerun(runIdOrContext: RerunSource, options: Omit<RerunOptions, 'target'> = {}): Promise<Result> {
+    return rerunRun(runIdOrContext, { ...options, target: this });
+  }
+
+  /**
    * Runs the workflow on Temporal and resolves with its `Result` in every case
    * (SUCCESS, FAILED, TIMEOUT, CANCEL, SKIP). Throws only before the run
    * starts: `ParamError` for bad params, or a connection error.
@@ -193,6 +225,7 @@ export class Workflow {
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
           staticSummary: `tempoflow: ${this.name}`,
+          typedSearchAttributes: toTypedPairs(runSearchAttributeValues(runtime.searchAttributes.available, { workflow: this.name })),
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -1,0 +1,431 @@
+/**
+ * Releases and reruns from the client (SPEC §2 `release()`, `rerun()`,
+ * `validateRelease()`; SPEC §4 "Schedules and releases", "Rerun").
+ *
+ * - `startRelease` starts the release workflow `tempoflowRelease` (the same
+ *   one schedules start) and turns its outcome into a `ReleaseResult`.
+ * - `rerunRun` reruns a finished run: it fetches the run's YAML snapshot and
+ *   params (the first event of its history, or the audit record after
+ *   Temporal's retention) and its final context, plans what to keep with
+ *   `planRerun`, and starts a new `tempoflowRun` with `reuse`.
+ */
+import { randomBytes } from 'node:crypto';
+import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { openAuditStore, auditConfigFromEnv, releaseKey, type AuditStore } from '../audit/index.js';
+import type { ErrorInfo, RunContext } from '../engine/context.js';
+import { cronMatches, nextFireTimes } from '../engine/cron.js';
+import { planRerun } from '../engine/rerun.js';
+import type { WorkflowSpec } from '../engine/spec.js';
+import { Status } from '../engine/status.js';
+import { WorkflowError } from '../errors.js';
+import { renderDeep } from '../expressions/index.js';
+import { ReleaseType, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
+import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/release-workflow.js';
+import { awaitResult, Result } from './result.js';
+import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
+import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
+
+/** Temporal workflow type of the release workflow (the name of `tempoflowRelease` in src/workflows). */
+export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
+
+/** `WORKFLOW_CORE_PROJECT` (default `default`): keeps two conf trees' schedules apart on one namespace. */
+export function projectName(env: NodeJS.ProcessEnv = process.env): string {
+  const name = (env.WORKFLOW_CORE_PROJECT ?? '').trim() || 'default';
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new WorkflowError(`WORKFLOW_CORE_PROJECT='${name}' may hold only letters, digits, '_', '.' and '-' (it becomes part of schedule ids)`);
+  }
+  return name;
+}
+
+/** What `release()`/`rerun()` need of a `Workflow` (kept structural to avoid an import cycle). */
+export interface ReleaseTarget {
+  readonly name: string;
+  readonly spec: WorkflowSpec;
+  /** Absolute conf path the workflow was loaded from. */
+  readonly confPath: string;
+  readonly extras: { readonly taskQueue?: string; readonly maxJobParallel?: number; readonly timeout?: number; readonly [key: string]: unknown };
+  parameterize(params: Readonly<Record<string, unknown>>): Record<string, unknown>;
+}
+
+/** Options of `release()` (SPEC §2). */
+export interface ReleaseOptions {
+  /** Default NORMAL. */
+  readonly releaseType?: ReleaseType;
+  /** Run id of the release's run (default `tf:<workflow>:<UTC yyyymmddHHMM>`, suffixed for FORCE/RERUN). */
+  readonly runId?: string;
+  /** For RERUN: the run to rerun (default: the latest audited run of that release, else its NORMAL run). Otherwise recorded as the parent. */
+  readonly parentRunId?: string;
+  /** Write the audit record (default `WORKFLOW_CORE_AUDIT_ENABLED` of the worker). */
+  readonly audit?: boolean;
+  /** Name recorded in the audit record. */
+  readonly overrideLogName?: string;
+  /** Run timeout in seconds (default: the YAML's `timeout:`, else 600). */
+  readonly timeout?: number;
+  /** Jobs not to run in this release. */
+  readonly excluded?: readonly string[];
+  readonly maxJobParallel?: number;
+  /** Use this runtime instead of the process's shared one. */
+  readonly runtime?: TempoflowRuntime;
+  /** Heartbeat timeout of subprocess stages and of the audit write, ms (tests shorten it). */
+  readonly heartbeatTimeoutMs?: number;
+  /** Called once the release workflow has started. */
+  readonly onStart?: (info: { releaseWorkflowId: string; runId?: string; uiUrl?: string }) => void;
+}
+
+/** A release's outcome: a `Result` plus what the release did. */
+export class ReleaseResult extends Result {
+  readonly releaseType: ReleaseType;
+  /** The nominal time, ISO 8601 UTC. */
+  readonly logicalDate: string;
+  /** True when the release did not run because its run already exists (status SKIP). */
+  readonly skipped: boolean;
+  readonly reason?: string;
+  /** DRYRUN: rendered params and jobs in run order. */
+  readonly plan?: { readonly params: Record<string, unknown>; readonly jobs: readonly PlannedJob[] };
+  readonly audit?: { readonly written: boolean; readonly where: string };
+  /** Temporal workflow id of the release workflow. */
+  readonly releaseWorkflowId: string;
+
+  constructor(outcome: ReleaseOutcome, releaseWorkflowId: string) {
+    const context: RunContext = outcome.context ?? { params: outcome.plan?.params ?? {}, jobs: {}, status: outcome.status, start: outcome.logicalDate, errors: [...outcome.errors] };
+    super({ status: outcome.status, runId: outcome.runId, ...(outcome.parentRunId ? { parentRunId: outcome.parentRunId } : {}), context, errors: outcome.errors });
+    this.releaseType = outcome.releaseType;
+    this.logicalDate = outcome.logicalDate;
+    this.skipped = outcome.skipped ?? false;
+    if (outcome.reason) this.reason = outcome.reason;
+    if (outcome.plan) this.plan = outcome.plan;
+    if (outcome.audit) this.audit = outcome.audit;
+    this.releaseWorkflowId = releaseWorkflowId;
+  }
+
+  override toJSON(): ReturnType<Result['toJSON']> & Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      releaseType: this.releaseType,
+      logicalDate: this.logicalDate,
+      skipped: this.skipped,
+      ...(this.reason ? { reason: this.reason } : {}),
+      ...(this.plan ? { plan: this.plan } : {}),
+      ...(this.audit ? { audit: this.audit } : {}),
+      releaseWorkflowId: this.releaseWorkflowId,
+    };
+  }
+}
+
+function toDate(date: Date | string): Date {
+  const d = typeof date === 'string' ? new Date(date) : date;
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) {
+    throw new WorkflowError(`release time '${String(date)}' is not a date; pass a Date or an ISO 8601 string such as '2024-01-01T09:00:00Z'`);
+  }
+  return d;
+}
+
+/**
+ * Checks a manual release time (SPEC §4): it must be a minute at which one
+ * of the workflow's cron entries fires, in that entry's timezone, with
+ * Temporal's cron semantics (day-of-month AND day-of-week). A workflow
+ * without cron entries, or with `manual: true`, accepts any time. Returns
+ * the time; throws `WorkflowError` naming the entries and the nearest fire
+ * times otherwise.
+ */
+export function validateReleaseTime(spec: WorkflowSpec, date: Date | string): Date {
+  const d = toDate(date);
+  if (spec.manual || spec.schedules.length === 0) return d;
+  if (d.getTime() % 60_000 === 0) {
+    for (const entry of spec.schedules) if (cronMatches(entry.cron, entry.timezone, d)) return d;
+  }
+  const hints = spec.schedules.map((entry) => {
+    const next = nextFireTimes(entry.cron, entry.timezone, d, 1)[0];
+    return `'${entry.cron}' in ${entry.timezone} (${entry.loc})${next ? `, next at ${next.toISOString()}` : ''}`;
+  });
+  const seconds = d.getTime() % 60_000 !== 0 ? ' (release times are whole minutes)' : '';
+  throw new WorkflowError(
+    `release time ${d.toISOString()} of '${spec.name}' matches no cron entry of its on:${seconds}: ${hints.join('; ')}; pass a time an entry fires at, or add \`- manual: true\` to on: to allow any time`,
+  );
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:T]/g, '').slice(0, 12);
+}
+
+/** The previous run of a release, for RERUN: the option, else the latest audited run, else the NORMAL run id. */
+function previousReleaseRun(target: ReleaseTarget, date: Date, options: ReleaseOptions, store: () => AuditStore | undefined): string {
+  if (options.parentRunId) return options.parentRunId;
+  const records = store()?.forRelease(target.name, releaseKey(date)) ?? [];
+  const latest = records.filter((r) => r.type !== ReleaseType.DRYRUN).pop();
+  return latest?.runId ?? `tf:${target.name}:${stamp(date)}`;
+}
+
+/** Opens the audit store this process's environment names (for reading). */
+export function clientAuditStore(env: NodeJS.ProcessEnv = process.env): AuditStore | undefined {
+  const config = auditConfigFromEnv(env);
+  return config.enabled ? openAuditStore(config) : undefined;
+}
+
+/**
+ * Releases `target` at `date` (SPEC §2 `release()`): validates the time
+ * and params, starts the release workflow and waits for it. Resolves with a
+ * `ReleaseResult` in every case (SKIP for a release already done, with that
+ * run's id); throws before starting for a bad time, bad params, an unknown
+ * excluded job, or a RERUN with nothing to rerun.
+ */
+export async function startRelease(
+  target: ReleaseTarget,
+  date: Date | string,
+  params: Readonly<Record<string, unknown>> = {},
+  options: ReleaseOptions = {},
+): Promise<ReleaseResult> {
+  const when = validateReleaseTime(target.spec, date);
+  const type = options.releaseType ?? ReleaseType.NORMAL;
+  if (!Object.values(ReleaseType).includes(type)) {
+    throw new WorkflowError(`unknown release type '${String(type)}'; use one of ${Object.values(ReleaseType).join(', ')}`);
+  }
+  for (const job of options.excluded ?? []) {
+    if (!target.spec.jobs.some((j) => j.id === job)) {
+      throw new WorkflowError(`excluded job '${job}' is not a job of '${target.name}' (jobs: ${target.spec.jobs.map((j) => j.id).join(', ')})`);
+    }
+  }
+  // Bad params fail here, before anything starts (the worker renders them again with the real release.*).
+  const provisional: ReleaseInfo = { logical_date: when.toISOString(), execute_date: new Date().toISOString(), run_id: `tf:${target.name}:${stamp(when)}`, type };
+  if (type !== ReleaseType.RERUN) target.parameterize(renderDeep(params, { values: { release: provisional } }) as Record<string, unknown>);
+
+  const run = async (runtime: TempoflowRuntime): Promise<ReleaseResult> => {
+    let store: AuditStore | undefined;
+    const openStore = () => (store ??= clientAuditStore());
+    try {
+      let rerun: ReleaseInput['rerun'];
+      if (type === ReleaseType.RERUN) {
+        const previous = previousReleaseRun(target, when, options, openStore);
+        const snapshot = await loadRunSnapshot(runtime, previous, openStore);
+        const { rerun: _jobs, ...reuse } = planRerun(snapshot.spec, snapshot.context, { fromRunId: previous });
+        rerun = { spec: snapshot.spec, params: snapshot.params, reuse };
+      }
+      const input: ReleaseInput = {
+        workflow: target.name,
+        releaseType: type,
+        releaseTime: when.toISOString(),
+        params,
+        project: projectName(),
+        confPath: target.confPath,
+        ...(options.runId ? { runId: options.runId } : {}),
+        ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
+        ...(options.audit !== undefined ? { audit: options.audit } : {}),
+        ...(options.overrideLogName ? { overrideLogName: options.overrideLogName } : {}),
+        ...(options.timeout ?? target.extras.timeout ? { timeoutSeconds: options.timeout ?? target.extras.timeout } : {}),
+        ...(options.excluded?.length ? { excluded: options.excluded } : {}),
+        ...(options.maxJobParallel ?? target.extras.maxJobParallel ? { maxJobParallel: options.maxJobParallel ?? target.extras.maxJobParallel } : {}),
+        ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
+        ...(rerun ? { rerun } : {}),
+      };
+      const releaseWorkflowId = `tf-release:${target.name}:${stamp(when)}:${type.toLowerCase()}:${randomBytes(3).toString('hex')}`;
+      const handle = await runtime.client.workflow.start(RELEASE_WORKFLOW_TYPE, {
+        workflowId: releaseWorkflowId,
+        taskQueue: target.extras.taskQueue ?? runtime.taskQueue,
+        args: [input],
+        staticSummary: `tempoflow: release ${target.name} ${when.toISOString()} (${type})`,
+      });
+      options.onStart?.({ releaseWorkflowId, ...(options.runId ? { runId: options.runId } : {}), ...(runtime.uiLink(releaseWorkflowId) ? { uiUrl: runtime.uiLink(releaseWorkflowId)! } : {}) });
+      return await awaitRelease(handle, releaseWorkflowId, type, when);
+    } finally {
+      store?.close();
+    }
+  };
+  if (options.runtime) return run(options.runtime);
+  return withSharedRuntime(run, { taskQueue: target.extras.taskQueue });
+}
+
+/** Waits for a release workflow; a failed release (invalid YAML, bad params on the worker) becomes a FAILED result. */
+export async function awaitRelease(handle: WorkflowHandle, releaseWorkflowId: string, type: ReleaseType, when: Date): Promise<ReleaseResult> {
+  try {
+    return new ReleaseResult((await handle.result()) as ReleaseOutcome, releaseWorkflowId);
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const cause = err.cause as (Error & { type?: string }) | undefined;
+    const error: ErrorInfo = { name: cause?.type ?? cause?.name ?? 'WorkflowFailedError', message: cause?.message ?? err.message };
+    const status = cause?.name === 'CancelledFailure' ? Status.CANCEL : Status.FAILED;
+    return new ReleaseResult({ status, runId: '', releaseType: type, logicalDate: when.toISOString(), errors: [error] }, releaseWorkflowId);
+  }
+}
+
+/** A finished run's inputs and final context: what a rerun starts from. */
+export interface RunSnapshot {
+  readonly runId: string;
+  /** The run's YAML snapshot. */
+  readonly spec: WorkflowSpec;
+  /** Its parameterized params. */
+  readonly params: Record<string, unknown>;
+  readonly context: RunContext;
+  /** The `release.*` namespace, when it was a release. */
+  readonly release?: ReleaseInfo;
+  readonly extras?: Record<string, unknown>;
+  readonly confPath?: string;
+  /** Where it was found. */
+  readonly source: 'temporal' | 'audit';
+}
+
+/**
+ * Fetches a finished run's snapshot: its input from the first event of its
+ * history (decoded with the client's data converter) and its context from
+ * its end; after Temporal's retention, from its audit record. Throws
+ * `WorkflowError` when the run still runs or cannot be found anywhere.
+ */
+export async function loadRunSnapshot(runtime: TempoflowRuntime, runId: string, auditStore: () => AuditStore | undefined = () => undefined): Promise<RunSnapshot> {
+  const client = runtime.client;
+  const handle = client.workflow.getHandle(runId);
+  try {
+    const description = await handle.describe();
+    if (description.type !== RUN_WORKFLOW_TYPE) {
+      throw new WorkflowError(`'${runId}' is a ${description.type} execution, not a tempoflow run; pass the id of a run (tempoflow runs lists them)`);
+    }
+    if (description.status.name === 'RUNNING') {
+      throw new WorkflowError(`run ${runId} is still running; wait for it to end (tempoflow status ${runId}) or cancel it (tempoflow cancel ${runId}) before rerunning it`);
+    }
+    const history = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: runtime.namespace,
+      execution: { workflowId: runId, runId: description.runId },
+      maximumPageSize: 1,
+    });
+    const started = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    if (!started) throw new WorkflowError(`run ${runId}: its history has no start event; it cannot be rerun`);
+    const input = await decodeFromPayloadsAtIndex<RunInput>(client.options.loadedDataConverter, 0, started.input?.payloads);
+    const result = await awaitResult(handle, runId);
+    return {
+      runId,
+      spec: input.spec,
+      params: input.params,
+      context: result.context,
+      ...(input.release ? { release: input.release } : {}),
+      extras: input.extras,
+      ...(input.confPath ? { confPath: input.confPath } : {}),
+      source: 'temporal',
+    };
+  } catch (err) {
+    if (!(err instanceof TemporalNotFound)) throw err;
+    const store = auditStore();
+    const record = store?.findRun(runId);
+    if (!record) {
+      throw new WorkflowError(
+        `no run '${runId}' on ${runtime.address} (namespace ${runtime.namespace})${store ? ` and no audit record of it in ${store.location}` : ' (auditing is off, so no record was searched)'}; check the id with \`tempoflow runs\` or \`tempoflow audit list <workflow>\``,
+      );
+    }
+    if (!record.spec || !record.context) {
+      throw new WorkflowError(`the audit record of run ${runId} (${store!.location}) has no YAML snapshot or context (written by an older tempoflow); it cannot be rerun`);
+    }
+    return {
+      runId,
+      spec: record.spec,
+      params: record.params,
+      context: record.context,
+      release: { logical_date: record.release, execute_date: record.timing.executeDate, run_id: runId, type: record.type },
+      source: 'audit',
+    };
+  }
+}
+
+/** Options of `rerun()` (SPEC §2). */
+export interface RerunOptions {
+  /** Run id of the new run (default: a new one). */
+  readonly runId?: string;
+  /** `<job>.<stage>`: restart that failed job from that stage, keeping the earlier stages. */
+  readonly fromStage?: string;
+  /** Run timeout, seconds (default: the YAML's `timeout:`, else `WORKFLOW_CORE_TIMEOUT` or 3600). */
+  readonly timeout?: number;
+  readonly maxJobParallel?: number;
+  /** Aborting cancels the new run. */
+  readonly signal?: AbortSignal;
+  readonly runtime?: TempoflowRuntime;
+  readonly heartbeatTimeoutMs?: number;
+  /** The workflow when called as `Workflow.rerun` (its conf path, extras and task queue; and its spec for a bare context). */
+  readonly target?: ReleaseTarget;
+  readonly taskQueue?: string;
+  /** Called once the new run has started. */
+  readonly onStart?: (info: { runId: string; parentRunId: string; rerun: readonly string[]; handle: WorkflowHandle; uiUrl?: string }) => void;
+}
+
+/** A run to rerun: its id, a `Result` (id and context), or a bare context (needs `options.target`). */
+export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext;
+
+function newRunId(workflowName: string, now = new Date()): string {
+  const s = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${workflowName}-${s}-${randomBytes(3).toString('hex')}`;
+}
+
+function envSeconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new WorkflowError(`${name}=${raw} is not a positive number`);
+  return n;
+}
+
+/**
+ * Reruns a previous run (SPEC §4 "Rerun"): every job that did not succeed
+ * and everything that depends on it runs again; the rest is kept (marked
+ * reused). Resolves with the new run's `Result`; throws `WorkflowError`
+ * (or `RerunPlanError`) before starting when the run cannot be rerun.
+ */
+export async function rerunRun(source: RerunSource, options: RerunOptions = {}): Promise<Result> {
+  const run = async (runtime: TempoflowRuntime): Promise<Result> => {
+    let store: AuditStore | undefined;
+    const openStore = () => (store ??= clientAuditStore());
+    try {
+      let snapshot: Omit<RunSnapshot, 'source'>;
+      if (typeof source === 'string') {
+        snapshot = await loadRunSnapshot(runtime, source, openStore);
+        if (options.target && options.target.name !== snapshot.spec.name) {
+          throw new WorkflowError(`run ${source} is a run of '${snapshot.spec.name}', not of '${options.target.name}'; rerun it with Workflow.fromConf('${snapshot.spec.name}') or \`tempoflow rerun ${source}\``);
+        }
+      } else {
+        const target = options.target;
+        if (!target) throw new WorkflowError('rerun from a context needs the workflow: call workflow.rerun(context), or pass a run id');
+        const runId = 'runId' in source && typeof source.runId === 'string' ? source.runId : 'context';
+        const context = 'context' in source && !('jobs' in source) ? source.context : (source as RunContext);
+        snapshot = { runId, spec: target.spec, params: context.params, context, confPath: target.confPath };
+      }
+      const { rerun, ...reuse } = planRerun(snapshot.spec, snapshot.context, { fromRunId: snapshot.runId, ...(options.fromStage ? { fromStage: options.fromStage } : {}) });
+      const plan: ReusePlan = reuse;
+      const runId = options.runId ?? newRunId(snapshot.spec.name);
+      const input: RunInput = {
+        spec: snapshot.spec,
+        params: snapshot.params,
+        runId,
+        parentRunId: snapshot.runId,
+        timeoutSeconds: options.timeout ?? options.target?.extras.timeout ?? snapshot.spec.timeoutSeconds ?? envSeconds('WORKFLOW_CORE_TIMEOUT', 3600),
+        maxJobParallel: options.maxJobParallel ?? options.target?.extras.maxJobParallel ?? envSeconds('WORKFLOW_CORE_MAX_JOB_PARALLEL', 2),
+        extras: snapshot.extras ?? {},
+        ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
+        ...(options.target?.confPath ?? snapshot.confPath ? { confPath: options.target?.confPath ?? snapshot.confPath } : {}),
+        ...(snapshot.release ? { release: { ...snapshot.release, run_id: runId, type: ReleaseType.RERUN } } : {}),
+        reuse: plan,
+      };
+      const handle = await runtime.client.workflow.start(RUN_WORKFLOW_TYPE, {
+        workflowId: runId,
+        taskQueue: options.taskQueue ?? options.target?.extras.taskQueue ?? runtime.taskQueue,
+        args: [input],
+        staticSummary: `tempoflow: ${snapshot.spec.name} (rerun of ${snapshot.runId})`.slice(0, 200),
+        typedSearchAttributes: toTypedPairs(
+          runSearchAttributeValues(runtime.searchAttributes.available, {
+            workflow: snapshot.spec.name,
+            releaseType: ReleaseType.RERUN,
+            ...(snapshot.release ? { releaseTime: snapshot.release.logical_date } : {}),
+          }),
+        ),
+      });
+      const uiUrl = runtime.uiLink(runId);
+      options.onStart?.({ runId, parentRunId: snapshot.runId, rerun, handle, ...(uiUrl ? { uiUrl } : {}) });
+      const onAbort = () => void handle.cancel().catch(() => undefined);
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await awaitResult(handle, runId);
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+    } finally {
+      store?.close();
+    }
+  };
+  if (options.runtime) return run(options.runtime);
+  return withSharedRuntime(run, { taskQueue: options.taskQueue ?? options.target?.extras.taskQueue });
+}
