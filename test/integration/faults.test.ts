@@ -14,6 +14,7 @@ import { startDevServer } from '../../src/client/dev-server.js';
 import { TempoflowRuntime } from '../../src/client/runtime.js';
 import { awaitResult } from '../../src/client/result.js';
 import { Workflow } from '../../src/client/workflow.js';
+import { statusQuery } from '../../src/workflows/definitions.js';
 import { eventually, processesMatching, uniqueSleep } from '../helpers/processes.js';
 import { tempDir, testRuntime, uniqueTaskQueue, writeConf } from '../helpers/temporal.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
@@ -24,7 +25,7 @@ describe('worker killed', () => {
   it('during a run (Python) stage: the run finishes, the completed stage ran once, no interpreter is left', async () => {
     const dir = tempDir('tf-fault-');
     const ledger = join(dir, 'ledger.txt');
-    const marker = `tfpy${Date.now()}`;
+    const marker = join(dir, '.tempoflow', 'workspaces');
     const conf = writeConf({
       'py.yml': `
 py-crash:
@@ -40,7 +41,7 @@ py-crash:
             import time, os
             with open("${ledger}", "a") as f:
                 f.write(f"python start {context['attempt']}\\n")
-            time.sleep(5)  # ${marker}
+            time.sleep(5)
             with open("${ledger}", "a") as f:
                 f.write("python done\\n")
             finished = True
@@ -146,8 +147,15 @@ two-workers:
     try {
       await Promise.all([a.ready, b.ready]);
       const wf = await Workflow.fromConf('two-workers', { path: conf });
-      const runs = [1, 2, 3, 4].map((n) => wf.execute({ n }, { runtime, heartbeatTimeoutMs: 2000 }));
-      expect(await eventually(() => lines(ledger).length === 4, 30_000)).toBe(true);
+      const handles: WorkflowHandle[] = [];
+      const runs = [1, 2, 3, 4].map((n) => wf.execute({ n }, { runtime, heartbeatTimeoutMs: 2000, onStart: (i) => handles.push(i.handle) }));
+      // Kill once every `mark` stage is recorded as done (activities are at-least-once until then).
+      const marked = await eventually(async () => {
+        if (handles.length < 4) return false;
+        const ctxs = await Promise.all(handles.map((h) => h.query(statusQuery).catch(() => undefined)));
+        return ctxs.every((c) => c?.jobs['main']?.stages['mark']?.status === 'SUCCESS');
+      }, 30_000);
+      expect(marked).toBe(true);
       await a.kill('SIGKILL');
       const results = await Promise.all(runs);
       expect(results.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
