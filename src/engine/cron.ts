@@ -230,6 +230,7 @@ function dayMatches(s: CronSchedule, month: number, day: number, weekday: number
  */
 export function cronMatches(cron: string | CronSchedule, timezone: string, date: Date): boolean {
   const s = toSchedule(cron);
+  formatter(timezone); // an unknown timezone is an error, whatever the date
   const ms = date.getTime();
   if (!Number.isFinite(ms) || ms % 60_000 !== 0) return false;
   const w = wallTime(ms, timezone);
