@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
@@ -198,6 +198,26 @@ class StageTrace {
   }
 }
 
+/** Largest `NAME=value` string Linux passes to a program (`MAX_ARG_STRLEN`, 32 pages). */
+const MAX_ENV_STRING_BYTES = 128 * 1024;
+
+/**
+ * A stage whose process cannot start because its environment is too large
+ * (`E2BIG`: a huge param or `env:` value) fails without retries, naming the
+ * variables; any other spawn error is returned as it is.
+ */
+function spawnFailure(err: unknown, env: NodeJS.ProcessEnv, input: StageAddress): unknown {
+  if ((err as NodeJS.ErrnoException | null)?.code !== 'E2BIG') return err;
+  const sizes = Object.entries(env).map(([k, v]) => [k, Buffer.byteLength(`${k}=${v ?? ''}`) + 1] as const);
+  const big = sizes.filter(([, n]) => n > MAX_ENV_STRING_BYTES).map(([k, n]) => `${k} is ${n} bytes`);
+  const total = sizes.reduce((sum, [, n]) => sum + n, 0);
+  const what = big.length > 0 ? `${big.join(', ')}; the OS passes at most ${MAX_ENV_STRING_BYTES} bytes per variable` : `the environment is ${total} bytes in all`;
+  return ApplicationFailure.nonRetryable(
+    `cannot start stage '${input.stageId}' (${input.location}): its environment is too large for the OS (E2BIG): ${what}; put large data in files under $TF_WORKSPACE and pass their paths`,
+    'TempoflowInvalidStage',
+  );
+}
+
 /** Heartbeats every `intervalMs` with `details()` until the returned function is called. */
 function startHeartbeat(ctx: Context, intervalMs: number, details: () => unknown): () => void {
   const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
@@ -252,6 +272,8 @@ export function createActivities(config: ActivityConfig) {
         killGraceMs: config.killGraceMs,
         onOutput: (stream, chunk) => trace.output(stream, chunk),
       });
+    } catch (err) {
+      throw spawnFailure(err, env, input);
     } finally {
       stopHeartbeat();
       trace.close();
@@ -295,7 +317,7 @@ export function createActivities(config: ActivityConfig) {
       // A script holding secret values does not stay on disk after the stage.
       const holdsSecrets = input.script !== raw.script;
       const cwd = input.cwd ? resolve(workspace, input.cwd) : workspace;
-      if (input.cwd && !cwd.startsWith(workspace)) {
+      if (input.cwd && cwd !== workspace && !cwd.startsWith(`${workspace}${sep}`)) {
         throw ApplicationFailure.nonRetryable(`cwd '${input.cwd}' leaves the job workspace (${input.location})`, 'TempoflowInvalidStage');
       }
       mkdirSync(cwd, { recursive: true });
