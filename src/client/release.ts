@@ -132,9 +132,7 @@ function toDate(date: Date | string): Date {
 export function validateReleaseTime(spec: WorkflowSpec, date: Date | string): Date {
   const d = toDate(date);
   if (spec.manual || spec.schedules.length === 0) return d;
-  if (d.getTime() % 60_000 === 0) {
-    for (const entry of spec.schedules) if (cronMatches(entry.cron, entry.timezone, d)) return d;
-  }
+  if (matchingEntry(spec, d)) return d;
   const hints = spec.schedules.map((entry) => {
     const next = nextFireTimes(entry.cron, entry.timezone, d, 1)[0];
     return `'${entry.cron}' in ${entry.timezone} (${entry.loc})${next ? `, next at ${next.toISOString()}` : ''}`;
@@ -143,6 +141,13 @@ export function validateReleaseTime(spec: WorkflowSpec, date: Date | string): Da
   throw new WorkflowError(
     `release time ${d.toISOString()} of '${spec.name}' matches no cron entry of its on:${seconds}: ${hints.join('; ')}; pass a time an entry fires at, or add \`- manual: true\` to on: to allow any time`,
   );
+}
+
+/** The first cron entry that fires at `date` (its `params:` apply to a manual release then). */
+export function matchingEntry(spec: WorkflowSpec, date: Date): { cron: string; timezone: string } | undefined {
+  if (date.getTime() % 60_000 !== 0) return undefined;
+  const entry = spec.schedules.find((e) => cronMatches(e.cron, e.timezone, date));
+  return entry ? { cron: entry.cron, timezone: entry.timezone } : undefined;
 }
 
 function stamp(date: Date): string {
@@ -188,7 +193,11 @@ export async function startRelease(
   }
   // Bad params fail here, before anything starts (the worker renders them again with the real release.*).
   const provisional: ReleaseInfo = { logical_date: when.toISOString(), execute_date: new Date().toISOString(), run_id: `tf:${target.name}:${stamp(when)}`, type };
-  if (type !== ReleaseType.RERUN) target.parameterize(renderDeep(params, { values: { release: provisional } }) as Record<string, unknown>);
+  if (type !== ReleaseType.RERUN) {
+    const entryParams = target.spec.schedules.find((e) => { const m = matchingEntry(target.spec, when); return m && e.cron === m.cron && e.timezone === m.timezone; })?.params ?? {};
+    const values = { release: provisional };
+    target.parameterize({ ...(renderDeep(entryParams, { values }) as Record<string, unknown>), ...(renderDeep(params, { values }) as Record<string, unknown>) });
+  }
 
   const run = async (runtime: TempoflowRuntime): Promise<ReleaseResult> => {
     let store: AuditStore | undefined;
@@ -206,6 +215,7 @@ export async function startRelease(
         releaseType: type,
         releaseTime: when.toISOString(),
         params,
+        ...(matchingEntry(target.spec, when) ? { entry: matchingEntry(target.spec, when)! } : {}),
         project: projectName(),
         confPath: target.confPath,
         ...(options.runId ? { runId: options.runId } : {}),

@@ -241,13 +241,13 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-/** Years searched ahead before `nextFireTimes` gives up (Temporal stops at 2100). */
-const SEARCH_YEARS = 30;
+/** The last year searched, as in Temporal's calendar (`maxCalendarYear`). */
+const MAX_YEAR = 2100;
 
 /**
  * The next `n` fire times strictly after `from`, as Temporal computes them
  * (`describe().info.nextActionTimes` of a schedule with this cron and
- * timezone). Fewer than `n` when the cron stops matching within 30 years.
+ * timezone). Fewer than `n` when the cron stops matching before 2100.
  */
 export function nextFireTimes(cron: string | CronSchedule, timezone: string, from: Date, n: number): Date[] {
   const s = toSchedule(cron);
@@ -262,8 +262,7 @@ export function nextFireTimes(cron: string | CronSchedule, timezone: string, fro
   let year = start.year;
   let month = start.month;
   let day = start.day;
-  const lastYear = start.year + SEARCH_YEARS;
-  while (out.length < n && year <= lastYear) {
+  while (out.length < n && year <= MAX_YEAR) {
     const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
     if (dayMatches(s, month, day, weekday)) {
       const times: number[] = [];

@@ -57,6 +57,8 @@ export interface ReleaseInput {
   readonly params?: Readonly<Record<string, unknown>>;
   /** Set by schedules: the cron entry (its `params:` apply) and the schedule id. */
   readonly schedule?: { readonly id: string; readonly cron: string; readonly timezone: string };
+  /** Manual releases: the cron entry the release time matches (its `params:` apply). */
+  readonly entry?: { readonly cron: string; readonly timezone: string };
   /** `WORKFLOW_CORE_PROJECT` of whoever released it (recorded). */
   readonly project?: string;
   /** Conf path of whoever released it; workers use it when it exists there. */
@@ -211,7 +213,7 @@ export async function tempoflowRelease(input: ReleaseInput): Promise<ReleaseOutc
     ...(input.confPath ? { confPath: input.confPath } : {}),
     release,
     params: input.params ?? {},
-    ...(input.schedule ? { schedule: { cron: input.schedule.cron, timezone: input.schedule.timezone } } : {}),
+    ...(input.schedule ? { schedule: { cron: input.schedule.cron, timezone: input.schedule.timezone } } : input.entry ? { schedule: input.entry } : {}),
     ...(input.rerun ? { snapshot: { spec: input.rerun.spec, params: input.rerun.params } } : {}),
   });
   if (!prepared.ok) {
