@@ -2,9 +2,11 @@
  * Secrets end to end on the real server: a secret used by bash, run and
  * uses stages, printed plain, base64 and JSON-escaped, and put in a failing
  * stage's error, is found nowhere the run leaves data — the Temporal
- * history (payloads decoded), the trace files, the workspace, the CLI's
- * `status` output and the Result. A missing secret fails its stage at once.
+ * history (payloads decoded), the trace files, the workspace, the audit
+ * record of a release, the CLI's `status` and `logs` output and the Result.
+ * A missing secret fails its stage at once.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,9 +74,10 @@ describe('secrets', () => {
     const secrets = SecretStore.fromEnv({ TEMPOFLOW_SECRET_API_TOKEN: SECRET });
     await withWorker(
       async ({ runtime, dir }) => {
+        const name = `secret-demo-${randomBytes(3).toString('hex')}`;
         const conf = writeConf({
           'secrets.yml': `
-secret-demo:
+${name}:
   type: Workflow
   params:
     note: { type: str, default: plain-param }
@@ -128,7 +131,7 @@ secret-demo:
           bash: echo "\${{ secrets.NOT_THERE }}"
 `,
         });
-        const wf = await Workflow.fromConf('secret-demo', { path: conf });
+        const wf = await Workflow.fromConf(name, { path: conf });
         const result = await wf.execute({}, { runtime });
         expect(result.status).toBe('FAILED');
         const stages = result.context.jobs.main!.stages;
@@ -159,7 +162,29 @@ secret-demo:
         expect(status.stdout).toMatch(/fail: FAILED: bash exited with code 1: failing with \*\*\*/);
         const statusJson = await runCli(['status', result.runId, '--json'], { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: 'default' } });
         expect(statusJson.code).toBe(0);
-        const everywhere = { history, traces, workspace, status: status.stdout + status.stderr, statusJson: statusJson.stdout, result: JSON.stringify(result) };
+        const logs = await runCli(['logs', result.runId, '--trace-path', join(dir, '.tempoflow', 'traces')], { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: 'default' } });
+        expect(logs.stdout).toContain('failing with ***');
+
+        // A release of the same workflow writes an audit record: masked too.
+        const release = await wf.release('2024-01-01T09:00:00Z', {}, { runtime });
+        expect(release.status).toBe('FAILED');
+        expect(release.audit?.written).toBe(true);
+        const audits = filesUnder(join(dir, 'audits')).map((f) => readFileSync(f, 'utf8')).join('\n');
+        expect(audits).toContain('failing with ***');
+        const releaseHistory = historyText(await runtime.client.workflow.getHandle(release.runId).fetchHistory()).join('\n');
+
+        const everywhere = {
+          history,
+          releaseHistory,
+          traces,
+          workspace,
+          audits,
+          status: status.stdout + status.stderr,
+          statusJson: statusJson.stdout,
+          logs: logs.stdout + logs.stderr,
+          result: JSON.stringify(result),
+          release: JSON.stringify(release),
+        };
         for (const [where, text] of Object.entries(everywhere)) {
           for (const form of forms(SECRET)) expect(text.includes(form), `${where} contains ${form}`).toBe(false);
         }
