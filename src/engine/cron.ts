@@ -7,9 +7,12 @@
  * field matches. Unlike Vixie cron, a restricted day-of-month and a
  * restricted day-of-week are ANDed: `0 12 13 * 5` is noon on Friday the
  * 13th only. In a timezone with daylight saving time, a wall time that does
- * not exist (the skipped hour in spring) never fires, and a wall time that
- * happens twice (the repeated hour in autumn) fires twice. These rules are
- * checked against a real Temporal server in `test/integration/schedules.test.ts`.
+ * not exist (the skipped hour in spring) never fires; a wall time that
+ * happens twice (the repeated hour in autumn) fires twice west of UTC
+ * (New York) but once, at the later instant, east of it (Sydney) — a
+ * consequence of Go's `time.Date`, which `nextFireTimes` ports with
+ * Temporal's calendar walk. These rules are checked against a real Temporal
+ * server in `test/integration/schedules.test.ts`.
  *
  * Fields: minute hour day-of-month month day-of-week; each a comma list of
  * `*`, `x`, `x-y`, with an optional `/step` (`x/step` runs from x to the
@@ -234,7 +237,13 @@ export function cronMatches(cron: string | CronSchedule, timezone: string, date:
   const ms = date.getTime();
   if (!Number.isFinite(ms) || ms % 60_000 !== 0) return false;
   const w = wallTime(ms, timezone);
-  return s.minute.has(w.minute) && s.hour.has(w.hour) && dayMatches(s, w.month, w.day, w.weekday);
+  if (!(s.minute.has(w.minute) && s.hour.has(w.hour) && dayMatches(s, w.month, w.day, w.weekday))) return false;
+  // The fields match; Temporal must also fire then (it skips one copy of some
+  // repeated DST hours). Walk its fire times from a few hours before, as a
+  // running schedule would reach this time.
+  let t: number | undefined = ms - 3 * HOUR_MS;
+  while (t !== undefined && t < ms) t = nextAfter(s, timezone, t);
+  return t === ms;
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -244,6 +253,102 @@ function daysInMonth(year: number, month: number): number {
 /** The last year searched, as in Temporal's calendar (`maxCalendarYear`). */
 const MAX_YEAR = 2100;
 
+const HOUR_MS = 3600_000;
+
+/**
+ * Go's `time.Date(y, mo, d, h, m, s, 0, tz)`, which Temporal's calendar
+ * uses: fields overflow into the next unit, and a wall time in a DST gap or
+ * overlap resolves with the offset in effect at the wall time read as UTC
+ * (so an ambiguous time is the earlier instant west of UTC, the later one
+ * east of it).
+ */
+function goDate(year: number, month: number, day: number, hour: number, minute: number, second: number, timezone: string): number {
+  const unix = Date.UTC(year, month - 1, day, hour, minute, second);
+  let offset = offsetAt(unix, timezone);
+  const utc = unix - offset;
+  const there = offsetAt(utc, timezone);
+  if (there !== offset) offset = there;
+  return unix - offset;
+}
+
+/**
+ * Temporal's `compiledCalendar.next`: the first fire time after `afterMs`
+ * (second resolution), or undefined after 2100. A port, DST quirks
+ * included: the second copy of a repeated hour is tried again, and a wall
+ * time that resolves to another hour (a gap) is skipped.
+ */
+function nextAfter(s: CronSchedule, timezone: string, afterMs: number): number | undefined {
+  const w = wallTime(afterMs, timezone);
+  let { year: y, month: mo, day: d, hour: h, minute: m, second: sec } = w;
+  let dstOffset = wallTime(afterMs - HOUR_MS, timezone).hour === h ? HOUR_MS : 0;
+  sec++;
+  outer: for (;;) {
+    if (sec >= 60) {
+      m++;
+      sec = 0;
+    }
+    if (m >= 60) {
+      const prev = goDate(y, mo, d, h, 0, 0, timezone);
+      h++;
+      m = 0;
+      const next = goDate(y, mo, d, h, 0, 0, timezone);
+      if (dstOffset === 0 && next - prev > HOUR_MS) {
+        h--;
+        dstOffset = HOUR_MS;
+      } else dstOffset = 0;
+    }
+    if (h >= 24) {
+      d++;
+      h = 0;
+    }
+    if (d > daysInMonth(y, mo)) {
+      mo++;
+      d = 1;
+    }
+    if (mo > 12) {
+      y++;
+      mo = 1;
+    }
+    if (y > MAX_YEAR) return undefined;
+    while (!s.month.has(mo)) {
+      mo++;
+      d = 1;
+      h = m = sec = 0;
+      dstOffset = 0;
+      if (mo > 12) continue outer;
+    }
+    while (!s.dayOfMonth.has(d) || !s.dayOfWeek.has(wallTime(goDate(y, mo, d, h, m, sec, timezone), timezone).weekday)) {
+      d++;
+      h = m = sec = 0;
+      dstOffset = 0;
+      if (d > daysInMonth(y, mo)) continue outer;
+    }
+    while (!s.hour.has(h)) {
+      h++;
+      m = sec = 0;
+      dstOffset = 0;
+      if (h >= 24) continue outer;
+    }
+    while (!s.minute.has(m)) {
+      m++;
+      sec = 0;
+      if (m >= 60) continue outer;
+    }
+    while (sec !== 0) {
+      sec++;
+      if (sec >= 60) continue outer;
+    }
+    const t = goDate(y, mo, d, h, m, sec, timezone);
+    if (wallTime(t, timezone).hour !== h) {
+      // A wall time a DST gap skips: Go moved it to another hour.
+      h++;
+      m = sec = 0;
+      continue outer;
+    }
+    return t + dstOffset;
+  }
+}
+
 /**
  * The next `n` fire times strictly after `from`, as Temporal computes them
  * (`describe().info.nextActionTimes` of a schedule with this cron and
@@ -251,37 +356,15 @@ const MAX_YEAR = 2100;
  */
 export function nextFireTimes(cron: string | CronSchedule, timezone: string, from: Date, n: number): Date[] {
   const s = toSchedule(cron);
-  const fromMs = from.getTime();
-  if (!Number.isFinite(fromMs)) throw new CronError('nextFireTimes: `from` is not a valid date');
+  let t = from.getTime();
+  if (!Number.isFinite(t)) throw new CronError('nextFireTimes: `from` is not a valid date');
+  formatter(timezone);
   const out: Date[] = [];
-  if (n <= 0) return out;
-  const minutes = [...s.minute].sort((a, b) => a - b);
-  const hours = [...s.hour].sort((a, b) => a - b);
-  // Start one local day early: the local date at `from` may lag UTC's.
-  const start = wallTime(fromMs - 24 * 3600_000, timezone);
-  let year = start.year;
-  let month = start.month;
-  let day = start.day;
-  while (out.length < n && year <= MAX_YEAR) {
-    const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-    if (dayMatches(s, month, day, weekday)) {
-      const times: number[] = [];
-      for (const h of hours) for (const m of minutes) for (const t of instantsOf(year, month, day, h, m, timezone)) if (t > fromMs) times.push(t);
-      times.sort((a, b) => a - b);
-      for (const t of times) {
-        if (out.length >= n) break;
-        out.push(new Date(t));
-      }
-    }
-    day++;
-    if (day > daysInMonth(year, month)) {
-      day = 1;
-      month++;
-      if (month > 12) {
-        month = 1;
-        year++;
-      }
-    }
+  while (out.length < n) {
+    const next = nextAfter(s, timezone, Math.floor(t / 1000) * 1000);
+    if (next === undefined) break;
+    out.push(new Date(next));
+    t = next;
   }
   return out;
 }

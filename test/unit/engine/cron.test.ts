@@ -99,6 +99,15 @@ describe('nextFireTimes', () => {
     expect(instantsOf(2027, 3, 14, 2, 30, 'America/New_York').length).toBe(0);
   });
 
+  it('east of UTC, a repeated wall time fires once, at the later instant (Go time.Date, as Temporal)', () => {
+    // 2027-04-04 in Sydney: 03:00 AEDT falls back to 02:00 AEST; 02:30 is 15:30Z and 16:30Z.
+    expect(iso(nextFireTimes('30 2 * * *', 'Australia/Sydney', new Date('2027-04-03T00:00:07Z'), 2))).toEqual(['2027-04-03T16:30:00.000Z', '2027-04-04T16:30:00.000Z']);
+    expect(cronMatches('30 2 * * *', 'Australia/Sydney', new Date('2027-04-03T15:30:00Z'))).toBe(false);
+    expect(cronMatches('30 2 * * *', 'Australia/Sydney', new Date('2027-04-03T16:30:00Z'))).toBe(true);
+    expect(cronMatches('30 1 * * *', 'America/New_York', new Date('2027-11-07T05:30:00Z'))).toBe(true);
+    expect(cronMatches('30 1 * * *', 'America/New_York', new Date('2027-11-07T06:30:00Z'))).toBe(true);
+  });
+
   it('months with fewer days and leap years', () => {
     expect(iso(nextFireTimes('0 0 31 * *', 'UTC', new Date('2027-01-31T00:00:00Z'), 2))).toEqual(['2027-03-31T00:00:00.000Z', '2027-05-31T00:00:00.000Z']);
     expect(iso(nextFireTimes('0 0 29 2 *', 'UTC', new Date('2026-01-01T00:00:00Z'), 1))).toEqual(['2028-02-29T00:00:00.000Z']);
