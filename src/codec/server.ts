@@ -1,7 +1,8 @@
 /**
  * A remote codec endpoint for the Temporal Web UI and CLI
  * (`temporal ... --codec-endpoint`): `POST /encode` and `POST /decode` take
- * `{ "payloads": [{ "metadata": { k: base64 }, "data": base64 }] }` and
+ * `{ "payloads": [{ "metadata": { k: base64 }, "data": base64 }] }` (also
+ * under a namespace segment, `/<namespace>/decode`) and
  * answer the same shape (Temporal's remote codec protocol). CORS answers
  * the configured UI origins only, credentials included, so the browser of
  * someone using the UI can call it; an optional bearer token restricts who
@@ -99,7 +100,9 @@ export function createCodecServer(codec: PayloadCodec, options: CodecServerOptio
     }
     void (async () => {
       try {
-        if (path !== '/encode' && path !== '/decode') throw new HttpError(404, `no such endpoint '${path}'; use POST /encode or POST /decode`);
+        // `/decode`, or `/<namespace>/decode` (the CLI's `--codec-endpoint 'http://host/{namespace}'` templating).
+        const op = /^(?:\/[^/]+)?\/(encode|decode)$/.exec(path)?.[1];
+        if (!op) throw new HttpError(404, `no such endpoint '${path}'; use POST /encode or POST /decode`);
         if (req.method !== 'POST') throw new HttpError(405, `${path} takes POST`);
         if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) throw new HttpError(401, 'missing or wrong Authorization: Bearer token');
         const text = await readBody(req, maxBody);
@@ -112,7 +115,7 @@ export function createCodecServer(codec: PayloadCodec, options: CodecServerOptio
         const list = (body as { payloads?: unknown } | null)?.payloads;
         if (!Array.isArray(list)) throw new HttpError(400, 'the body must be { "payloads": [...] }');
         const payloads = list.map(fromJson);
-        const out = path === '/encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+        const out = op === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
         send(res, 200, { payloads: out.map(toJson) });
         done(200, payloads.length);
       } catch (err) {

@@ -132,6 +132,8 @@ describe('codec server', () => {
     const bad = await post('/decode', { nope: 1 });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: 'the body must be { "payloads": [...] }' });
+    expect((await post('/default/decode', { payloads: [] })).status).toBe(200);
+    expect((await fetch(`${base}/decode`, { headers: { Authorization: 'Bearer tok' } })).status).toBe(405);
     const missing = await post('/nope', { payloads: [] });
     expect(missing.status).toBe(404);
     const wrongKey = await post('/decode', { payloads: [{ metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING).toString('base64'), 'encryption-key-id': Buffer.from('zz').toString('base64') }, data: 'AAAA' }] });
