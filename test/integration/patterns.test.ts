@@ -105,3 +105,25 @@ describe('seed patterns from conf/', () => {
     });
   });
 });
+
+describe('nested-stages example', () => {
+  it('runs every nested kind to SUCCESS with the context docs/context.md shows', async () => {
+    await withWorker(async ({ runtime }) => {
+      const result = await (await load('nested-stages')).execute({}, { runtime });
+      expect(result.status).toBe('SUCCESS');
+      const stages = result.context.jobs['nested']!.stages;
+      expect(Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v.status]))).toEqual({
+        build: 'SUCCESS',
+        deploy: 'SUCCESS',
+        poll: 'SUCCESS',
+        route: 'SUCCESS',
+        optional: 'FAILED',
+      });
+      const deploy = stages['deploy']!.outputs['foreach'] as Record<string, { stages: Record<string, { outputs: Record<string, unknown> }> }>;
+      expect(deploy['eu']!.stages['push']!.outputs['stdout']).toBe('push eu (item 2)\n');
+      expect(stages['poll']!.outputs).toMatchObject({ loop: 2, item: 2 });
+      expect(stages['route']!.outputs).toMatchObject({ case: 'dev', matched: 'else' });
+      expect(stages['optional']!.error).toMatchObject({ name: 'RaiseError', message: 'this check is allowed to fail' });
+    });
+  });
+});

@@ -27,7 +27,8 @@ describe('bashStage (after the helpers were shared with run and uses)', () => {
     );
     expect(result).toEqual({ ok: true, outputs: { return_code: 0, stdout: 'mon 2 2 none var\n', stderr: 'err\n' } });
     expect(h.trace()).toMatch(/start attempt 2\n\[wf\] \[job-a\] \[stage-x\] mon 2 2 none var\n/);
-    expect(readdirSync(join(h.config.workdir, 'run-1', '.scripts'))).toEqual(['job-a.stage-x.2.sh']);
+    // One script file per attempt, unique (combinations of a job run the same stage at once).
+    expect(readdirSync(join(h.config.workdir, 'run-1', '.scripts'))).toEqual([expect.stringMatching(/^job-a\.stage-x\.2\.[0-9a-f]{8}\.sh$/)]);
   });
 
   it('fails on a non-zero exit with the last stderr line', async () => {
