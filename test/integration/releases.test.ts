@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileAuditStore } from '../../src/audit/index.js';
 import { Workflow } from '../../src/client/workflow.js';
+import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/processes.js';
-import { tempDir, testRuntime, uniqueTaskQueue, withWorker, writeConf } from '../helpers/temporal.js';
+import { tempDir, temporalAddress, testRuntime, uniqueTaskQueue, withWorker, writeConf } from '../helpers/temporal.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -107,6 +108,42 @@ describe('releases', () => {
 
       await expect(wf.release('2024-02-04T10:00:00Z', {}, { runtime })).rejects.toThrow(/matches no cron entry.*next at 2024-02-05T09:00:00.000Z/);
       await expect(wf.release('2024-02-04T09:00:00Z', { nope: 1 }, { runtime })).rejects.toThrow(/param 'nope'/);
+    });
+  });
+
+  it('audit list/show, logs and runs read what a release left', async () => {
+    await withWorker(async ({ runtime, dir, taskQueue }) => {
+      const name = unique('rel');
+      const wf = await Workflow.fromConf(name, { path: conf(name, join(dir, 'ledger.txt')) });
+      const r = await wf.release('2024-04-01T09:00:00Z', {}, { runtime });
+      expect(r.status).toBe('SUCCESS');
+      const env = {
+        TEMPORAL_ADDRESS: temporalAddress(),
+        WORKFLOW_CORE_TASK_QUEUE: taskQueue,
+        WORKFLOW_CORE_AUDIT_PATH: join(dir, 'audits'),
+        WORKFLOW_CORE_TRACE_PATH: join(dir, '.tempoflow', 'traces'),
+      };
+      const list = await runCli(['audit', 'list', name], { cwd: dir, env });
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout).toMatch(new RegExp(`2024-04-01T09:00:00.000Z +NORMAL +SUCCESS +tf:${name}:202404010900`));
+      const show = await runCli(['audit', 'show', name, '202404010900'], { cwd: dir, env });
+      expect(show.stdout).toContain('job first: SUCCESS');
+      expect(show.stdout).toContain('params {"day":"2024-04-01"}');
+      const missing = await runCli(['audit', 'show', name, '2024-04-02T09:00:00Z'], { cwd: dir, env });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/no audit record .* audit list/);
+
+      const logs = await runCli(['logs', r.runId], { cwd: dir, env });
+      expect(logs.code, logs.stderr).toBe(0);
+      expect(logs.stdout).toContain(`[${name}] [second] [more] more`);
+      expect(logs.stderr).toContain('--- trace file');
+
+      const runs = await eventually(async () => {
+        const res = await runCli(['runs', '--workflow', name, '--json'], { cwd: dir, env });
+        const rows = JSON.parse(res.stdout || '[]') as { runId: string; releaseType?: string; releaseTime?: string }[];
+        return rows.length ? rows : undefined;
+      }, 20_000, 1000);
+      expect(runs).toEqual([expect.objectContaining({ runId: r.runId, status: 'COMPLETED', workflow: name, releaseType: 'NORMAL', releaseTime: '2024-04-01T09:00:00.000Z' })]);
     });
   });
 
