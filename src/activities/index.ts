@@ -88,7 +88,7 @@ export function envValue(value: unknown): string {
 
 /** Variables of the worker that stages must never see. */
 function isPrivateWorkerVar(name: string): boolean {
-  return name.startsWith('TEMPOFLOW_SECRET_') || name === SECRETS_FILE_ENV || name === 'TEMPOFLOW_CODEC_KEY' || name === 'TEMPORAL_API_KEY' || name.startsWith('TEMPORAL_TLS_');
+  return name.startsWith('TEMPOFLOW_SECRET_') || name === SECRETS_FILE_ENV || name.startsWith('TEMPOFLOW_CODEC_') || name === 'TEMPORAL_API_KEY' || name.startsWith('TEMPORAL_TLS_');
 }
 
 /** A stage input that carries an environment (every stage kind that starts something). */

@@ -229,6 +229,13 @@ describe('stage activities render secrets and mask what they return', () => {
     expect(readdirSync(join(h.config.workdir, 'run-1', '.scripts'))).toEqual([]);
   });
 
+  it('bash: stages never see the secret, secrets-file and codec variables of the worker', async () => {
+    const baseEnv = { ...env(), WORKFLOW_CORE_SECRETS_FILE: '/private/secrets.env', TEMPOFLOW_CODEC_KEY: 'k', TEMPOFLOW_CODEC_PREVIOUS_KEYS: 'old=k' };
+    h = harness({ baseEnv, secrets: new SecretStore({ env: env() }) });
+    const result = await runActivity(new MockActivityEnvironment(), h.activities.bashStage, bashInput('env | cut -d= -f1 | grep -E "SECRET|CODEC" || echo none'));
+    expect(result.outputs['stdout']).toBe('none\n');
+  });
+
   it('bash: a missing secret fails at once, not retryable, naming it and how to set it; nothing runs', async () => {
     h = harness({ baseEnv: env() });
     const marker = join(h.root, 'ran');
