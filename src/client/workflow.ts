@@ -183,6 +183,7 @@ export class Workflow {
       confPath: this.confPath,
       ...(options.limits ? { limits: options.limits } : {}),
     };
+    checkInputSize(input);
     const run = (runtime: TempoflowRuntime) => this.startAndAwait(runtime, input, options);
     if (options.runtime) return run(options.runtime);
     return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
@@ -245,6 +246,25 @@ export class Workflow {
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/**
+ * Largest run input accepted, in bytes of JSON: Temporal refuses payloads over
+ * 2 MB, and retrying such a start only wastes time.
+ */
+export const MAX_RUN_INPUT_BYTES = 1.5 * 1024 * 1024;
+
+/** Refuses a run whose input (YAML snapshot and params) would not fit a Temporal payload. */
+function checkInputSize(input: RunInput): void {
+  const total = Buffer.byteLength(JSON.stringify(input), 'utf8');
+  if (total <= MAX_RUN_INPUT_BYTES) return;
+  const biggest = Object.entries(input.params)
+    .map(([name, value]) => ({ name, bytes: Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') }))
+    .sort((a, b) => b.bytes - a.bytes)[0];
+  const hint = biggest && biggest.bytes > total / 2 ? `param '${biggest.name}' alone is ${biggest.bytes} bytes; ` : '';
+  throw new WorkflowError(
+    `the run's input is ${total} bytes, over the ${MAX_RUN_INPUT_BYTES} byte limit of a Temporal payload; ${hint}pass large data by reference (a file path or an object-storage URL) instead of as a param`,
+  );
 }
 
 /** Extras minus the config overrides (those are not expression values). */

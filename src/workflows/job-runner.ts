@@ -335,7 +335,7 @@ export class JobRunner {
     const where = { ...this.where(stage), stage: scope.prefix + stage.id };
     const now = () => new Date().toISOString();
     try {
-      name = display(renderTemplate(stage.name, ctx, { defer: DEFER }));
+      name = masked(renderTemplate(stage.name, ctx, { defer: DEFER }));
       // After a failure only `always()`/`failure()` stages run.
       let run: boolean;
       if (stage.if === undefined) run = !jobFailed;
@@ -402,7 +402,7 @@ export class JobRunner {
     const matrix = this.input.matrix ? { matrix: this.input.matrix } : {};
     switch (stage.kind) {
       case 'echo': {
-        const message = display(renderTemplate(stage.echo, ctx, { defer: DEFER }));
+        const message = masked(renderTemplate(stage.echo, ctx, { defer: DEFER }));
         log.info(`[${this.input.workflowName}] [${this.job.id}] [${stage.id}] ${message}`);
         if (stage.sleepSeconds !== undefined) {
           const seconds = toSeconds(renderTemplate(String(stage.sleepSeconds), ctx), 'sleep');
@@ -411,7 +411,7 @@ export class JobRunner {
         return { ok: true, outputs: {} };
       }
       case 'raise': {
-        const message = display(renderTemplate(stage.raise, ctx, { defer: DEFER }));
+        const message = masked(renderTemplate(stage.raise, ctx, { defer: DEFER }));
         return { ok: false, outputs: {}, error: { name: 'RaiseError', message, ...this.where(stage) } };
       }
       case 'bash':
@@ -803,7 +803,7 @@ export class JobRunner {
   /** `approval:` waits for an approve/reject decision (or the stage timeout). */
   private async runApproval(stage: Extract<StageSpec, { kind: 'approval' }>, ctx: ExpressionContext, scope: StageScope, live: StageContext, timeoutSeconds: number | undefined): Promise<StageAttemptResult> {
     const path = scope.prefix + stage.id;
-    const message = display(renderTemplate(stage.approval, ctx, { defer: DEFER }));
+    const message = masked(renderTemplate(stage.approval, ctx, { defer: DEFER }));
     const since = new Date().toISOString();
     live.outputs = { approval: { message, approvers: stage.approvers, waiting: true, since, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) } };
     log.info(`[${this.input.workflowName}] [${this.job.id}] [${path}] waiting for approval: ${message}`);
@@ -871,6 +871,15 @@ function triggerOutputs(status: Status, runId: string, context: RunContext | und
 /** Seconds before retry number `attempt` (1-based): exponential, capped. */
 export function backoffSeconds(retry: RetrySpec, attempt: number): number {
   return Math.min(retry.initialIntervalSeconds * retry.backoffCoefficient ** (attempt - 1), retry.maximumIntervalSeconds);
+}
+
+/**
+ * Display text of a field that workflow code renders itself (names, `echo`,
+ * `raise`, `approval`): secrets are never rendered here, so their templates
+ * show as `***` instead of as template text.
+ */
+function masked(value: unknown): string {
+  return display(value).replace(/\$\{\{((?!\}\}).)*\bsecrets\b((?!\}\}).)*\}\}/gs, '***');
 }
 
 /** A rendered value as display text. */
