@@ -2,7 +2,7 @@
  * YAML source files with positions: parse with a `LineCounter` and map a
  * value path (`['jobs', 'build', 'needs', 0]`) back to `line:col`.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ConfigIssue } from './errors.js';
 
 /** A parsed YAML file. */
@@ -69,6 +69,23 @@ export function formatPath(path: ValuePath): string {
   return out;
 }
 
+/** Pairs of a YAML map by key, built once per map (locating is then O(depth), not O(keys)). */
+const pairIndexes = new WeakMap<object, Map<string, Pair>>();
+function pairIndex(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      if (isPair(p) && isScalar(p.key)) {
+        const key = String(p.key.value);
+        if (!index.has(key)) index.set(key, p);
+      }
+    }
+    pairIndexes.set(map, index);
+  }
+  return index;
+}
+
 /**
  * `line:col` of the node at `path`. When `at` is `key` and the last segment is
  * a map key, points at the key itself. Missing segments fall back to the
@@ -81,7 +98,7 @@ export function locate(source: SourceFile, path: ValuePath, at: 'key' | 'value' 
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairIndex(node).get(String(seg));
       if (!pair) break;
       const keyNode = pair.key as Node;
       if (last && at === 'key') {
@@ -115,7 +132,7 @@ export function nodeAt(source: SourceFile, path: ValuePath): Node | undefined {
   for (const seg of path) {
     if (!node) return undefined;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairIndex(node).get(String(seg));
       if (!pair) return undefined;
       node = pair.value as Node | null;
     } else if (isSeq(node) && typeof seg === 'number') {
