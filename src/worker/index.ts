@@ -73,6 +73,9 @@ export async function loadTaskRegistry(taskModules: readonly string[], base?: Ta
   return registry.importModules(taskModules);
 }
 
+/** Runs kept in a worker's sticky cache by default. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
+
 /** Creates (does not start) a tempoflow worker. */
 export async function createWorker(options: TempoflowWorkerOptions): Promise<Worker> {
   const maxConcurrentStages = options.maxConcurrentStages ?? 2 * cpus().length;
@@ -93,6 +96,10 @@ export async function createWorker(options: TempoflowWorkerOptions): Promise<Wor
     // Heartbeats carry cancellation to running stages: flush them at least
     // every second so a cancel or a run timeout stops a stage promptly.
     maxHeartbeatThrottleInterval: '1s',
+    // The SDK sizes the sticky cache from the heap (thousands of runs); a
+    // bounded cache keeps the worker's memory flat under wide fan-outs, at the
+    // cost of replaying a run that was evicted (TEMPOFLOW_MAX_CACHED_WORKFLOWS).
+    maxCachedWorkflows: Number(process.env.TEMPOFLOW_MAX_CACHED_WORKFLOWS) || DEFAULT_MAX_CACHED_WORKFLOWS,
     ...(options.stickyQueueScheduleToStartTimeout ? { stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeout } : {}),
     ...options.extra,
   });

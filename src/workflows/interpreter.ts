@@ -38,7 +38,7 @@ import {
   type StrategyContext,
 } from '../engine/context.js';
 import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decision.js';
-import { capContext } from '../engine/caps.js';
+import { capContext, jsonBytes } from '../engine/caps.js';
 import { expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
 import type { JobSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
@@ -88,6 +88,9 @@ export class Interpreter implements JobRunnerHost {
   private readonly runners = new Map<string, JobRunner>();
   /** Approval decisions per job id, kept for jobs and combinations that start later. */
   private readonly approvals = new Map<string, ApprovalDecision[]>();
+  /** `jobs.*` entries of finished jobs, built once each (see `jobsValues`). */
+  private readonly snapshots = new Map<string, Record<string, unknown>>();
+  private snapshotBytes = 0;
 
   constructor(private readonly input: RunInput) {
     const now = Date.now();
@@ -310,14 +313,31 @@ export class Interpreter implements JobRunnerHost {
     return buildNeedsContext(summaries, outputs, strategies);
   }
 
-  /** `jobs.*`: status, outputs and stage outputs of every job decided so far (capped). */
+  /**
+   * `jobs.*`: status, outputs and stage outputs of every job decided so far.
+   * Each finished job's entry is built once; once the snapshot reaches its
+   * cap, later entries keep statuses and replace outputs by markers.
+   */
   private jobsValues(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [id, job] of Object.entries(capContext(this.context, SNAPSHOT_CAP_BYTES).jobs)) {
+    for (const [id, job] of Object.entries(this.context.jobs)) {
       if (job.status === Status.WAIT) continue;
-      const stages: Record<string, unknown> = {};
-      for (const [sid, st] of Object.entries(job.stages)) stages[sid] = { status: st.status, outputs: st.outputs };
-      out[id] = { status: job.status, outputs: job.outputs, stages };
+      let cached = this.snapshots.get(id);
+      if (!cached) {
+        const stages: Record<string, unknown> = {};
+        for (const [sid, st] of Object.entries(job.stages)) stages[sid] = { status: st.status, outputs: st.outputs };
+        let entry: Record<string, unknown> = { status: job.status, outputs: job.outputs, stages };
+        let bytes = jsonBytes(entry);
+        if (this.snapshotBytes + bytes > SNAPSHOT_CAP_BYTES) {
+          const truncated = { __truncated: true, bytes, message: `jobs.${id} did not fit the ${SNAPSHOT_CAP_BYTES / 1024} KB snapshot of finished jobs` };
+          entry = { status: job.status, outputs: truncated, stages: Object.fromEntries(Object.entries(job.stages).map(([sid, st]) => [sid, { status: st.status, outputs: truncated }])) };
+          bytes = jsonBytes(entry);
+        }
+        cached = entry;
+        this.snapshots.set(id, cached);
+        this.snapshotBytes += bytes;
+      }
+      out[id] = cached;
     }
     return out;
   }
