@@ -210,16 +210,13 @@ try {
     await save('rerun', input.runId);
   }
 
-  if (typeof (Workflow.prototype as { release?: unknown }).release === 'function') {
+  {
+    // A manual release (h-child has no cron, so any minute is valid).
     const wf = await Workflow.fromConf('h-child', { path: conf });
-    const release = (wf as unknown as { release: (d: Date, p: Record<string, unknown>, o: Record<string, unknown>) => Promise<{ runId: string }> }).release;
-    const r = await release.call(wf, new Date('2024-01-01T09:00:00Z'), { value: 'released' }, { runtime });
-    const releaseIds: string[] = [];
-    for await (const e of runtime.client.workflow.list({ query: `WorkflowType = 'tempoflowRelease' AND TaskQueue = '${taskQueue}'` })) releaseIds.push(e.workflowId);
-    if (releaseIds[0]) await save('release', releaseIds[0]);
-    console.log(`release: ${r.runId}`);
-  } else {
-    console.log('release: Workflow.release() not available yet; skipped');
+    let releaseWorkflowId = '';
+    const r = await wf.release(new Date('2024-01-01T09:00:00Z'), { value: 'released' }, { runtime, audit: false, onStart: (i) => (releaseWorkflowId = i.releaseWorkflowId) });
+    console.log(`release: ${r.status} ${r.runId}`);
+    await save('release', releaseWorkflowId);
   }
 } finally {
   await runtime.close();
