@@ -90,3 +90,35 @@ describe('run timeout', () => {
     });
   });
 });
+
+describe('cancellation of a run stage', () => {
+  it('kills the Python interpreter', async () => {
+    await withWorker(async ({ runtime, dir }) => {
+      const conf = writeConf({
+        'py.yml': `
+py-sleep:
+  type: Workflow
+  jobs:
+    main:
+      stages:
+        - name: Nap
+          id: nap
+          run: |
+            import time
+            time.sleep(60)
+`,
+      });
+      let handle: WorkflowHandle | undefined;
+      const pending = (await Workflow.fromConf('py-sleep', { path: conf })).execute({}, { runtime, onStart: (i) => (handle = i.handle) });
+      await eventually(() => handle !== undefined);
+      await waitForStageRunning(handle!, 'main', 'nap');
+      // The interpreter's command line names the run's workspace folder under this test's dir.
+      expect(await eventually(() => processesMatching(dir).some((p) => p.cmdline.includes('python')))).toBe(true);
+      await handle!.cancel();
+      const result = await pending;
+      expect(result.status).toBe('CANCEL');
+      expect(result.context.jobs['main']!.stages['nap']!.status).toBe('CANCEL');
+      expect(processesMatching(dir).filter((p) => p.cmdline.includes('python'))).toEqual([]);
+    });
+  });
+});
