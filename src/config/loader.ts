@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isPair, isScalar } from 'yaml';
+import { findTriggerCycle, walkStages } from '../engine/triggers.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import { didYouMean as suggest } from '../expressions/suggest.js';
 import { checkWorkflow } from './checks.js';
@@ -308,6 +309,7 @@ export function validateTree(tree: ConfTree, names: readonly string[] = []): { i
     }
   }
   if (!names.length) for (const obj of tree.objects.values()) if (obj.type !== 'Workflow') issues.push(...validateTemplate(tree, obj.name));
+  issues.push(...triggerCycleIssues(tree, specs));
   // A problem inside a reusable object is found once per workflow that
   // extends it and once on its own: keep the first report (naming the chain).
   const seen = new Set<string>();
@@ -318,6 +320,44 @@ export function validateTree(tree: ConfTree, names: readonly string[] = []): { i
     return true;
   });
   return { issues: unique, checked, specs };
+}
+
+/**
+ * `trigger:` stages that lead back to their own workflow (A → B → A), one
+ * error per workflow on such a cycle, at the trigger stage that starts it.
+ * Templated targets are checked when the run starts.
+ */
+function triggerCycleIssues(tree: ConfTree, specs: readonly WorkflowSpec[]): ConfigIssue[] {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const load = (name: string): WorkflowSpec | undefined => {
+    if (byName.has(name)) return byName.get(name);
+    if (tree.objects.get(name)?.type !== 'Workflow') return undefined;
+    try {
+      const spec = validateWorkflow(tree, name).spec;
+      if (spec) byName.set(name, spec);
+      return spec;
+    } catch {
+      return undefined;
+    }
+  };
+  const issues: ConfigIssue[] = [];
+  for (const spec of specs) {
+    const cycle = findTriggerCycle(spec, load);
+    if (!cycle || cycle[0] !== spec.name) continue;
+    const stage = spec.jobs.flatMap((j) => [...walkStages(j.stages)]).find((st) => st.kind === 'trigger' && st.trigger === cycle[1]);
+    const at = /^(.*):(\d+):(\d+)$/.exec(stage?.loc ?? spec.loc);
+    issues.push({
+      code: 'trigger-cycle',
+      severity: 'error',
+      message: `trigger cycle: ${cycle.join(' → ')}; a workflow may not trigger itself, directly or through others`,
+      path: '',
+      file: at?.[1] ?? spec.file,
+      line: Number(at?.[2] ?? 1),
+      col: Number(at?.[3] ?? 1),
+      hint: 'remove one trigger of the chain',
+    });
+  }
+  return issues;
 }
 
 /** Issues in file order; problems reported twice (same code and place) once. */

@@ -168,3 +168,29 @@ describe('workflow validation', () => {
     }
   });
 });
+
+describe('trigger cycles in validate', () => {
+  it('reports A → B → A at each trigger stage that starts the loop', async () => {
+    const { validateTree } = await import('../../../src/config/loader.js');
+    const dir = writeConf({
+      'l.yml': `loop-a:
+  type: Workflow
+  jobs:
+    go:
+      stages:
+        - name: To B
+          trigger: loop-b
+loop-b:
+  type: Workflow
+  jobs:
+    go:
+      stages:
+        - name: Back to A
+          trigger: loop-a
+`,
+    });
+    const { issues } = validateTree(loadConfTree(dir));
+    expect(issues.map((i) => `${i.code}@${i.line}:${i.col}`)).toEqual(['trigger-cycle@6:11', 'trigger-cycle@13:11']);
+    expect(issues[0]!.message).toMatch(/loop-a → loop-b → loop-a/);
+  });
+});
