@@ -9,15 +9,14 @@
  *
  *   npm run build && npx tsx bench/load.ts [--runs 500] [--stages 16]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startDevServer } from '../src/client/dev-server.js';
+import { peakRssMb, startWorker } from './common.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 
-const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
 const RUNS = opt('--runs', 500);
@@ -39,26 +38,7 @@ ${[1, 2, 3, 4].map((i) => `    b${i}:\n      needs: [a${i}]\n      stages: [{ na
       stages: [{ name: Join, echo: "done \${{ params.n }}" }]
 `;
 
-function peakRssMb(pid: number): number {
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return kb / 1024;
-}
 
-function startWorker(address: string, taskQueue: string, dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'worker', '--task-queue', taskQueue, '--max-concurrent-stages', String(STAGES)], {
-    cwd: dir,
-    env: { ...process.env, TEMPORAL_ADDRESS: address },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((res, rej) => {
-    let out = '';
-    child.stderr!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('serving task queue')) res(child);
-    });
-    child.once('exit', (code) => rej(new Error(`worker exited (${code}): ${out}`)));
-  });
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
@@ -66,7 +46,7 @@ const server = process.env.TEMPORAL_ADDRESS ? { address: process.env.TEMPORAL_AD
 const dir = mkdtempSync(join(tmpdir(), 'tf-load-'));
 writeFileSync(join(dir, 'load.yml'), yaml);
 const taskQueue = `load-${Date.now()}`;
-const worker = await startWorker(server.address, taskQueue, dir);
+const worker = await startWorker(server.address, taskQueue, dir, STAGES);
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
 try {
   const wf = await Workflow.fromConf('load-dag', { path: dir });

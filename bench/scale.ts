@@ -15,16 +15,15 @@
  * `--scale` shrinks every case (for a quick look); the figures in
  * docs/benchmarks.md come from the default, full size.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../src/client/dev-server.js';
+import { peakRssMb, startWorker } from './common.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 
-const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const only = args.includes('--case') ? args[args.indexOf('--case') + 1] : undefined;
 const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 1;
@@ -80,27 +79,7 @@ function foreachYaml(items: number): string {
 `;
 }
 
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
 
-function startWorker(address: string, taskQueue: string, dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'worker', '--task-queue', taskQueue, '--max-concurrent-stages', '16'], {
-    cwd: dir,
-    env: { ...process.env, TEMPORAL_ADDRESS: address },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((res, rej) => {
-    let out = '';
-    child.stderr!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('serving task queue')) res(child);
-    });
-    child.once('exit', (code) => rej(new Error(`worker exited (${code}): ${out}`)));
-  });
-}
 
 /** Largest history length among every execution whose id starts with the run id. */
 async function largestHistory(client: Client, runId: string): Promise<{ max: number; executions: number; where: string }> {
@@ -132,7 +111,7 @@ async function runCase(address: string, name: string, workflowName: string, yaml
   const dir = mkdtempSync(join(tmpdir(), `tf-bench-${name}-`));
   writeFileSync(join(dir, 'wf.yml'), yaml);
   const taskQueue = `bench-${name}-${Date.now()}`;
-  const worker = await startWorker(address, taskQueue, dir);
+  const worker = await startWorker(address, taskQueue, dir, 16);
   const runtime = await TempoflowRuntime.connect({ server: { address }, taskQueue, inProcessWorker: false });
   try {
     const wf = await Workflow.fromConf(workflowName, { path: dir });

@@ -4,6 +4,7 @@
  *
  * Pure module: no I/O.
  */
+import { parseCron } from '../engine/cron.js';
 import { didYouMean } from '../expressions/suggest.js';
 
 /** `@`-aliases accepted instead of five fields, with their meaning. */
@@ -73,6 +74,12 @@ export function checkCron(expr: string): CronProblem | undefined {
   for (let i = 0; i < 5; i++) {
     const problem = checkField(fields[i]!.text, FIELDS[i]!);
     if (problem) return { ...problem, offset: fields[i]!.offset + problem.offset };
+  }
+  // The matcher that schedules and validateRelease use must accept it too.
+  try {
+    parseCron(expr);
+  } catch (err) {
+    return { message: (err as Error).message, offset: lead };
   }
   return undefined;
 }
