@@ -67,6 +67,8 @@ export const SecretErrorCode = {
   mixed: 'mixed',
   /** A template around a secret does not parse. */
   syntax: 'syntax',
+  /** A secret the stage's YAML does not name, e.g. in a value spliced into its script. */
+  notReferenced: 'not-referenced',
 } as const;
 export type SecretErrorCode = (typeof SecretErrorCode)[keyof typeof SecretErrorCode];
 
@@ -512,6 +514,12 @@ function secretNames(part: ExpressionPart, field: string): string[] | undefined 
 export interface RenderSecretsOptions {
   /** The field being rendered, for messages (`bash`, `env.TOKEN`, `with.password`). */
   readonly field?: string;
+  /**
+   * Secrets the stage's YAML names (computed by workflow code from the
+   * authored text). A template naming any other secret — one that reached the
+   * text through a spliced value, such as another stage's output — is refused.
+   */
+  readonly allowed?: ReadonlySet<string>;
 }
 
 /**
@@ -554,6 +562,13 @@ export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSe
         continue;
       }
       const secrets: Record<string, string> = {};
+      const smuggled = options.allowed ? names.filter((n) => !options.allowed!.has(n)) : [];
+      if (smuggled.length > 0) {
+        throw new SecretError(
+          SecretErrorCode.notReferenced,
+          `${field}: the text names secrets.${smuggled[0]}, which this stage's YAML does not reference; a value spliced into the stage (an output, a param) may not name secrets — reference the secret in the YAML itself`,
+        );
+      }
       for (const name of names) {
         const v = store.get(name);
         if (v === undefined) missing.add(name);
@@ -631,7 +646,9 @@ export function renderStageSecrets<T extends { readonly jobId: string; readonly 
   const labels: Record<SecretField, string> = { script: 'bash', code: 'run', vars: 'vars', env: 'env', with: 'with' };
   const out: Record<string, unknown> = { ...input };
   try {
-    for (const field of fields) out[field] = renderSecrets(input[field], store, { field: labels[field] });
+    const declared = (input as { secretNames?: readonly string[] }).secretNames;
+    const allowed = declared ? new Set(declared) : undefined;
+    for (const field of fields) out[field] = renderSecrets(input[field], store, { field: labels[field], ...(allowed ? { allowed } : {}) });
   } catch (err) {
     if (!(err instanceof SecretError)) throw err;
     return {

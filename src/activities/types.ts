@@ -17,6 +17,12 @@ export interface StageAddress {
   readonly location: string;
   /** 1-based attempt of the stage's own retry loop (`TF_ATTEMPT`). */
   readonly attempt: number;
+  /**
+   * Names of the secrets the stage's YAML references (its script/code, env,
+   * vars, with). The worker renders no other secret, so a spliced value
+   * cannot smuggle `${{ secrets.X }}` in. Absent: every secret (older clients).
+   */
+  readonly secretNames?: readonly string[];
 }
 
 /** Input of the `bash` stage activity. */

@@ -28,7 +28,7 @@ import { mergeStageOutputs, type ErrorInfo, type JobContext, type RunContext, ty
 import { capStageOutputs } from '../engine/caps.js';
 import type { RetrySpec, StageSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
-import { conditionUsesStatusFunction, evaluateCondition, looseEquals, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
+import { analyzeTemplate, conditionUsesStatusFunction, evaluateCondition, looseEquals, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { JOB_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, RunFailureType, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 
 const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
@@ -396,6 +396,7 @@ export class JobRunner {
       stageName: name,
       location: stage.loc,
       attempt,
+      secretNames: this.authoredSecrets(stage),
     };
     const timeoutSeconds = stage.timeoutSeconds === undefined ? undefined : toSeconds(renderTemplate(String(stage.timeoutSeconds), ctx), 'timeout');
     const env = (): Record<string, string> => renderEnv({ ...this.input.workflowEnv, ...this.job.env, ...stage.env }, ctx);
@@ -484,6 +485,34 @@ export class JobRunner {
         };
       }
     }
+  }
+
+  /** Names of the secrets a stage's YAML itself references (script/code, vars, with, env). */
+  private authoredSecrets(stage: StageSpec): string[] {
+    const texts: string[] = [...Object.values(this.input.workflowEnv), ...Object.values(this.job.env), ...Object.values(stage.env)];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') texts.push(value);
+      else if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+    };
+    if (stage.kind === 'bash') texts.push(stage.bash);
+    if (stage.kind === 'run') {
+      texts.push(stage.run);
+      collect(stage.vars);
+    }
+    if (stage.kind === 'uses') collect(stage.with);
+    const names = new Set<string>();
+    for (const text of texts) {
+      if (!text.includes('secrets')) continue;
+      try {
+        for (const ref of analyzeTemplate(text).references) {
+          if (ref.path[0] === 'secrets' && typeof ref.path[1] === 'string' && ref.path[1] !== '*') names.add(ref.path[1]);
+        }
+      } catch {
+        // A template that does not parse fails when it is rendered.
+      }
+    }
+    return [...names];
   }
 
   /** `trigger:` starts another conf workflow as a child run; its status becomes the stage's. */
