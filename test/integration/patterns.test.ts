@@ -94,6 +94,14 @@ describe('seed patterns from conf/', () => {
     });
   });
 
+  it('scheduled-workflow: runs by hand too (its cron entries become schedules)', async () => {
+    await withWorker(async ({ runtime }) => {
+      const result = await (await load('scheduled-workflow')).execute({}, { runtime });
+      expect(result.status).toBe('SUCCESS');
+      expect(result.context.jobs['scheduled-task']!.outputs).toMatchObject({ outcome: 'manual task done' });
+    });
+  });
+
   it('conditional-pipeline: the mode param picks the jobs', async () => {
     await withWorker(async ({ runtime }) => {
       const wf = await load('conditional-pipeline');
