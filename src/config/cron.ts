@@ -4,19 +4,9 @@
  *
  * Pure module: no I/O.
  */
-import { parseCron } from '../engine/cron.js';
+import { CRON_ALIASES, parseCron } from '../engine/cron.js';
 import { didYouMean } from '../expressions/suggest.js';
 
-/** `@`-aliases accepted instead of five fields, with their meaning. */
-export const CRON_ALIASES: Readonly<Record<string, string>> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
 
 interface FieldRule {
   readonly name: string;

@@ -42,7 +42,8 @@ export interface CronSchedule {
   readonly dayOfWeek: ReadonlySet<number>;
 }
 
-const ALIASES: Readonly<Record<string, string>> = {
+/** `@`-aliases accepted instead of five fields, with their meaning. */
+export const CRON_ALIASES: Readonly<Record<string, string>> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',
@@ -80,8 +81,8 @@ const RULES: readonly FieldRule[] = [
  */
 export function parseCron(expr: string): CronSchedule {
   const trimmed = expr.trim();
-  const text = trimmed.startsWith('@') ? ALIASES[trimmed.toLowerCase()] : trimmed;
-  if (text === undefined) throw new CronError(`unknown cron alias '${trimmed}' (known: ${Object.keys(ALIASES).join(', ')})`);
+  const text = trimmed.startsWith('@') ? CRON_ALIASES[trimmed.toLowerCase()] : trimmed;
+  if (text === undefined) throw new CronError(`unknown cron alias '${trimmed}' (known: ${Object.keys(CRON_ALIASES).join(', ')})`);
   const fields = text.split(/\s+/).filter((f) => f !== '');
   if (fields.length !== 5) {
     throw new CronError(`cron '${expr}' has ${fields.length} field(s); write five: minute hour day-of-month month day-of-week (e.g. '0 9 * * 1-5')`);
