@@ -1,6 +1,7 @@
 /** Cron expressions and timezones of `on:` entries. */
 import { describe, expect, it } from 'vitest';
-import { checkCron, checkTimezone, CRON_ALIASES } from '../../../src/config/cron.js';
+import { checkCron, checkTimezone } from '../../../src/config/cron.js';
+import { CRON_ALIASES } from '../../../src/engine/cron.js';
 
 describe('checkCron', () => {
   const valid = ['* * * * *', '0 9 * * 1-5', '*/15 9-17 * * MON-FRI', '0 0 1 JAN,jul *', '5,35 */2 1-15 * 0,6', '0 0 * * 7', '0-59/5 0 31 12 SUN', ' 0 9 * * * ', ...Object.keys(CRON_ALIASES), '@DAILY'];
