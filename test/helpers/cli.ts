@@ -12,8 +12,11 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `tempoflow ...args` in `cwd` and collects its output. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult> {
+/** Runs `tempoflow ...args` in `cwd` and collects its output; `onOutput` sees stderr as it comes (with the child, to signal it). */
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; onStderr?: (text: string, child: import('node:child_process').ChildProcess) => void },
+): Promise<CliResult> {
   return new Promise((res, rej) => {
     const env = { ...process.env, ...options.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
@@ -25,7 +28,10 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      options.onStderr?.(stderr, child);
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       rej(new Error(`tempoflow ${args.join(' ')} timed out\n${stdout}\n${stderr}`));

@@ -100,3 +100,41 @@ describe('embedded default', () => {
     expect(processesMatching(join(stateDir, 'temporal.db'))).toEqual([]);
   });
 });
+
+describe('tempoflow run and Ctrl-C', () => {
+  it('the first Ctrl-C cancels the run: its stage process is killed, the run ends CANCEL, exit 1', async () => {
+    const dir = tempDir('tf-cli-');
+    const taskQueue = uniqueTaskQueue('sigint');
+    const worker = startWorkerProcess(taskQueue, dir);
+    const duration = `31.${Date.now() % 100000}`;
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'conf'));
+    writeFileSync(join(dir, 'conf', 'nap.yml'), `nap:\n  type: Workflow\n  jobs:\n    main:\n      stages:\n        - name: Nap\n          bash: sleep ${duration}\n`);
+    try {
+      await worker.ready;
+      let signalled = false;
+      let cli: import('node:child_process').ChildProcess | undefined;
+      // Once the stage's process runs, press Ctrl-C once.
+      const poll = setInterval(() => {
+        if (!signalled && cli && processesMatching(`sleep ${duration}`).length > 0) {
+          signalled = true;
+          cli.kill('SIGINT');
+        }
+      }, 100);
+      const res = await runCli(['run', 'nap'], {
+        cwd: dir,
+        env: { TEMPORAL_ADDRESS: temporalAddress(), WORKFLOW_CORE_TASK_QUEUE: taskQueue },
+        onStderr: (text, child) => {
+          if (text.includes('started run')) cli = child;
+        },
+      }).finally(() => clearInterval(poll));
+      expect(signalled).toBe(true);
+      expect(res.stderr).toMatch(/cancelling the run\.\.\. \(press Ctrl-C again to detach\)/);
+      expect(res.stdout).toBe('CANCEL\n');
+      expect(res.code).toBe(1);
+      expect(processesMatching(`sleep ${duration}`)).toEqual([]);
+    } finally {
+      await worker.kill('SIGTERM');
+    }
+  });
+});
