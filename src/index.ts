@@ -19,3 +19,7 @@ export { Status, type NeedResult } from './engine/status.js';
 export type { RunContext, JobContext, StageContext, ErrorInfo } from './engine/context.js';
 export { createWorker, DEFAULT_TASK_QUEUE } from './worker/index.js';
 export { defineTask, TaskRegistry, type TaskDefinition, type TaskContext } from './activities/registry.js';
+export { ReleaseType, type ReleaseInfo } from './workflows/definitions.js';
+export { ReleaseResult, type ReleaseOptions, type RerunOptions } from './client/release.js';
+export { defaultFilters, FilterRegistry } from './expressions/filters.js';
+export { evaluateExpression, renderTemplate, evaluateCondition, ExpressionError } from './expressions/index.js';
