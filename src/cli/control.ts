@@ -10,7 +10,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { TempoflowRuntime } from '../client/runtime.js';
 import { awaitResult } from '../client/result.js';
 import type { JobContext, RunContext, StageContext } from '../engine/context.js';
-import { approvalSignal, statusQuery } from '../workflows/definitions.js';
+import { approvalSignal, jobStatusQuery, statusQuery } from '../workflows/definitions.js';
 import { action, CliExit, ExitCode, info } from './common.js';
 
 /** Connects for a control command: no in-process worker. */
@@ -39,28 +39,62 @@ export async function fetchContext(runtime: TempoflowRuntime, runId: string): Pr
   return { context: await Promise.race([handle.query(statusQuery), timeout]), running };
 }
 
-/** Stages waiting for approval, as `job.stage` paths (`job[key].stage` inside matrix combinations is not listed here). */
-export function waitingApprovals(context: RunContext): { path: string; message: string; approvers: unknown }[] {
-  const out: { path: string; message: string; approvers: unknown }[] = [];
-  const visit = (prefix: string, stages: Record<string, StageContext>) => {
-    for (const [id, st] of Object.entries(stages)) {
-      const approval = (st.outputs as { approval?: { waiting?: boolean; message?: string; approvers?: unknown } }).approval;
-      if (st.status === 'WAIT' && approval?.waiting) out.push({ path: `${prefix}${id}`, message: approval.message ?? '', approvers: approval.approvers ?? [] });
-      for (const nestedKey of ['parallel', 'foreach', 'until', 'branches'] as const) {
-        const nested = (st.outputs as Record<string, unknown>)[nestedKey];
-        if (nested && typeof nested === 'object') {
-          for (const [key, entry] of Object.entries(nested as Record<string, { stages?: Record<string, StageContext> }>)) {
-            if (entry?.stages) visit(`${prefix}${id}.${key}.`, entry.stages);
-          }
+/** A stage waiting for approval: its path for `tempoflow approve`, its message and approvers. */
+export interface WaitingApproval {
+  readonly path: string;
+  readonly message: string;
+  readonly approvers: unknown;
+}
+
+/** Waiting approval stages in a stage map, nested stages included, with paths under `prefix`. */
+function approvalsIn(prefix: string, stages: Record<string, StageContext>, out: WaitingApproval[]): void {
+  for (const [id, st] of Object.entries(stages)) {
+    const approval = (st.outputs as { approval?: { waiting?: boolean; message?: string; approvers?: unknown } }).approval;
+    if (st.status === 'WAIT' && approval?.waiting) out.push({ path: `${prefix}${id}`, message: approval.message ?? '', approvers: approval.approvers ?? [] });
+    for (const nestedKey of ['parallel', 'foreach', 'until', 'branches'] as const) {
+      const nested = (st.outputs as Record<string, unknown>)[nestedKey];
+      if (nested && typeof nested === 'object') {
+        for (const [key, entry] of Object.entries(nested as Record<string, { stages?: Record<string, StageContext> }>)) {
+          if (entry?.stages) approvalsIn(`${prefix}${id}.${key}.`, entry.stages, out);
         }
       }
     }
-  };
-  for (const [jobId, job] of Object.entries(context.jobs)) visit(`${jobId}.`, job.stages);
+  }
+}
+
+/** Stages of inline jobs waiting for approval, as `job.stage` paths. */
+export function waitingApprovals(context: RunContext): WaitingApproval[] {
+  const out: WaitingApproval[] = [];
+  for (const [jobId, job] of Object.entries(context.jobs)) approvalsIn(`${jobId}.`, job.stages, out);
   return out;
 }
 
-function printContext(runId: string, context: RunContext, running: boolean): void {
+/** Most running combinations asked for their approvals by one `status`. */
+const MAX_COMBINATIONS_QUERIED = 50;
+
+/**
+ * Approvals waiting inside running matrix combinations (child workflows), as
+ * `job[key].stage` paths: each running combination answers its own `status`.
+ */
+export async function combinationApprovals(runtime: TempoflowRuntime, context: RunContext): Promise<WaitingApproval[]> {
+  const out: WaitingApproval[] = [];
+  const running = Object.entries(context.jobs)
+    .flatMap(([jobId, job]) => (job.strategies ?? []).filter((s) => s.status === 'WAIT' && s.workflowId).map((s) => ({ jobId, s })))
+    .slice(0, MAX_COMBINATIONS_QUERIED);
+  await Promise.all(
+    running.map(async ({ jobId, s }) => {
+      try {
+        const child = await runtime.client.workflow.getHandle(s.workflowId!).query(jobStatusQuery);
+        approvalsIn(`${jobId}[${s.key}].`, child.stages, out);
+      } catch {
+        // Not started yet, already done, or no worker: nothing to list.
+      }
+    }),
+  );
+  return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+function printContext(runId: string, context: RunContext, running: boolean, approvals: readonly WaitingApproval[]): void {
   process.stdout.write(`run ${runId}: ${context.status}${running ? ' (running)' : ''}\n`);
   const line = (indent: string, text: string) => process.stdout.write(`${indent}${text}\n`);
   const stageLines = (indent: string, stages: Record<string, StageContext>) => {
@@ -75,7 +109,7 @@ function printContext(runId: string, context: RunContext, running: boolean): voi
     stageLines('    ', job.stages);
     for (const s of job.strategies ?? []) line('    ', `[${Object.entries(s.matrix).map(([k, v]) => `${k}=${String(v)}`).join(',')}] ${s.status}`);
   }
-  for (const w of waitingApprovals(context)) {
+  for (const w of approvals) {
     line('  ', `waiting for approval: ${w.path}: ${w.message}  (tempoflow approve ${runId} ${w.path})`);
   }
 }
@@ -91,8 +125,9 @@ export function register(program: Command): void {
         const runtime = await connect();
         try {
           const { context, running } = await fetchContext(runtime, runId);
-          if (opts.json) process.stdout.write(`${JSON.stringify({ runId, running, context, waitingApprovals: waitingApprovals(context) }, null, 2)}\n`);
-          else printContext(runId, context, running);
+          const approvals = [...waitingApprovals(context), ...(running ? await combinationApprovals(runtime, context) : [])];
+          if (opts.json) process.stdout.write(`${JSON.stringify({ runId, running, context, waitingApprovals: approvals }, null, 2)}\n`);
+          else printContext(runId, context, running, approvals);
           return ExitCode.OK;
         } finally {
           await runtime.close();

@@ -77,6 +77,13 @@ describe('approval', () => {
       expect(approve.code).toBe(0);
       // One decision for the matrix job reaches every waiting combination.
       await eventually(async () => ((await handle!.query(statusQuery)).jobs['per-region']?.strategies ?? []).length === 2);
+      // `tempoflow status` also lists approvals waiting inside matrix combinations.
+      const keys = (await handle!.query(statusQuery)).jobs['per-region']!.strategies!.map((st) => st.key);
+      const combos = await eventually(async () => {
+        const out = await runCli(['status', handle!.workflowId], { cwd: tempDir(), env });
+        return keys.every((k) => out.stdout.includes(`waiting for approval: per-region[${k}].rgate: Release`)) ? out.stdout : '';
+      }, 20_000, 500);
+      expect(combos).toMatch(/tempoflow approve \S+ per-region\[[0-9a-f]{12}\]\.rgate/);
       await handle!.signal(approvalSignal, { stage: 'per-region.rgate', approved: true, by: 'bob' });
       const result = await pending;
       expect(result.errors).toEqual([]);
