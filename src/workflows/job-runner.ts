@@ -16,6 +16,7 @@ import {
   ChildWorkflowFailure,
   condition,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -29,7 +30,7 @@ import { capStageOutputs } from '../engine/caps.js';
 import type { RetrySpec, StageSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { analyzeTemplate, conditionUsesStatusFunction, evaluateCondition, looseEquals, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
-import { JOB_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, RunFailureType, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
+import { approvalSignal, JOB_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, RunFailureType, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 
 const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
 
@@ -84,6 +85,8 @@ export class JobRunner {
   private jobTimedOut = false;
   /** Approval decisions by stage path, kept until the stage asks. */
   private readonly decisions = new Map<string, ApprovalDecision>();
+  /** Running chunk children of large foreach stages (approvals are forwarded to them). */
+  private readonly chunkChildren = new Set<string>();
 
   constructor(
     private readonly input: JobRunInput,
@@ -114,6 +117,12 @@ export class JobRunner {
    */
   decide(decision: ApprovalDecision): void {
     this.decisions.set(decision.stage, decision);
+    // Stages of a large foreach wait in chunk children: pass it on.
+    for (const workflowId of this.chunkChildren) {
+      void getExternalWorkflowHandle(workflowId)
+        .signal(approvalSignal, decision)
+        .catch((err: unknown) => log.warn(`could not forward approval to ${workflowId}`, { error: String(err) }));
+    }
   }
 
   /** Values visible to expressions of this job's stages. */
@@ -741,10 +750,13 @@ export class JobRunner {
           },
         };
         delete (chunkInput as { fromStage?: unknown }).fromStage;
+        const childId = `${this.input.runId}.${this.job.id}${this.input.matrixKey ? `.${this.input.matrixKey}` : ''}.${scope.prefix}${stage.id}.chunk-${c + 1}`;
+        (chunkInput as { approvals?: ApprovalDecision[] }).approvals = [...this.decisions.values()];
         let state: JobContext | undefined;
+        this.chunkChildren.add(childId);
         try {
           state = await executeChild<(input: JobRunInput) => Promise<JobContext>>(JOB_WORKFLOW_TYPE, {
-            workflowId: `${this.input.runId}.${this.job.id}${this.input.matrixKey ? `.${this.input.matrixKey}` : ''}.${scope.prefix}${stage.id}.chunk-${c + 1}`,
+            workflowId: childId,
             args: [chunkInput],
             ...(this.input.activity?.taskQueue ? { taskQueue: this.input.activity.taskQueue } : {}),
             cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -753,6 +765,8 @@ export class JobRunner {
         } catch (err) {
           if (err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure) state = err.cause.details?.[0] as JobContext | undefined;
           if (!state) throw err;
+        } finally {
+          this.chunkChildren.delete(childId);
         }
         const result = state.stages[stage.id];
         const chunkItems = (result?.outputs as { foreach?: Record<string, unknown> } | undefined)?.foreach ?? {};

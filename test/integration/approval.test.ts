@@ -142,3 +142,44 @@ describe('approval', () => {
     }
   });
 });
+
+describe('approval inside a large foreach', () => {
+  it('decisions sent to the root reach stages waiting in foreach chunk children', async () => {
+    await withWorker(async ({ runtime }) => {
+      const conf = writeConf({
+        'c.yml': `
+chunked-gates:
+  type: Workflow
+  jobs:
+    main:
+      stages:
+        - name: Each
+          id: each
+          foreach: [a, b, c]
+          concurrent: 3
+          stages:
+            - name: Gate
+              id: gate
+              approval: approve \${{ item }}
+`,
+      });
+      let handle: WorkflowHandle | undefined;
+      const pending = (await Workflow.fromConf('chunked-gates', { path: conf })).execute({}, { runtime, limits: { foreachChunkSize: 2 }, onStart: (i) => (handle = i.handle) });
+      await eventually(() => handle !== undefined);
+      // Both chunk children are waiting before any decision is sent.
+      const chunksWaiting = await eventually(async () => {
+        const states = await Promise.all(
+          [1, 2].map((n) => runtime.client.workflow.getHandle(`${handle!.workflowId}.main.each.chunk-${n}`).describe().then((d) => d.status.name, () => 'NONE')),
+        );
+        return states.every((s) => s === 'RUNNING');
+      }, 20_000);
+      expect(chunksWaiting).toBe(true);
+      for (const item of ['a', 'b', 'c']) await handle!.signal(approvalSignal, { stage: `main.each.${item}.gate`, approved: true, by: 'erin' });
+      const result = await pending;
+      expect(result.status).toBe('SUCCESS');
+      const perItem = result.context.jobs['main']!.stages['each']!.outputs['foreach'] as Record<string, { status: string; stages: Record<string, { outputs: Record<string, unknown> }> }>;
+      expect(Object.fromEntries(Object.entries(perItem).map(([k, v]) => [k, v.status]))).toEqual({ a: 'SUCCESS', b: 'SUCCESS', c: 'SUCCESS' });
+      expect(perItem['c']!.stages['gate']!.outputs).toMatchObject({ approval: { approved: true, by: 'erin', message: 'approve c' } });
+    });
+  });
+});
