@@ -4,15 +4,23 @@
  * Activities are reached through `proxyActivities` and imported as types.
  */
 import type { RunOutcome } from '../engine/context.js';
+import { tempoflowMatrixBatch as matrixBatch } from './combinations.js';
 import type { RunInput } from './definitions.js';
+import { guarded } from './guard.js';
 import { Interpreter } from './interpreter.js';
+import { tempoflowJob as jobWorkflow } from './job-workflow.js';
+import { tempoflowRelease as releaseWorkflow } from './release-workflow.js';
 
 export { cancelSignal, statusQuery } from './definitions.js';
-export { tempoflowJob } from './job-workflow.js';
-export { tempoflowRelease } from './release-workflow.js';
-export { tempoflowMatrixBatch } from './combinations.js';
 
 /** The interpreter workflow: runs one tempoflow workflow from its YAML snapshot. */
-export async function tempoflowRun(input: RunInput): Promise<RunOutcome> {
-  return new Interpreter(input).execute();
-}
+export const tempoflowRun = guarded('tempoflowRun', async (input: RunInput): Promise<RunOutcome> => new Interpreter(input).execute());
+
+/** One job (a matrix combination or a foreach chunk) as a child workflow. */
+export const tempoflowJob = guarded('tempoflowJob', jobWorkflow);
+
+/** A batch of combinations of a very large matrix. */
+export const tempoflowMatrixBatch = guarded('tempoflowMatrixBatch', matrixBatch);
+
+/** A release: a scheduled or manual run of a workflow, with its audit record. */
+export const tempoflowRelease = guarded('tempoflowRelease', releaseWorkflow);

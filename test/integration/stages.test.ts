@@ -165,3 +165,21 @@ once:
     });
   });
 });
+
+describe('malformed input', () => {
+  it('a run started by hand with a garbage input fails at once (never a workflow task retried forever)', async () => {
+    await withWorker(async ({ runtime, taskQueue }) => {
+      const handle = await runtime.client.workflow.start('tempoflowRun', { taskQueue, workflowId: `garbage-${Date.now()}`, args: [{ nonsense: true }] });
+      const err = await handle.result().catch((e: unknown) => e as Error & { cause?: { type?: string; message?: string } });
+      expect(err).toBeInstanceOf(Error);
+      // Caught by the interpreter's own guard (FAILED run) or by the workflow guard (engine error): either way closed, not retried.
+      expect(['TempoflowRunFailed', 'TempoflowEngineError']).toContain((err as { cause?: { type?: string } }).cause?.type);
+      expect((await handle.describe()).status.name).toBe('FAILED');
+      for (const type of ['tempoflowJob', 'tempoflowMatrixBatch', 'tempoflowRelease']) {
+        const other = await runtime.client.workflow.start(type, { taskQueue, workflowId: `garbage-${type}-${Date.now()}`, args: [{ nonsense: true }] });
+        await other.result().catch(() => undefined);
+        expect((await other.describe()).status.name).toBe('FAILED');
+      }
+    });
+  }, 30_000);
+});
