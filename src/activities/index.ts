@@ -365,7 +365,8 @@ export function createActivities(config: ActivityConfig) {
         writeFileSync(inputPath, JSON.stringify(pythonRunnerInput(input, workspace, OUTPUT_CAP_BYTES)), { mode: 0o600 });
         const env = { ...stageEnv(config.baseEnv, input, workspace), [PYTHON_RESULT_ENV]: resultPath };
         const outcome = await superviseStage(ctx, input, trace, [python, '-c', PYTHON_RUNNER, inputPath], workspace, env);
-        if (outcome.timedOut) return timeoutResult(input, {}, 'the Python interpreter and its process group were killed');
+        const logs = { stdout: outcome.stdout, stderr: outcome.stderr };
+        if (outcome.timedOut) return { ...timeoutResult(input, {}, 'the Python interpreter and its process group were killed'), logs };
         const report = parseRunnerReport(readSmallFile(resultPath, 16 * 1024 * 1024));
         for (const warning of report?.warnings ?? []) trace.event(`warning: ${warning}`);
         if (!report && outcome.exitCode === 0) trace.event('warning: python exited with code 0 without reporting a result (os._exit?); outputs are {}');
@@ -374,7 +375,7 @@ export function createActivities(config: ActivityConfig) {
         const warning = capWarning(capped);
         if (warning) trace.event(`warning: ${warning}`);
         if (!result.ok) trace.event(`failed: ${result.error?.name}: ${result.error?.message.split('\n', 1)[0]}`);
-        return { ...result, outputs: capped.outputs };
+        return { ...result, outputs: capped.outputs, logs };
       } finally {
         for (const path of [inputPath, resultPath, `${resultPath}.tmp`]) rmSync(path, { force: true });
       }

@@ -86,6 +86,11 @@ export interface StageAttemptResult {
   readonly error?: ErrorInfo;
   /** True when a retry cannot help (e.g. invalid input). */
   readonly nonRetryable?: boolean;
+  /**
+   * Output tails of stages whose outputs are not their output streams (`run`):
+   * kept in the stage's context so `tempoflow logs` works from any machine.
+   */
+  readonly logs?: { readonly stdout: string; readonly stderr: string };
 }
 
 /** Error types thrown by activities that Temporal must not retry. */

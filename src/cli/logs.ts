@@ -18,7 +18,7 @@ import { fetchContext } from './control.js';
 export function stageLines(workflow: string, job: string, stage: string, st: StageContext): string[] {
   const out: string[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
-    const text = st.outputs?.[stream];
+    const text = st.logs?.[stream] ?? st.outputs?.[stream];
     if (typeof text !== 'string' || text === '') continue;
     for (const line of text.replace(/\n$/, '').split('\n')) out.push(`[${workflow}] [${job}] [${stage}]${stream === 'stderr' ? ' (stderr)' : ''} ${line}`);
   }

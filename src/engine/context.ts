@@ -34,6 +34,8 @@ export interface StageContext {
   error?: ErrorInfo;
   /** Kept from a previous run by a rerun `--from-stage`, not run again. */
   reused?: boolean;
+  /** Output tails of a `run` stage (a `bash` stage has them as its outputs). */
+  logs?: { stdout: string; stderr: string };
 }
 
 /** One combination of a matrix job (`needs.<job>.strategies`). */

@@ -367,6 +367,7 @@ export class JobRunner {
         const result = await this.attempt(stage, name, attempt, ctx, scope, stageState);
         // Leaf stages are capped at 64 KB; nested stages hold capped leaves.
         stageState.outputs = NESTED_KINDS.has(stage.kind) ? result.outputs : capStageOutputs(result.outputs);
+        if (result.logs) stageState.logs = result.logs;
         if (result.ok) {
           stageState.status = Status.SUCCESS;
           delete stageState.error;

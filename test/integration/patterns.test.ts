@@ -99,6 +99,8 @@ describe('seed patterns from conf/', () => {
       const result = await (await load('scheduled-workflow')).execute({}, { runtime });
       expect(result.status).toBe('SUCCESS');
       expect(result.context.jobs['scheduled-task']!.outputs).toMatchObject({ outcome: 'manual task done' });
+      // A run stage's printed output is kept as its logs (for `tempoflow logs`), not as outputs.
+      expect(result.context.jobs['scheduled-task']!.stages['run']!.logs!.stdout).toMatch(/^Executing at 20\d\d-/);
     });
   });
 

@@ -68,7 +68,7 @@ describe('pythonStage: variables', () => {
 
   it('skips a value whose serialisation raises anything, instead of crashing the runner', async () => {
     const result = await run('class Weird(dict):\n    def items(self):\n        raise KeyError("no")\n    def keys(self):\n        raise KeyError("no")\n    def __iter__(self):\n        raise KeyError("no")\nw = Weird(a=1)\nfine = 1');
-    expect(result).toEqual({ ok: true, outputs: { fine: 1 } });
+    expect(result).toEqual({ ok: true, outputs: { fine: 1 }, logs: { stdout: '', stderr: '' } });
   });
 
   it('refuses vars that are not identifiers or shadow injected names, without retries', async () => {
@@ -163,7 +163,7 @@ describe('pythonStage: failures', () => {
   });
 
   it('treats SystemExit(0) and sys.exit() as success, with the outputs so far', async () => {
-    expect(await run('import sys\nx = 1\nsys.exit(0)\ny = 2')).toEqual({ ok: true, outputs: { x: 1 } });
+    expect(await run('import sys\nx = 1\nsys.exit(0)\ny = 2')).toEqual({ ok: true, outputs: { x: 1 }, logs: { stdout: '', stderr: '' } });
     expect((await run('import sys\nsys.exit()')).ok).toBe(true);
   });
 
@@ -216,7 +216,11 @@ describe('pythonStage: output', () => {
 
   it('keeps memory bounded and cuts the trace of a stage that prints a lot', async () => {
     const result = await run('import sys\nchunk = "y" * 1023 + "\\n"\nfor _ in range(20 * 1024): sys.stdout.write(chunk)\ndone = True', {}, { traceStageBytes: 1024 * 1024 });
-    expect(result).toEqual({ ok: true, outputs: { chunk: `${'y'.repeat(1023)}\n`, done: true } });
+    expect(result).toMatchObject({ ok: true, outputs: { chunk: `${'y'.repeat(1023)}\n`, done: true } });
+    // The tail kept for `tempoflow logs` is bounded and says how much was cut.
+    const logs = (result as { logs: { stdout: string } }).logs;
+    expect(logs.stdout).toMatch(/^\[\.\.\. \d+ bytes truncated\]\n/);
+    expect(logs.stdout.length).toBeLessThan(20 * 1024);
     const trace = h.trace();
     expect(trace.length).toBeLessThan(1.5 * 1024 * 1024);
     expect(trace).toMatch(/warning: trace cut: \d+ more bytes of output were not written \(limit 1048576 bytes per stage attempt\)/);
