@@ -79,8 +79,6 @@ function templated<S extends z.ZodType>(schema: S, label: string, description: s
   return labeled(z.union([schema, TemplateString]).describe(description), `${label} or a \`\${{ }}\` expression`);
 }
 
-/** An integer ≥ 0, or a `${{ }}`. */
-const CountOrTemplate = (description: string) => templated(z.int().nonnegative(), 'an integer ≥ 0', description);
 /** An integer ≥ 1, or a `${{ }}`. */
 const PositiveOrTemplate = (description: string) => templated(z.int().positive(), 'an integer ≥ 1', description);
 /** `true`/`false`, or a `${{ }}`. */

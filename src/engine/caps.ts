@@ -15,6 +15,9 @@ export const STAGE_OUTPUT_CAP_BYTES = 64 * 1024;
 /** Largest JSON of a run context in history, in UTF-8 bytes. */
 export const CONTEXT_CAP_BYTES = 1024 * 1024;
 
+/** Largest context put into a failure's details (SPEC §5). */
+export const FAILURE_DETAILS_CAP_BYTES = 256 * 1024;
+
 /** What replaces a value that did not fit. */
 export interface TruncatedValue {
   readonly __truncated: true;

@@ -95,41 +95,20 @@ export interface RunOutcome {
   readonly errors: readonly ErrorInfo[];
 }
 
-/** Merged outputs of a job's stages, in stage order (SPEC §4 "Job outputs"). */
-export function mergeStageOutputs(stages: Record<string, StageContext>): Record<string, unknown> {
+/**
+ * The outputs of the SUCCESS entries, merged in order (later keys win): a
+ * job's outputs from its stages, a matrix job's from its combinations
+ * (SPEC §4 "Job outputs").
+ */
+export function mergeSuccessfulOutputs(entries: Iterable<{ readonly status: Status; readonly outputs: Record<string, unknown> }>): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
-  for (const stage of Object.values(stages)) {
-    if (stage.status !== 'SUCCESS') continue;
-    for (const [k, v] of Object.entries(stage.outputs)) merged[k] = v;
-  }
+  for (const entry of entries) if (entry.status === 'SUCCESS') Object.assign(merged, entry.outputs);
   return merged;
 }
 
-/** Largest summary of a context put into a failure's details (SPEC §5). */
-export const MAX_FAILURE_SUMMARY_BYTES = 256 * 1024;
-
-/**
- * A copy of the context that fits `maxBytes` of JSON: stage outputs are
- * dropped first (marked `__truncated`), then stage detail, keeping statuses
- * and errors.
- */
-export function summarizeContext(context: RunContext, maxBytes = MAX_FAILURE_SUMMARY_BYTES): RunContext {
-  const size = (v: unknown) => utf8Length(JSON.stringify(v));
-  if (size(context) <= maxBytes) return context;
-  const slim: RunContext = { ...context, jobs: {} };
-  for (const [id, job] of Object.entries(context.jobs)) {
-    const stages: Record<string, StageContext> = {};
-    for (const [sid, st] of Object.entries(job.stages)) {
-      stages[sid] = { ...st, outputs: { __truncated: true } };
-    }
-    slim.jobs[id] = { ...job, outputs: { __truncated: true }, stages };
-  }
-  if (size(slim) <= maxBytes) return slim;
-  const bare: RunContext = { ...context, params: { __truncated: true }, jobs: {} };
-  for (const [id, job] of Object.entries(context.jobs)) {
-    bare.jobs[id] = { status: job.status, outputs: { __truncated: true }, stages: {}, errors: job.errors.slice(0, 3), reason: job.reason };
-  }
-  return bare;
+/** Merged outputs of a job's stages, in stage order. */
+export function mergeStageOutputs(stages: Record<string, StageContext>): Record<string, unknown> {
+  return mergeSuccessfulOutputs(Object.values(stages));
 }
 
 /** UTF-8 byte length without Node's Buffer (usable in workflow code). */

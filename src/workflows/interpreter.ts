@@ -30,7 +30,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
-  summarizeContext,
+  mergeSuccessfulOutputs,
   type ErrorInfo,
   type JobContext,
   type RunContext,
@@ -38,7 +38,7 @@ import {
   type StrategyContext,
 } from '../engine/context.js';
 import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decision.js';
-import { capContext, jsonBytes } from '../engine/caps.js';
+import { capContext, FAILURE_DETAILS_CAP_BYTES, jsonBytes } from '../engine/caps.js';
 import { expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
 import type { JobSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
@@ -438,7 +438,7 @@ export class Interpreter implements JobRunnerHost {
 
     const errors = strategies.flatMap((s) => s.errors ?? []);
     state.errors = errors;
-    state.outputs = mergeCombinationOutputs(strategies);
+    state.outputs = mergeSuccessfulOutputs(strategies);
     state.end = new Date().toISOString();
     const failed = strategies.some((s) => s.status === Status.FAILED || s.status === Status.TIMEOUT);
     if (failed) {
@@ -554,20 +554,20 @@ export class Interpreter implements JobRunnerHost {
       case Status.SKIP:
         return outcome;
       case Status.CANCEL:
-        throw new CancelledFailure(`run ${this.input.runId} cancelled`, [summarizeContext(ctx)]);
+        throw new CancelledFailure(`run ${this.input.runId} cancelled`, [capContext(capped, FAILURE_DETAILS_CAP_BYTES)]);
       case Status.TIMEOUT:
         throw ApplicationFailure.create({
           type: RunFailureType.TIMEOUT,
           message: `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`,
           nonRetryable: true,
-          details: [summarizeContext(ctx)],
+          details: [capContext(capped, FAILURE_DETAILS_CAP_BYTES)],
         });
       default:
         throw ApplicationFailure.create({
           type: RunFailureType.FAILED,
           message: failureMessage(ctx, blocking.map(([id]) => id)),
           nonRetryable: true,
-          details: [summarizeContext(ctx)],
+          details: [capContext(capped, FAILURE_DETAILS_CAP_BYTES)],
         });
     }
   }
@@ -586,13 +586,6 @@ function expandStrategy(strategy: NonNullable<JobSpec['strategy']>, ctx: Express
     throw new TypeError(`the matrix must be a map of lists or a list of combinations, got ${JSON.stringify(matrix)}`);
   }
   return expandMatrix({ matrix: matrix as Record<string, unknown>, include, exclude });
-}
-
-/** `needs.<job>.outputs` of a matrix job: the SUCCESS combinations' outputs merged in order. */
-function mergeCombinationOutputs(strategies: readonly StrategyContext[]): Record<string, unknown> {
-  const merged: Record<string, unknown> = {};
-  for (const s of strategies) if (s.status === Status.SUCCESS) Object.assign(merged, s.outputs);
-  return merged;
 }
 
 function safeCondition(text: string, ctx: ExpressionContext): boolean {
