@@ -21,7 +21,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { analyzeExpression, evaluateExpression, parseTemplate, toDisplayString, type ExpressionPart } from '../expressions/index.js';
+import { analyzeExpression, evaluateExpression, MASK, parseTemplate, secretKey, secretReads, toDisplayString, type ExpressionPart } from '../expressions/index.js';
+
+export { MASK, secretKey };
 
 /** Prefix of the worker's environment variables that hold secrets. */
 export const SECRET_ENV_PREFIX = 'TEMPOFLOW_SECRET_';
@@ -29,13 +31,6 @@ export const SECRET_ENV_PREFIX = 'TEMPOFLOW_SECRET_';
 export const SECRETS_FILE_ENV = 'WORKFLOW_CORE_SECRETS_FILE';
 /** Shortest secret value that is masked; shorter ones cannot be used by stages. */
 export const MIN_SECRET_LENGTH = 4;
-/** What replaces a secret. */
-export const MASK = '***';
-
-/** The key of a secret name: upper-cased, `-` → `_` (`secrets.db-pass` → `DB_PASS`). */
-export function secretKey(name: string): string {
-  return name.toUpperCase().replace(/-/g, '_');
-}
 
 /** The worker variable that provides a secret (`TEMPOFLOW_SECRET_DB_PASS`). */
 export function secretEnvName(name: string): string {
@@ -487,27 +482,20 @@ export class MaskingDecoder {
   }
 }
 
-/** What a template of secrets reads, or why it cannot be rendered. */
-function secretNames(part: ExpressionPart, field: string): string[] | undefined {
-  const analysis = analyzeExpression(part.source);
-  const secrets = analysis.references.filter((r) => String(r.path[0]).toLowerCase() === 'secrets');
-  if (secrets.length === 0) return undefined;
-  const others = [...new Set(analysis.references.filter((r) => String(r.path[0]).toLowerCase() !== 'secrets').map((r) => String(r.path[0])))];
-  if (others.length > 0) {
+/** What a template of secrets reads (`undefined`: no secret), or why it cannot be rendered. */
+function secretNames(part: ExpressionPart, field: string): readonly string[] | undefined {
+  const reads = secretReads(analyzeExpression(part.source));
+  if (reads === undefined) return undefined;
+  if (reads.others.length > 0) {
     throw new SecretError(
       SecretErrorCode.mixed,
-      `${field}: the template ${part.raw} reads secrets and ${others.join(', ')}; a template that reads secrets is rendered on the worker, which sees only secrets. Split it into two templates, e.g. \${{ secrets.NAME }}-\${{ ${others[0]}... }}`,
+      `${field}: the template ${part.raw} reads secrets and ${reads.others.join(', ')}; a template that reads secrets is rendered on the worker, which sees only secrets. Split it into two templates, e.g. \${{ secrets.NAME }}-\${{ ${reads.others[0]}... }}`,
     );
   }
-  const names: string[] = [];
-  for (const ref of secrets) {
-    const name = ref.path[1];
-    if (name === undefined || name === '*') {
-      throw new SecretError(SecretErrorCode.dynamic, `${field}: the template ${part.raw} reads secrets without a literal name; write secrets.NAME for each secret you use`);
-    }
-    names.push(String(name));
+  if (reads.dynamic) {
+    throw new SecretError(SecretErrorCode.dynamic, `${field}: the template ${part.raw} reads secrets without a literal name; write secrets.NAME for each secret you use`);
   }
-  return names;
+  return reads.names;
 }
 
 /** Options of {@link renderSecrets}. */
@@ -516,8 +504,9 @@ export interface RenderSecretsOptions {
   readonly field?: string;
   /**
    * Secrets the stage's YAML names (computed by workflow code from the
-   * authored text). A template naming any other secret — one that reached the
-   * text through a spliced value, such as another stage's output — is refused.
+   * authored text; compared by {@link secretKey}). A template naming any
+   * other secret — one that reached the text through a spliced value, such
+   * as another stage's output — is refused.
    */
   readonly allowed?: ReadonlySet<string>;
 }
@@ -536,6 +525,7 @@ export interface RenderSecretsOptions {
 export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSecretsOptions = {}): T {
   const missing = new Set<string>();
   const short = new Set<string>();
+  const allowed = options.allowed ? new Set([...options.allowed].map(secretKey)) : undefined;
   const renderString = (text: string, field: string): unknown => {
     if (!text.includes('${{') || !/secrets/i.test(text)) return text;
     let parts;
@@ -550,7 +540,7 @@ export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSe
         rendered.push(part.text);
         continue;
       }
-      let names: string[] | undefined;
+      let names: readonly string[] | undefined;
       try {
         names = secretNames(part, field);
       } catch (err) {
@@ -562,7 +552,7 @@ export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSe
         continue;
       }
       const secrets: Record<string, string> = {};
-      const smuggled = options.allowed ? names.filter((n) => !options.allowed!.has(n)) : [];
+      const smuggled = allowed ? names.filter((n) => !allowed.has(secretKey(n))) : [];
       if (smuggled.length > 0) {
         throw new SecretError(
           SecretErrorCode.notReferenced,

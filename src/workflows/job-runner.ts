@@ -29,7 +29,7 @@ import { mergeStageOutputs, type ErrorInfo, type JobContext, type RunContext, ty
 import { capStageOutputs } from '../engine/caps.js';
 import type { RetrySpec, StageSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
-import { analyzeTemplate, conditionUsesStatusFunction, evaluateCondition, looseEquals, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
+import { conditionUsesStatusFunction, DEFER_SECRETS, evaluateCondition, looseEquals, maskSecretTemplates, renderDeep, renderTemplate, secretNamesIn, type ExpressionContext } from '../expressions/index.js';
 import { approvalSignal, JOB_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, RunFailureType, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 
 const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
@@ -42,9 +42,6 @@ export interface JobRunnerHost {
   /** The enclosing run's stop cause, if it is stopping. */
   stopCause(): StopCause | undefined;
 }
-
-/** Secrets are rendered by activities on the worker, never in workflow code. */
-const DEFER = new Set(['secrets']);
 
 /** Stage kinds that hold other stages. */
 const NESTED_KINDS: ReadonlySet<string> = new Set(['parallel', 'foreach', 'until', 'case']);
@@ -344,7 +341,7 @@ export class JobRunner {
     const where = { ...this.where(stage), stage: scope.prefix + stage.id };
     const now = () => new Date().toISOString();
     try {
-      name = masked(renderTemplate(stage.name, ctx, { defer: DEFER }));
+      name = masked(renderTemplate(stage.name, ctx, DEFER_SECRETS));
       // After a failure only `always()`/`failure()` stages run.
       let run: boolean;
       if (stage.if === undefined) run = !jobFailed;
@@ -413,7 +410,7 @@ export class JobRunner {
     const matrix = this.input.matrix ? { matrix: this.input.matrix } : {};
     switch (stage.kind) {
       case 'echo': {
-        const message = masked(renderTemplate(stage.echo, ctx, { defer: DEFER }));
+        const message = masked(renderTemplate(stage.echo, ctx, DEFER_SECRETS));
         log.info(`[${this.input.workflowName}] [${this.job.id}] [${stage.id}] ${message}`);
         if (stage.sleepSeconds !== undefined) {
           const seconds = toSeconds(renderTemplate(String(stage.sleepSeconds), ctx), 'sleep');
@@ -422,14 +419,14 @@ export class JobRunner {
         return { ok: true, outputs: {} };
       }
       case 'raise': {
-        const message = masked(renderTemplate(stage.raise, ctx, { defer: DEFER }));
+        const message = masked(renderTemplate(stage.raise, ctx, DEFER_SECRETS));
         return { ok: false, outputs: {}, error: { name: 'RaiseError', message, ...this.where(stage) } };
       }
       case 'bash':
         return activities.bashStage.executeWithOptions(this.activityOptions(name, timeoutSeconds), [
           {
             ...address,
-            script: display(renderTemplate(stage.bash, ctx, { defer: DEFER })),
+            script: display(renderTemplate(stage.bash, ctx, DEFER_SECRETS)),
             env: env(),
             ...(stage.cwd ? { cwd: stage.cwd } : {}),
             params: this.input.params,
@@ -441,13 +438,13 @@ export class JobRunner {
         return activities.pythonStage.executeWithOptions(this.activityOptions(name, timeoutSeconds), [
           {
             ...address,
-            code: display(renderTemplate(stage.run, ctx, { defer: DEFER })),
+            code: display(renderTemplate(stage.run, ctx, DEFER_SECRETS)),
             codeLine: stage.codeLine,
             file: this.input.file,
             env: env(),
             params: this.input.params,
             ...matrix,
-            vars: renderDeep(stage.vars, ctx, { defer: DEFER }) as Record<string, unknown>,
+            vars: renderDeep(stage.vars, ctx, DEFER_SECRETS) as Record<string, unknown>,
             context: {
               attempt,
               run_id: this.input.runId,
@@ -465,7 +462,7 @@ export class JobRunner {
           {
             ...address,
             uses: display(renderTemplate(stage.uses, ctx)),
-            with: renderDeep(stage.with, ctx, { defer: DEFER }) as Record<string, unknown>,
+            with: renderDeep(stage.with, ctx, DEFER_SECRETS) as Record<string, unknown>,
             env: env(),
             params: this.input.params,
             ...matrix,
@@ -511,18 +508,7 @@ export class JobRunner {
       collect(stage.vars);
     }
     if (stage.kind === 'uses') collect(stage.with);
-    const names = new Set<string>();
-    for (const text of texts) {
-      if (!text.includes('secrets')) continue;
-      try {
-        for (const ref of analyzeTemplate(text).references) {
-          if (ref.path[0] === 'secrets' && typeof ref.path[1] === 'string' && ref.path[1] !== '*') names.add(ref.path[1]);
-        }
-      } catch {
-        // A template that does not parse fails when it is rendered.
-      }
-    }
-    return [...names];
+    return [...new Set(texts.flatMap(secretNamesIn))];
   }
 
   /** `trigger:` starts another conf workflow as a child run; its status becomes the stage's. */
@@ -847,7 +833,7 @@ export class JobRunner {
   /** `approval:` waits for an approve/reject decision (or the stage timeout). */
   private async runApproval(stage: Extract<StageSpec, { kind: 'approval' }>, ctx: ExpressionContext, scope: StageScope, live: StageContext, timeoutSeconds: number | undefined): Promise<StageAttemptResult> {
     const path = scope.prefix + stage.id;
-    const message = masked(renderTemplate(stage.approval, ctx, { defer: DEFER }));
+    const message = masked(renderTemplate(stage.approval, ctx, DEFER_SECRETS));
     const since = new Date().toISOString();
     live.outputs = { approval: { message, approvers: stage.approvers, waiting: true, since, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) } };
     log.info(`[${this.input.workflowName}] [${this.job.id}] [${path}] waiting for approval: ${message}`);
@@ -923,7 +909,7 @@ export function backoffSeconds(retry: RetrySpec, attempt: number): number {
  * show as `***` instead of as template text.
  */
 function masked(value: unknown): string {
-  return display(value).replace(/\$\{\{((?!\}\}).)*\bsecrets\b((?!\}\}).)*\}\}/gs, '***');
+  return maskSecretTemplates(display(value));
 }
 
 /** A rendered value as display text. */
@@ -947,7 +933,7 @@ export function toErrorInfo(err: unknown, where: { job?: string; stage?: string;
 
 function renderEnv(env: Record<string, string>, ctx: ExpressionContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) out[k] = display(renderTemplate(v, ctx, { defer: DEFER }));
+  for (const [k, v] of Object.entries(env)) out[k] = display(renderTemplate(v, ctx, DEFER_SECRETS));
   return out;
 }
 
