@@ -19,6 +19,7 @@ import { maskedActivity, MaskingDecoder, renderStageSecrets, SECRETS_FILE_ENV, S
 import { prepareTriggeredRun, type PrepareTriggerInput, type PrepareTriggerResult } from './trigger.js';
 import type { BashStageInput, PythonStageInput, StageAddress, StageAttemptResult, UsesStageInput } from './types.js';
 import { auditConfigFromEnv, type AuditConfig } from '../audit/store.js';
+import { ActivityFailureType, StageErrorName } from '../engine/stage-errors.js';
 import { createAuditActivities } from './audit.js';
 import { createReleaseActivities } from './release.js';
 
@@ -214,7 +215,7 @@ function spawnFailure(err: unknown, env: NodeJS.ProcessEnv, input: StageAddress)
   const what = big.length > 0 ? `${big.join(', ')}; the OS passes at most ${MAX_ENV_STRING_BYTES} bytes per variable` : `the environment is ${total} bytes in all`;
   return ApplicationFailure.nonRetryable(
     `cannot start stage '${input.stageId}' (${input.location}): its environment is too large for the OS (E2BIG): ${what}; put large data in files under $TF_WORKSPACE and pass their paths`,
-    'TempoflowInvalidStage',
+    ActivityFailureType.INVALID_STAGE,
   );
 }
 
@@ -229,7 +230,7 @@ function timeoutResult(input: StageAddress & { readonly timeoutSeconds?: number 
   return {
     ok: false,
     outputs,
-    error: { name: 'TimeoutError', message: `stage timed out after ${input.timeoutSeconds} s (attempt ${input.attempt}); ${how}`, job: input.jobId, stage: input.stageId, location: input.location },
+    error: { name: StageErrorName.TimeoutError, message: `stage timed out after ${input.timeoutSeconds} s (attempt ${input.attempt}); ${how}`, job: input.jobId, stage: input.stageId, location: input.location },
   };
 }
 
@@ -318,7 +319,7 @@ export function createActivities(config: ActivityConfig) {
       const holdsSecrets = input.script !== raw.script;
       const cwd = input.cwd ? resolve(workspace, input.cwd) : workspace;
       if (input.cwd && cwd !== workspace && !cwd.startsWith(`${workspace}${sep}`)) {
-        throw ApplicationFailure.nonRetryable(`cwd '${input.cwd}' leaves the job workspace (${input.location})`, 'TempoflowInvalidStage');
+        throw ApplicationFailure.nonRetryable(`cwd '${input.cwd}' leaves the job workspace (${input.location})`, ActivityFailureType.INVALID_STAGE);
       }
       mkdirSync(cwd, { recursive: true });
       const env = stageEnv(config.baseEnv, input, workspace);
@@ -334,7 +335,7 @@ export function createActivities(config: ActivityConfig) {
           ok: false,
           outputs,
           error: {
-            name: 'BashExitError',
+            name: StageErrorName.BashExitError,
             message: `bash exited with code ${outcome.exitCode ?? `signal ${outcome.signal}`}${lastLine ? `: ${lastLine.slice(0, 500)}` : ''}`,
             job: input.jobId,
             stage: input.stageId,
@@ -400,8 +401,8 @@ export function createActivities(config: ActivityConfig) {
       const input = rendered.input;
       const task = tasks.resolve(input.uses);
       if ('error' in task) {
-        trace.event(`failed: TaskNotFoundError: ${task.error}`);
-        return { ok: false, nonRetryable: true, outputs: {}, error: { name: 'TaskNotFoundError', message: task.error, ...where } };
+        trace.event(`failed: ${StageErrorName.TaskNotFoundError}: ${task.error}`);
+        return { ok: false, nonRetryable: true, outputs: {}, error: { name: StageErrorName.TaskNotFoundError, message: task.error, ...where } };
       }
       let args: unknown;
       try {
@@ -409,12 +410,12 @@ export function createActivities(config: ActivityConfig) {
         if (!parsed.success) {
           const message = `invalid 'with' for ${input.uses}:\n${prettyIssues(parsed.error)}`;
           trace.event(`failed: TaskInputError: ${message.replace(/\n/g, ' ')}`);
-          return { ok: false, nonRetryable: true, outputs: {}, error: { name: 'TaskInputError', message, ...where } };
+          return { ok: false, nonRetryable: true, outputs: {}, error: { name: StageErrorName.TaskInputError, message, ...where } };
         }
         args = parsed.data;
       } catch (err) {
         const message = `validating 'with' for ${input.uses} threw: ${err instanceof Error ? err.message : String(err)}`;
-        return { ok: false, nonRetryable: true, outputs: {}, error: { name: 'TaskInputError', message, ...where } };
+        return { ok: false, nonRetryable: true, outputs: {}, error: { name: StageErrorName.TaskInputError, message, ...where } };
       }
 
       const { workspace } = stageDirs(config, input);
@@ -433,7 +434,7 @@ export function createActivities(config: ActivityConfig) {
           ? setTimeout(() => {
               timedOut = true;
               const reason = new Error(`stage timed out after ${input.timeoutSeconds} s`);
-              reason.name = 'TimeoutError';
+              reason.name = StageErrorName.TimeoutError;
               controller.abort(reason);
             }, input.timeoutSeconds * 1000)
           : undefined;
@@ -505,13 +506,13 @@ export function createActivities(config: ActivityConfig) {
       if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
         const message = `task ${input.uses} returned ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}; a task returns an object of outputs (or nothing)`;
         trace.event(`failed: TaskOutputError: ${message}`);
-        return { ok: false, outputs: {}, error: { name: 'TaskOutputError', message, ...where } };
+        return { ok: false, outputs: {}, error: { name: StageErrorName.TaskOutputError, message, ...where } };
       }
       const json = toJsonValue(value ?? {}, 'outputs');
       if (!json.ok) {
         const message = `task ${input.uses} returned outputs that are not JSON: ${json.error}`;
         trace.event(`failed: TaskOutputError: ${message}`);
-        return { ok: false, outputs: {}, error: { name: 'TaskOutputError', message, ...where } };
+        return { ok: false, outputs: {}, error: { name: StageErrorName.TaskOutputError, message, ...where } };
       }
       const capped = capOutputs(json.value as Record<string, unknown>);
       const warning = capWarning(capped);

@@ -21,6 +21,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { StageErrorName } from '../engine/stage-errors.js';
 import { analyzeExpression, evaluateExpression, MASK, parseTemplate, secretKey, secretReads, toDisplayString, type ExpressionPart } from '../expressions/index.js';
 
 export { MASK, secretKey };
@@ -74,7 +75,7 @@ export type SecretErrorCode = (typeof SecretErrorCode)[keyof typeof SecretErrorC
  * stage failure.
  */
 export class SecretError extends Error {
-  override readonly name = 'SecretError';
+  override readonly name = StageErrorName.SecretError;
   constructor(
     readonly code: SecretErrorCode,
     message: string,
@@ -647,7 +648,7 @@ export function renderStageSecrets<T extends { readonly jobId: string; readonly 
         ok: false,
         nonRetryable: true,
         outputs: {},
-        error: { name: 'SecretError', message: `${err.message} (stage ${input.stageId} at ${input.location})`, job: input.jobId, stage: input.stageId, location: input.location },
+        error: { name: StageErrorName.SecretError, message: `${err.message} (stage ${input.stageId} at ${input.location})`, job: input.jobId, stage: input.stageId, location: input.location },
       },
     };
   }

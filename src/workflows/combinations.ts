@@ -20,7 +20,7 @@ import {
 import { capContext } from '../engine/caps.js';
 import type { JobContext, StrategyContext } from '../engine/context.js';
 import { combinationLabel, type ExpandedCombination } from '../engine/matrix.js';
-import { Status } from '../engine/status.js';
+import { isFailure, Status } from '../engine/status.js';
 import { JOB_WORKFLOW_TYPE, type JobRunInput } from './definitions.js';
 import { toErrorInfo } from './job-runner.js';
 
@@ -88,7 +88,7 @@ export async function runCombinations(input: CombinationsInput, stopping: () => 
     } finally {
       scopes.delete(index);
     }
-    if ((entry.status === Status.FAILED || entry.status === Status.TIMEOUT) && failFast && !failFastReason) {
+    if (isFailure(entry.status) && failFast && !failFastReason) {
       failFastReason = `fail-fast: combination ${combinationLabel(combination.matrix)} ${entry.status}`;
       for (const [i, s] of scopes) if (i !== index) s.cancel();
     }

@@ -41,7 +41,7 @@ import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decisi
 import { capContext, FAILURE_DETAILS_CAP_BYTES, jsonBytes } from '../engine/caps.js';
 import { expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
 import type { JobSpec } from '../engine/spec.js';
-import { Status } from '../engine/status.js';
+import { isFailure, Status } from '../engine/status.js';
 import { evaluateCondition, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { walkStages } from '../engine/triggers.js';
 import {
@@ -440,10 +440,10 @@ export class Interpreter implements JobRunnerHost {
     state.errors = errors;
     state.outputs = mergeSuccessfulOutputs(strategies);
     state.end = new Date().toISOString();
-    const failed = strategies.some((s) => s.status === Status.FAILED || s.status === Status.TIMEOUT);
+    const failed = strategies.some((s) => isFailure(s.status));
     if (failed) {
       state.status = Status.FAILED;
-      state.reason = failFastReason ?? `${strategies.filter((s) => s.status === Status.FAILED || s.status === Status.TIMEOUT).length} of ${strategies.length} combinations failed`;
+      state.reason = failFastReason ?? `${strategies.filter((s) => isFailure(s.status)).length} of ${strategies.length} combinations failed`;
       state.continueOnError = typeof job.continueOnError === 'boolean' ? job.continueOnError : safeCondition(job.continueOnError, ctx);
     } else if (this.stopCause()) {
       state.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
@@ -533,7 +533,7 @@ export class Interpreter implements JobRunnerHost {
     for (const [id, job] of jobs) {
       for (const e of job.errors) ctx.errors.push({ ...e, job: e.job ?? id });
     }
-    const blocking = jobs.filter(([, j]) => (j.status === Status.FAILED || j.status === Status.TIMEOUT) && !j.continueOnError);
+    const blocking = jobs.filter(([, j]) => isFailure(j.status) && !j.continueOnError);
     if (this.stopCause()) ctx.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
     else if (ctx.errors.length > 0 && jobs.length === 0) ctx.status = Status.FAILED;
     else if (blocking.length > 0) ctx.status = Status.FAILED;

@@ -24,11 +24,12 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { NON_RETRYABLE_ACTIVITY_ERRORS, type StageAttemptResult } from '../activities/types.js';
+import type { StageAttemptResult } from '../activities/types.js';
 import { mergeStageOutputs, type ErrorInfo, type JobContext, type RunContext, type RunOutcome, type StageContext } from '../engine/context.js';
 import { capStageOutputs } from '../engine/caps.js';
 import type { RetrySpec, StageSpec } from '../engine/spec.js';
-import { Status } from '../engine/status.js';
+import { NON_RETRYABLE_ACTIVITY_ERRORS, StageErrorName } from '../engine/stage-errors.js';
+import { isFailure, Status } from '../engine/status.js';
 import { conditionUsesStatusFunction, DEFER_SECRETS, evaluateCondition, looseEquals, maskSecretTemplates, renderDeep, renderTemplate, secretNamesIn, type ExpressionContext } from '../expressions/index.js';
 import { approvalSignal, JOB_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, RunFailureType, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 
@@ -177,7 +178,7 @@ export class JobRunner {
         throw err;
       }
     }
-    if (final.status === Status.FAILED || final.status === Status.TIMEOUT) {
+    if (isFailure(final.status)) {
       state.continueOnError = this.continueOnError();
     }
     let status = final.status;
@@ -267,7 +268,7 @@ export class JobRunner {
 
     if (this.jobTimedOut) {
       const reason = `the job timed out after ${timeoutSeconds} s`;
-      state.errors.push({ name: 'TimeoutError', message: reason, ...this.where() });
+      state.errors.push({ name: StageErrorName.TimeoutError, message: reason, ...this.where() });
       return { status: Status.TIMEOUT, reason };
     }
     if (stopped && this.host.stopCause()) {
@@ -304,7 +305,7 @@ export class JobRunner {
       const result = await this.runStage(stage, failed, scope);
       scope.stages[stage.id] = result;
       if (result.status === Status.CANCEL) stopped = true;
-      if (result.status === Status.FAILED || result.status === Status.TIMEOUT) {
+      if (isFailure(result.status)) {
         if (!this.stageContinuesOnError(stage, scope)) {
           failed = true;
           firstError ??= result.error;
@@ -370,7 +371,7 @@ export class JobRunner {
           delete stageState.error;
           break;
         }
-        stageState.error = { ...(result.error ?? { name: 'StageError', message: 'the stage failed' }), stage: where.stage };
+        stageState.error = { ...(result.error ?? { name: StageErrorName.StageError, message: 'the stage failed' }), stage: where.stage };
         const retryable = !result.nonRetryable && !stage.retry.nonRetryableErrors.includes(stageState.error.name);
         if (attempt > maxRetries || !retryable) {
           stageState.status = Status.FAILED;
@@ -420,7 +421,7 @@ export class JobRunner {
       }
       case 'raise': {
         const message = masked(renderTemplate(stage.raise, ctx, DEFER_SECRETS));
-        return { ok: false, outputs: {}, error: { name: 'RaiseError', message, ...this.where(stage) } };
+        return { ok: false, outputs: {}, error: { name: StageErrorName.RaiseError, message, ...this.where(stage) } };
       }
       case 'bash':
         return activities.bashStage.executeWithOptions(this.activityOptions(name, timeoutSeconds), [
@@ -488,7 +489,7 @@ export class JobRunner {
           ok: false,
           nonRetryable: true,
           outputs: {},
-          error: { name: 'UnsupportedStageError', message: `'${unknown.kind}' stages are not supported by this worker version; upgrade the workers`, job: this.job.id, stage: unknown.id, location: unknown.loc },
+          error: { name: StageErrorName.UnsupportedStageError, message: `'${unknown.kind}' stages are not supported by this worker version; upgrade the workers`, job: this.job.id, stage: unknown.id, location: unknown.loc },
         };
       }
     }
@@ -520,7 +521,7 @@ export class JobRunner {
         ok: false,
         nonRetryable: true,
         outputs: {},
-        error: { name: 'TriggerCycleError', message: `trigger cycle refused: ${[...chain, target].join(' → ')}`, ...this.where(stage) },
+        error: { name: StageErrorName.TriggerCycleError, message: `trigger cycle refused: ${[...chain, target].join(' → ')}`, ...this.where(stage) },
       };
     }
     const params = renderDeep(stage.params, ctx) as Record<string, unknown>;
@@ -562,7 +563,7 @@ export class JobRunner {
           ok: false,
           nonRetryable: false,
           outputs: triggerOutputs(status, childId, context),
-          error: { name: 'TriggeredRunFailed', message: `triggered run ${childId} of '${target}' ended ${status}: ${cause?.message ?? err.message}`, ...this.where(stage) },
+          error: { name: StageErrorName.TriggeredRunFailed, message: `triggered run ${childId} of '${target}' ended ${status}: ${cause?.message ?? err.message}`, ...this.where(stage) },
         };
       }
       throw err;
@@ -606,7 +607,7 @@ export class JobRunner {
           scope
             .run(() => unit(i))
             .then((status) => {
-              if ((status === Status.FAILED || status === Status.TIMEOUT) && failedAt === undefined) {
+              if (isFailure(status) && failedAt === undefined) {
                 failedAt = i;
                 if (stopOnFailure) for (const [j, s] of scopes) if (j !== i) s.cancel();
               }
@@ -642,10 +643,10 @@ export class JobRunner {
       },
       false,
     );
-    const failed = stage.branches.map((b, i) => ({ b, r: results[i] })).filter(({ r }) => r && (r.status === Status.FAILED || r.status === Status.TIMEOUT));
+    const failed = stage.branches.map((b, i) => ({ b, r: results[i] })).filter(({ r }) => r && isFailure(r.status));
     if (failed.length === 0) return { ok: true, outputs };
     const first = failed[0]!;
-    return { ok: false, outputs, error: { name: 'BranchFailed', message: `branch${failed.length > 1 ? 'es' : ''} ${failed.map(({ b }) => b.name).join(', ')} failed: ${first.r?.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
+    return { ok: false, outputs, error: { name: StageErrorName.BranchFailed, message: `branch${failed.length > 1 ? 'es' : ''} ${failed.map(({ b }) => b.name).join(', ')} failed: ${first.r?.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
   }
 
   /** `foreach:` runs the nested stages once per item (`concurrent` at once); the first failure stops the rest. */
@@ -683,7 +684,7 @@ export class JobRunner {
     for (const key of keys) if (!(key in perItem)) perItem[key] = { status: Status.CANCEL, reason: 'not started: an earlier item failed' };
     if (failedAt === undefined) return { ok: true, outputs };
     const failed = perItem[keys[failedAt]!] as { error?: ErrorInfo };
-    return { ok: false, outputs, error: { name: 'ItemFailed', message: `item ${keys[failedAt]} failed: ${failed.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
+    return { ok: false, outputs, error: { name: StageErrorName.ItemFailed, message: `item ${keys[failedAt]} failed: ${failed.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
   }
 
   /**
@@ -765,7 +766,7 @@ export class JobRunner {
     );
     for (const key of keys) if (!(key in perItem)) perItem[key] = { status: Status.CANCEL, reason: 'not started: an earlier item failed' };
     if (failedAt === undefined) return { ok: true, outputs };
-    return { ok: false, outputs, error: { name: 'ItemFailed', message: errors[0]?.message ?? `chunk ${failedAt + 1} failed`, ...this.where(stage) } };
+    return { ok: false, outputs, error: { name: StageErrorName.ItemFailed, message: errors[0]?.message ?? `chunk ${failedAt + 1} failed`, ...this.where(stage) } };
   }
 
   /**
@@ -785,7 +786,7 @@ export class JobRunner {
       outputs.loop = loop;
       if (r.status === Status.CANCEL) throw new CancelledFailure('the run is stopping');
       if (r.status !== Status.SUCCESS) {
-        return { ok: false, outputs, error: { name: 'LoopFailed', message: `loop ${loop} failed: ${r.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
+        return { ok: false, outputs, error: { name: StageErrorName.LoopFailed, message: `loop ${loop} failed: ${r.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
       }
       const stages = (loops[String(loop)] as { stages: Record<string, StageContext> }).stages;
       let produced = false;
@@ -800,7 +801,7 @@ export class JobRunner {
       const done = evaluateCondition(stage.until, { values: this.values({ item, loop, stages }, scope) });
       if (done) return { ok: true, outputs };
     }
-    return { ok: false, outputs, error: { name: 'LoopLimitError', message: `'until' did not hold after ${maxLoop} loops (max-loop); raise max-loop or fix the condition`, ...this.where(stage) } };
+    return { ok: false, outputs, error: { name: StageErrorName.LoopLimitError, message: `'until' did not hold after ${maxLoop} loops (max-loop); raise max-loop or fix the condition`, ...this.where(stage) } };
   }
 
   /** `case:` runs the first branch whose `case` equals the value, else the `else` branch. */
@@ -821,13 +822,13 @@ export class JobRunner {
     live.outputs = outputs;
     if (!chosen) {
       if (stage.skipNotMatch) return { ok: true, outputs: { ...outputs, skipped: true } };
-      return { ok: false, nonRetryable: true, outputs, error: { name: 'CaseNotMatched', message: `no branch matches ${JSON.stringify(value)} and there is no else; add one, or set skip-not-match: true`, ...this.where(stage) } };
+      return { ok: false, nonRetryable: true, outputs, error: { name: StageErrorName.CaseNotMatched, message: `no branch matches ${JSON.stringify(value)} and there is no else; add one, or set skip-not-match: true`, ...this.where(stage) } };
     }
     const key = chosen.else ? 'else' : display(chosen.case);
     const r = await this.runNested(chosen.stages, scope, stage, key, { case: value }, branches);
     if (r.status === Status.CANCEL) throw new CancelledFailure('the run is stopping');
     if (r.status === Status.SUCCESS) return { ok: true, outputs };
-    return { ok: false, outputs, error: { name: 'BranchFailed', message: `case ${key} failed: ${r.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
+    return { ok: false, outputs, error: { name: StageErrorName.BranchFailed, message: `case ${key} failed: ${r.error?.message ?? 'a stage failed'}`, ...this.where(stage) } };
   }
 
   /** `approval:` waits for an approve/reject decision (or the stage timeout). */
@@ -845,7 +846,7 @@ export class JobRunner {
         ok: false,
         nonRetryable: true,
         outputs: { approval: { message, approvers: stage.approvers, waiting: false, since } },
-        error: { name: 'ApprovalTimeout', message: `no decision within ${timeoutSeconds} s`, ...this.where(stage) },
+        error: { name: StageErrorName.ApprovalTimeout, message: `no decision within ${timeoutSeconds} s`, ...this.where(stage) },
       };
     }
     const decision = this.decisions.get(path)!;
@@ -856,7 +857,7 @@ export class JobRunner {
       ok: false,
       nonRetryable: true,
       outputs: { approval: record },
-      error: { name: 'ApprovalRejected', message: `rejected${decision.by ? ` by ${decision.by}` : ''}${decision.reason ? `: ${decision.reason}` : ''}`, ...this.where(stage) },
+      error: { name: StageErrorName.ApprovalRejected, message: `rejected${decision.by ? ` by ${decision.by}` : ''}${decision.reason ? `: ${decision.reason}` : ''}`, ...this.where(stage) },
     };
   }
 

@@ -6,7 +6,7 @@
 import { ApplicationFailure, CancellationScope, CancelledFailure, setHandler } from '@temporalio/workflow';
 import { capContext } from '../engine/caps.js';
 import type { JobContext } from '../engine/context.js';
-import { Status } from '../engine/status.js';
+import { isFailure, Status } from '../engine/status.js';
 import { approvalSignal, jobStatusQuery, RunFailureType, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
 
@@ -18,7 +18,7 @@ export async function tempoflowJob(input: JobRunInput): Promise<JobContext> {
   setHandler(approvalSignal, (decision) => runner.decide(decision));
   const state = await runner.run();
   if (root.consideredCancelled) throw new CancelledFailure(`combination ${input.matrixKey ?? ''} of job ${input.job.id} cancelled`);
-  if (state.status === Status.FAILED || state.status === Status.TIMEOUT) {
+  if (isFailure(state.status)) {
     const first = state.errors[0];
     throw ApplicationFailure.create({
       type: RunFailureType.JOB_FAILED,
