@@ -2,6 +2,7 @@
  * The interpreter workflow's public contract: its type name, input, queries
  * and signals. Shared by workflow code and clients.
  */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
@@ -193,3 +194,24 @@ export const RunFailureType = {
   JOB_FAILED: 'TempoflowJobFailed',
 } as const;
 export type RunFailureType = (typeof RunFailureType)[keyof typeof RunFailureType];
+
+/**
+ * A search attribute to set on a run, in a form that crosses the activity
+ * boundary: `prepareRelease` (activity) says which ones the server has, the
+ * release workflow and the client start runs with them.
+ */
+export interface SearchAttributeValue {
+  readonly name: string;
+  readonly type: 'KEYWORD' | 'DATETIME';
+  /** A keyword, or an ISO 8601 time for DATETIME. */
+  readonly value: string;
+}
+
+/** Typed pairs for `typedSearchAttributes` of a workflow start (client) or a child (workflow code). */
+export function toTypedPairs(values: readonly SearchAttributeValue[]): SearchAttributePair[] {
+  return values.map((v) =>
+    v.type === 'DATETIME'
+      ? { key: defineSearchAttributeKey(v.name, SearchAttributeType.DATETIME), value: new Date(v.value) }
+      : { key: defineSearchAttributeKey(v.name, SearchAttributeType.KEYWORD), value: v.value },
+  ) as SearchAttributePair[];
+}

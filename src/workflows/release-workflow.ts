@@ -17,7 +17,7 @@
  *
  * Deterministic workflow code: no I/O, no Node built-ins, SDK time only.
  */
-import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError, type SearchAttributePair } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -33,12 +33,11 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { SearchAttributeValue } from '../client/search-attributes.js';
 import type { ErrorInfo, RunContext, RunOutcome } from '../engine/context.js';
 import { analyzeDag } from '../engine/dag.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
-import { ReleaseType, RUN_WORKFLOW_TYPE, RunFailureType, type ActivityTuning, type ReleaseInfo, type ReusePlan, type RunInput } from './definitions.js';
+import { ReleaseType, RUN_WORKFLOW_TYPE, RunFailureType, toTypedPairs, type ActivityTuning, type ReleaseInfo, type ReusePlan, type RunInput } from './definitions.js';
 
 /** Temporal workflow type of the release workflow. */
 export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
@@ -138,14 +137,6 @@ function scheduledStartTime(): Date | undefined {
   if (legacy instanceof Date) return legacy;
   if (typeof legacy === 'string') return new Date(legacy);
   return undefined;
-}
-
-function typedPairs(values: readonly SearchAttributeValue[]): SearchAttributePair[] {
-  return values.map((v) =>
-    v.type === 'DATETIME'
-      ? { key: defineSearchAttributeKey(v.name, SearchAttributeType.DATETIME), value: new Date(v.value) }
-      : { key: defineSearchAttributeKey(v.name, SearchAttributeType.KEYWORD), value: v.value },
-  ) as SearchAttributePair[];
 }
 
 /** The jobs in run order with their stage ids (DRYRUN). */
@@ -253,7 +244,7 @@ export async function tempoflowRelease(input: ReleaseInput): Promise<ReleaseOutc
       workflowId: runId,
       args: [runInput],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: typedPairs(prepared.searchAttributes),
+      typedSearchAttributes: toTypedPairs(prepared.searchAttributes),
       staticSummary: `tempoflow: ${input.workflow} release ${logicalDate} (${type})`.slice(0, 200),
     });
     temporalRunId = child.firstExecutionRunId;
