@@ -24,7 +24,7 @@ export interface ActivityTuning {
   readonly taskQueue?: string;
 }
 
-/** Release types (SPEC §4 "Schedules and releases"). */
+/** Release types (docs/operations.md, "Releases"). */
 export const ReleaseType = {
   NORMAL: 'NORMAL',
   RERUN: 'RERUN',
@@ -45,7 +45,7 @@ export interface ReleaseInfo {
   readonly type: ReleaseType;
 }
 
-/** What a rerun keeps from a previous run (SPEC §4 "Rerun"). */
+/** What a rerun keeps from a previous run (docs/operations.md, "Rerun"). */
 export interface ReusePlan {
   /** The previous run's id. */
   readonly fromRunId: string;
@@ -66,7 +66,7 @@ export interface RunInput {
   /** tempoflow run id (equals the Temporal workflow id). */
   readonly runId: string;
   readonly parentRunId?: string;
-  /** Run timeout in seconds (SPEC default 3600, `WORKFLOW_CORE_TIMEOUT`). */
+  /** Run timeout in seconds (default 3600, `WORKFLOW_CORE_TIMEOUT`; docs/semantics.md, "Retries and timeouts"). */
   readonly timeoutSeconds: number;
   /** Jobs running at once (default 2, `WORKFLOW_CORE_MAX_JOB_PARALLEL`). */
   readonly maxJobParallel: number;
@@ -92,7 +92,7 @@ export interface RunInput {
   readonly carried?: CarriedState;
 }
 
-/** Thresholds that keep histories small (SPEC §5; Temporal caps a history at 51,200 events). */
+/** Thresholds that keep histories small (ARCHITECTURE.md, "Scale"; Temporal caps a history at 51,200 events). */
 export interface ScaleLimits {
   /** Continue-as-new at the next drain point once the history has this many events (default 8,000). */
   readonly maxHistoryEvents?: number;
@@ -165,6 +165,9 @@ export const statusQuery = defineQuery<RunContext>('status');
 
 /** `status` query of a combination's child workflow: its live job context. */
 export const jobStatusQuery = defineQuery<JobContext>('status');
+
+/** `status` query of a batch of combinations of a very large matrix: its combinations so far. */
+export const batchStatusQuery = defineQuery<StrategyContext[]>('status');
 
 /** A decision on an `approval` stage. */
 export interface ApprovalDecision {

@@ -15,11 +15,8 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  ChildWorkflowCancellationType,
-  ChildWorkflowFailure,
   condition,
   continueAsNew,
-  executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -29,47 +26,22 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import {
-  mergeSuccessfulOutputs,
-  type ErrorInfo,
-  type JobContext,
-  type RunContext,
-  type RunOutcome,
-  type StrategyContext,
-} from '../engine/context.js';
+import type { JobContext, RunContext, RunOutcome } from '../engine/context.js';
 import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decision.js';
 import { capContext, FAILURE_DETAILS_CAP_BYTES, jsonBytes } from '../engine/caps.js';
-import { expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
 import type { JobSpec } from '../engine/spec.js';
 import { isFailure, Status } from '../engine/status.js';
-import { evaluateCondition, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { walkStages } from '../engine/triggers.js';
-import {
-  approvalSignal,
-  cancelSignal,
-  MATRIX_BATCH_WORKFLOW_TYPE,
-  RunFailureType,
-  statusQuery,
-  type ApprovalDecision,
-  type JobRunInput,
-  type RunInput,
-} from './definitions.js';
-import { runCombinations, type MatrixBatchInput, type MatrixBatchResult } from './combinations.js';
-import { JobRunner, toCount, toErrorInfo, type JobRunnerHost, type StopCause } from './job-runner.js';
+import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
+import { failedJob, JobRunner } from './job-runner.js';
+import { runMatrixJob } from './matrix-job.js';
+import { toErrorInfo } from './render.js';
+import { StopCause, StopMoment, StopState } from './stop-state.js';
 
 const requestCancellation = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 10 },
 });
-
-/**
- * Most matrix combinations running at once in one run, whatever
- * `max-parallel` says: Temporal allows 2,000 pending children per workflow.
- */
-export const MAX_CONCURRENT_COMBINATIONS = 1000;
-
-/** Default number of combinations above which a matrix runs in batches (a two-level tree). */
-export const DEFAULT_MATRIX_BATCH_SIZE = 250;
 
 /** Default history length at which a run continues as new at its next drain point. */
 export const DEFAULT_MAX_HISTORY_EVENTS = 8000;
@@ -78,12 +50,13 @@ export const DEFAULT_MAX_HISTORY_EVENTS = 8000;
 const SNAPSHOT_CAP_BYTES = 512 * 1024;
 
 /** One run of the interpreter. */
-export class Interpreter implements JobRunnerHost {
+export class Interpreter {
   private readonly context: RunContext;
   private readonly deadlineMs: number;
-  private cause: StopCause | undefined;
   private readonly workScope = new CancellationScope();
   private readonly rootScope = CancellationScope.current();
+  /** Why the run stops early: its timeout, a cancel signal, or a cancellation of the execution. */
+  private readonly stop = StopState.ofWorkflow(this.rootScope);
   /** Runners of inline jobs that are running or done, for approvals. */
   private readonly runners = new Map<string, JobRunner>();
   /** Approval decisions per job id, kept for jobs and combinations that start later. */
@@ -113,11 +86,6 @@ export class Interpreter implements JobRunnerHost {
     return info.continueAsNewSuggested || info.historyLength >= (this.input.limits?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
   }
 
-  stopCause(): StopCause | undefined {
-    if (!this.cause && this.rootScope.consideredCancelled) this.cause = 'cancel';
-    return this.cause;
-  }
-
   /** Runs to the end; returns for SUCCESS/SKIP, throws the Temporal failure otherwise. */
   async execute(): Promise<RunOutcome> {
     setHandler(statusQuery, () => capContext(this.context));
@@ -129,7 +97,7 @@ export class Interpreter implements JobRunnerHost {
       .run(() => sleep(Math.max(1, this.deadlineMs - Date.now()), { summary: 'run timeout' }))
       .then(
         () => {
-          if (!this.cause) this.cause = 'timeout';
+          this.stop.stop(StopCause.TIMEOUT);
           this.workScope.cancel();
         },
         () => undefined,
@@ -145,9 +113,9 @@ export class Interpreter implements JobRunnerHost {
     timeoutScope.cancel();
     await timer;
 
-    if (drained && !this.stopCause()) {
+    if (drained && !this.stop.cause) {
       // A drain point: nothing is running. Hand the rest to a fresh history,
-      // with the absolute deadline and a compact state (SPEC §5).
+      // with the absolute deadline and a compact state (ARCHITECTURE.md, "Scale").
       await condition(allHandlersFinished);
       const carried = {
         context: capContext(this.context),
@@ -158,7 +126,7 @@ export class Interpreter implements JobRunnerHost {
       await continueAsNew<(input: RunInput) => Promise<RunOutcome>>({ ...this.input, deadlineMs: this.deadlineMs, carried });
     }
 
-    if (this.cause === 'cancel' && !this.rootScope.consideredCancelled) {
+    if (this.stop.cause === StopCause.CANCEL && !this.rootScope.consideredCancelled) {
       // Cancelled by signal: wait for our own cancel request to land, so the
       // execution ends Cancelled (not Failed).
       await Promise.race([this.rootScope.cancelRequested, sleep(10_000)]).catch(() => undefined);
@@ -167,8 +135,8 @@ export class Interpreter implements JobRunnerHost {
   }
 
   private cancelFromSignal(reason?: string): void {
-    if (this.stopCause()) return;
-    this.cause = 'cancel';
+    if (this.stop.cause) return;
+    this.stop.stop(StopCause.CANCEL);
     log.info('cancel signal received', { reason });
     this.workScope.cancel();
     // Ask Temporal to cancel this execution too, so it ends Cancelled just
@@ -240,7 +208,7 @@ export class Interpreter implements JobRunnerHost {
       if (draining && running.size === 0) return true;
       for (let i = 0; i < pending.length && !draining; ) {
         const job = pending[i]!;
-        if (this.stopCause()) {
+        if (this.stop.cause) {
           this.context.jobs[job.id] = this.notStarted();
           pending.splice(i, 1);
           continue;
@@ -289,8 +257,7 @@ export class Interpreter implements JobRunnerHost {
   }
 
   private notStarted(): JobContext {
-    const reason = this.cause === 'timeout' ? 'the run timed out before this job started' : 'the run was cancelled before this job started';
-    return { status: Status.CANCEL, reason, outputs: {}, stages: {}, errors: [] };
+    return { status: Status.CANCEL, reason: this.stop.reason(StopMoment.BEFORE_JOB), outputs: {}, stages: {}, errors: [] };
   }
 
   private needSummary(id: string): NeedSummary {
@@ -355,7 +322,7 @@ export class Interpreter implements JobRunnerHost {
     };
   }
 
-  private jobInput(job: JobSpec, needs: readonly string[], combination?: ExpandedCombination): JobRunInput {
+  private jobInput(job: JobSpec, needs: readonly string[]): JobRunInput {
     const taskQueue = job.runsOn.type === 'self-hosted' ? job.runsOn.taskQueue : this.input.activity?.taskQueue;
     return {
       runId: this.input.runId,
@@ -365,7 +332,6 @@ export class Interpreter implements JobRunnerHost {
       workflowEnv: this.input.spec.env,
       params: this.input.params,
       extras: this.input.extras,
-      ...(combination ? { matrix: { ...combination.matrix }, matrixKey: combination.key } : {}),
       needs: this.needsValues(needs),
       jobs: this.jobsValues(),
       deadlineMs: this.deadlineMs,
@@ -380,152 +346,27 @@ export class Interpreter implements JobRunnerHost {
   }
 
   private async runJob(job: JobSpec, needs: readonly string[]): Promise<void> {
-    if (job.strategy) return this.runMatrixJob(job, needs);
+    if (job.strategy) {
+      const state: JobContext = { status: Status.WAIT, start: new Date().toISOString(), outputs: {}, stages: {}, errors: [], strategies: [] };
+      this.context.jobs[job.id] = state;
+      return runMatrixJob(job, state, {
+        values: this.jobValues(job, needs),
+        base: () => this.jobInput(job, needs),
+        runId: this.input.runId,
+        workflowName: this.input.spec.name,
+        ...(this.input.reuse ? { reuse: this.input.reuse } : {}),
+        ...(this.input.limits?.matrixBatchSize !== undefined ? { batchSize: this.input.limits.matrixBatchSize } : {}),
+        stop: this.stop,
+      });
+    }
     log.info(`job ${job.id}: start`);
-    const runner = new JobRunner(this.jobInput(job, needs), this);
+    const runner = new JobRunner(this.jobInput(job, needs), this.stop);
     this.runners.set(job.id, runner);
     this.context.jobs[job.id] = runner.state;
     await runner.run();
   }
 
-  /** A matrix job: one child workflow per combination, within `max-parallel`, with fail-fast. */
-  private async runMatrixJob(job: JobSpec, needs: readonly string[]): Promise<void> {
-    const strategy = job.strategy!;
-    const state: JobContext = { status: Status.WAIT, start: new Date().toISOString(), outputs: {}, stages: {}, errors: [], strategies: [] };
-    this.context.jobs[job.id] = state;
-    const ctx: ExpressionContext = { values: this.jobValues(job, needs) };
-    let combinations: ExpandedCombination[];
-    let maxParallel: number;
-    let failFast: boolean;
-    try {
-      combinations = expandStrategy(strategy, ctx);
-      maxParallel = strategy.maxParallel === undefined ? combinations.length : toCount(renderTemplate(String(strategy.maxParallel), ctx), 'max-parallel');
-      failFast = typeof strategy.failFast === 'boolean' ? strategy.failFast : evaluateCondition(strategy.failFast, ctx);
-    } catch (err) {
-      Object.assign(state, failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'its strategy could not be expanded'), { strategies: [] });
-      return;
-    }
-    maxParallel = Math.max(1, Math.min(maxParallel || combinations.length, MAX_CONCURRENT_COMBINATIONS));
-    if (combinations.length === 0) {
-      Object.assign(state, { status: Status.SKIP, reason: 'its matrix has no combinations', end: new Date().toISOString() });
-      return;
-    }
-    log.info(`job ${job.id}: ${combinations.length} combinations, ${maxParallel} at once`);
-    const strategies: StrategyContext[] = combinations.map((c) => ({
-      key: c.key,
-      matrix: { ...c.matrix },
-      status: Status.WAIT,
-      outputs: {},
-      workflowId: `${this.input.runId}.${job.id}.${c.key}`,
-    }));
-    state.strategies = strategies;
-    // A rerun keeps the combinations that succeeded before.
-    for (const kept of this.input.reuse?.combinations[job.id] ?? []) {
-      const entry = strategies.find((s) => s.key === kept.key);
-      if (entry && kept.status === Status.SUCCESS) Object.assign(entry, { status: Status.SUCCESS, outputs: kept.outputs, reused: true });
-    }
-    const base = this.jobInput(job, needs);
-    const batchSize = Math.max(1, this.input.limits?.matrixBatchSize ?? DEFAULT_MATRIX_BATCH_SIZE);
-    let failFastReason: string | undefined;
-    if (combinations.length <= batchSize) {
-      ({ failFastReason } = await runCombinations({ base, combinations, entries: strategies, maxParallel, failFast }, () => this.stopCause() !== undefined));
-    } else {
-      failFastReason = await this.runBatches(job, base, combinations, strategies, maxParallel, failFast, batchSize);
-    }
-    for (const entry of strategies) {
-      if (entry.status === Status.WAIT) entry.status = Status.CANCEL;
-    }
-
-    const errors = strategies.flatMap((s) => s.errors ?? []);
-    state.errors = errors;
-    state.outputs = mergeSuccessfulOutputs(strategies);
-    state.end = new Date().toISOString();
-    const failed = strategies.some((s) => isFailure(s.status));
-    if (failed) {
-      state.status = Status.FAILED;
-      state.reason = failFastReason ?? `${strategies.filter((s) => isFailure(s.status)).length} of ${strategies.length} combinations failed`;
-      state.continueOnError = typeof job.continueOnError === 'boolean' ? job.continueOnError : safeCondition(job.continueOnError, ctx);
-    } else if (this.stopCause()) {
-      state.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
-      state.reason = this.stopCause() === 'timeout' ? 'the run timed out while this job was running' : 'the run was cancelled while this job was running';
-    } else if (strategies.some((s) => s.status === Status.CANCEL)) {
-      state.status = Status.CANCEL;
-      state.reason = 'some combinations were cancelled';
-    } else {
-      state.status = Status.SUCCESS;
-    }
-    log.info(`job ${job.id}: ${state.status}`);
-  }
-
-  /**
-   * A very large matrix: batches of combinations, each a `tempoflowMatrixBatch`
-   * child running its combinations as grandchildren (a two-level tree).
-   * `max-parallel` is shared out between the batches that run at once.
-   */
-  private async runBatches(
-    job: JobSpec,
-    base: JobRunInput,
-    combinations: ExpandedCombination[],
-    strategies: StrategyContext[],
-    maxParallel: number,
-    failFast: boolean,
-    batchSize: number,
-  ): Promise<string | undefined> {
-    const batches: number[][] = [];
-    for (let i = 0; i < combinations.length; i += batchSize) batches.push(combinations.slice(i, i + batchSize).map((_, j) => i + j));
-    const batchLimit = Math.max(1, Math.min(batches.length, maxParallel));
-    const perBatch = Math.max(1, Math.floor(maxParallel / batchLimit));
-    log.info(`job ${job.id}: ${combinations.length} combinations in ${batches.length} batches of ${batchSize}, ${batchLimit} batches at once`);
-    const scopes = new Map<number, CancellationScope>();
-    const running = new Map<number, Promise<void>>();
-    let failFastReason: string | undefined;
-    const runBatch = async (b: number): Promise<void> => {
-      const indices = batches[b]!;
-      const scope = new CancellationScope();
-      scopes.set(b, scope);
-      try {
-        const result = await scope.run(() =>
-          executeChild<(input: MatrixBatchInput) => Promise<MatrixBatchResult>>(MATRIX_BATCH_WORKFLOW_TYPE, {
-            workflowId: `${this.input.runId}.${job.id}.batch-${b + 1}`,
-            args: [{ base, batch: b, combinations: indices.map((i) => combinations[i]!), entries: indices.map((i) => strategies[i]!), maxParallel: perBatch, failFast }],
-            ...(job.runsOn.type === 'self-hosted' ? { taskQueue: job.runsOn.taskQueue } : {}),
-            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-            staticSummary: `${this.input.spec.name} / ${job.id}: combinations ${indices[0]! + 1}-${indices[indices.length - 1]! + 1} of ${combinations.length}`,
-          }),
-        );
-        result.entries.forEach((e, j) => Object.assign(strategies[indices[j]!]!, e));
-        if (result.failFastReason && !failFastReason) failFastReason = result.failFastReason;
-      } catch (err) {
-        for (const i of indices) {
-          const entry = strategies[i]!;
-          if (entry.status !== Status.WAIT) continue;
-          if (isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause))) entry.status = Status.CANCEL;
-          else {
-            entry.status = Status.FAILED;
-            entry.errors = [toErrorInfo(err, { job: job.id, location: job.loc })];
-          }
-        }
-      } finally {
-        scopes.delete(b);
-      }
-      if (failFast && failFastReason) for (const [i, sc] of scopes) if (i !== b) sc.cancel();
-    };
-    let next = 0;
-    while (next < batches.length || running.size > 0) {
-      while (!(failFast && failFastReason) && !this.stopCause() && running.size < batchLimit && next < batches.length) {
-        const b = next++;
-        running.set(
-          b,
-          runBatch(b).finally(() => running.delete(b)),
-        );
-      }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
-    }
-    return failFastReason;
-  }
-
-  /** Computes the run's status and ends the Temporal execution to match (SPEC §5). */
+  /** Computes the run's status and ends the Temporal execution to match (docs/semantics.md, "End states in Temporal"). */
   private finish(): RunOutcome {
     const ctx = this.context;
     ctx.end = new Date().toISOString();
@@ -534,7 +375,7 @@ export class Interpreter implements JobRunnerHost {
       for (const e of job.errors) ctx.errors.push({ ...e, job: e.job ?? id });
     }
     const blocking = jobs.filter(([, j]) => isFailure(j.status) && !j.continueOnError);
-    if (this.stopCause()) ctx.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
+    if (this.stop.cause) ctx.status = this.stop.status();
     else if (ctx.errors.length > 0 && jobs.length === 0) ctx.status = Status.FAILED;
     else if (blocking.length > 0) ctx.status = Status.FAILED;
     else if (jobs.length > 0 && jobs.every(([, j]) => j.status === Status.SKIP)) ctx.status = Status.SKIP;
@@ -571,34 +412,6 @@ export class Interpreter implements JobRunnerHost {
         });
     }
   }
-}
-
-/** Expands a job's strategy, rendering a dynamic matrix first. */
-function expandStrategy(strategy: NonNullable<JobSpec['strategy']>, ctx: ExpressionContext): ExpandedCombination[] {
-  const matrix = typeof strategy.matrix === 'string' ? renderTemplate(strategy.matrix, ctx) : renderDeep(strategy.matrix, ctx);
-  const include = renderDeep(strategy.include, ctx) as unknown[];
-  const exclude = renderDeep(strategy.exclude, ctx) as unknown[];
-  if (Array.isArray(matrix)) {
-    // A list of combinations (e.g. `${{ fromJson(...) }}` yielding objects).
-    return expandMatrix({ matrix: {}, include: [...matrix, ...include], exclude });
-  }
-  if (matrix === null || typeof matrix !== 'object') {
-    throw new TypeError(`the matrix must be a map of lists or a list of combinations, got ${JSON.stringify(matrix)}`);
-  }
-  return expandMatrix({ matrix: matrix as Record<string, unknown>, include, exclude });
-}
-
-function safeCondition(text: string, ctx: ExpressionContext): boolean {
-  try {
-    return evaluateCondition(text, ctx);
-  } catch {
-    return false;
-  }
-}
-
-function failedJob(error: ErrorInfo, reason: string): JobContext {
-  const now = new Date().toISOString();
-  return { status: Status.FAILED, reason, start: now, end: now, outputs: {}, stages: {}, errors: [error] };
 }
 
 function failureMessage(ctx: RunContext, failedJobs: string[]): string {
