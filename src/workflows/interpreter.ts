@@ -27,8 +27,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { JobContext, RunContext, RunOutcome } from '../engine/context.js';
-import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decision.js';
-import { capContext, FAILURE_DETAILS_CAP_BYTES, jsonBytes } from '../engine/caps.js';
+import { decideJob } from '../engine/decision.js';
+import { capContext, FAILURE_DETAILS_CAP_BYTES } from '../engine/caps.js';
 import type { JobSpec } from '../engine/spec.js';
 import { isFailure, Status } from '../engine/status.js';
 import { walkStages } from '../engine/triggers.js';
@@ -36,6 +36,7 @@ import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type Approva
 import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
 import { toErrorInfo } from './render.js';
+import { RunValues } from './run-values.js';
 import { StopCause, StopMoment, StopState } from './stop-state.js';
 
 const requestCancellation = proxyActivities<Activities>({
@@ -45,9 +46,6 @@ const requestCancellation = proxyActivities<Activities>({
 
 /** Default history length at which a run continues as new at its next drain point. */
 export const DEFAULT_MAX_HISTORY_EVENTS = 8000;
-
-/** Size of the `jobs.*`/`needs.*` snapshots handed to a job, in bytes of JSON. */
-const SNAPSHOT_CAP_BYTES = 512 * 1024;
 
 /** One run of the interpreter. */
 export class Interpreter {
@@ -61,9 +59,8 @@ export class Interpreter {
   private readonly runners = new Map<string, JobRunner>();
   /** Approval decisions per job id, kept for jobs and combinations that start later. */
   private readonly approvals = new Map<string, ApprovalDecision[]>();
-  /** `jobs.*` entries of finished jobs, built once each (see `jobsValues`). */
-  private readonly snapshots = new Map<string, Record<string, unknown>>();
-  private snapshotBytes = 0;
+  /** `needs.*` and `jobs.*` of the jobs decided so far. */
+  private readonly values: RunValues;
 
   constructor(private readonly input: RunInput) {
     const now = Date.now();
@@ -78,6 +75,7 @@ export class Interpreter {
           errors: [],
         };
     for (const [job, decisions] of Object.entries(input.carried?.approvals ?? {})) this.approvals.set(job, [...decisions]);
+    this.values = new RunValues(input, this.context);
   }
 
   /** True when the history is long enough that the run should continue as new at its next drain point. */
@@ -223,10 +221,10 @@ export class Interpreter {
         let decision: { run: boolean; reason: string };
         try {
           decision = decideJob({
-            needs: Object.fromEntries(needs.map((n) => [n, this.needSummary(n)])),
+            needs: Object.fromEntries(needs.map((n) => [n, this.values.needSummary(n)])),
             ...(job.if !== undefined ? { if: job.if } : {}),
             ...(job.triggerRule !== undefined ? { triggerRule: job.triggerRule } : {}),
-            values: this.jobValues(job, needs),
+            values: this.values.jobValues(job, needs),
           });
         } catch (err) {
           this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'its `if` could not be evaluated');
@@ -260,68 +258,6 @@ export class Interpreter {
     return { status: Status.CANCEL, reason: this.stop.reason(StopMoment.BEFORE_JOB), outputs: {}, stages: {}, errors: [] };
   }
 
-  private needSummary(id: string): NeedSummary {
-    const state = this.context.jobs[id]!;
-    return { status: state.status, continueOnError: state.continueOnError ?? false };
-  }
-
-  /** `needs.*` of a job: result, outcome, outputs and (matrix) strategies of each need. */
-  private needsValues(needs: readonly string[]): Record<string, unknown> {
-    const summaries: Record<string, NeedSummary> = {};
-    const outputs: Record<string, unknown> = {};
-    const strategies: Record<string, unknown> = {};
-    for (const n of needs) {
-      const s = this.context.jobs[n];
-      if (!s) continue;
-      summaries[n] = this.needSummary(n);
-      outputs[n] = s.outputs;
-      if (s.strategies) strategies[n] = s.strategies.map((c) => ({ matrix: c.matrix, status: c.status, outputs: c.outputs }));
-    }
-    return buildNeedsContext(summaries, outputs, strategies);
-  }
-
-  /**
-   * `jobs.*`: status, outputs and stage outputs of every job decided so far.
-   * Each finished job's entry is built once; once the snapshot reaches its
-   * cap, later entries keep statuses and replace outputs by markers.
-   */
-  private jobsValues(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [id, job] of Object.entries(this.context.jobs)) {
-      if (job.status === Status.WAIT) continue;
-      let cached = this.snapshots.get(id);
-      if (!cached) {
-        const stages: Record<string, unknown> = {};
-        for (const [sid, st] of Object.entries(job.stages)) stages[sid] = { status: st.status, outputs: st.outputs };
-        let entry: Record<string, unknown> = { status: job.status, outputs: job.outputs, stages };
-        let bytes = jsonBytes(entry);
-        if (this.snapshotBytes + bytes > SNAPSHOT_CAP_BYTES) {
-          const truncated = { __truncated: true, bytes, message: `jobs.${id} did not fit the ${SNAPSHOT_CAP_BYTES / 1024} KB snapshot of finished jobs` };
-          entry = { status: job.status, outputs: truncated, stages: Object.fromEntries(Object.entries(job.stages).map(([sid, st]) => [sid, { status: st.status, outputs: truncated }])) };
-          bytes = jsonBytes(entry);
-        }
-        cached = entry;
-        this.snapshots.set(id, cached);
-        this.snapshotBytes += bytes;
-      }
-      out[id] = cached;
-    }
-    return out;
-  }
-
-  private jobValues(job: JobSpec, needs: readonly string[]): Record<string, unknown> {
-    return {
-      params: this.input.params,
-      env: { ...this.input.spec.env, ...job.env },
-      extras: this.input.extras,
-      needs: this.needsValues(needs),
-      jobs: this.jobsValues(),
-      workflow: { name: this.input.spec.name, run_id: this.input.runId, file: this.input.spec.file },
-      job: { id: job.id },
-      ...(this.input.release ? { release: this.input.release } : {}),
-    };
-  }
-
   private jobInput(job: JobSpec, needs: readonly string[]): JobRunInput {
     const taskQueue = job.runsOn.type === 'self-hosted' ? job.runsOn.taskQueue : this.input.activity?.taskQueue;
     return {
@@ -332,8 +268,8 @@ export class Interpreter {
       workflowEnv: this.input.spec.env,
       params: this.input.params,
       extras: this.input.extras,
-      needs: this.needsValues(needs),
-      jobs: this.jobsValues(),
+      needs: this.values.needsValues(needs),
+      jobs: this.values.jobsValues(),
       deadlineMs: this.deadlineMs,
       activity: { ...this.input.activity, ...(taskQueue ? { taskQueue } : {}) },
       triggerChain: this.input.triggerChain ?? [],
@@ -350,7 +286,7 @@ export class Interpreter {
       const state: JobContext = { status: Status.WAIT, start: new Date().toISOString(), outputs: {}, stages: {}, errors: [], strategies: [] };
       this.context.jobs[job.id] = state;
       return runMatrixJob(job, state, {
-        values: this.jobValues(job, needs),
+        values: this.values.jobValues(job, needs),
         base: () => this.jobInput(job, needs),
         runId: this.input.runId,
         workflowName: this.input.spec.name,
