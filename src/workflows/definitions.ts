@@ -16,6 +16,9 @@ export const JOB_WORKFLOW_TYPE = 'tempoflowJob';
 /** Temporal workflow type of a batch of combinations of a very large matrix. */
 export const MATRIX_BATCH_WORKFLOW_TYPE = 'tempoflowMatrixBatch';
 
+/** Temporal workflow type of a release (a scheduled or manual run with its audit record). */
+export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
+
 /** Activity tuning shared by runs and their children. */
 export interface ActivityTuning {
   /** Heartbeat timeout of subprocess stages, ms (default 10 s). */

@@ -27,9 +27,6 @@ import { Status } from '../engine/status.js';
 import { childEnding } from './child-outcome.js';
 import { ReleaseType, RUN_WORKFLOW_TYPE, toTypedPairs, type ActivityTuning, type ReleaseInfo, type ReusePlan, type RunInput, type SearchAttributeValue } from './definitions.js';
 
-/** Temporal workflow type of the release workflow. */
-export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
-
 /** Run timeout of a release when neither the caller nor the YAML sets one (docs/operations.md, "Releases"). */
 export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 600;
 
