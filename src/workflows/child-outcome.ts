@@ -2,7 +2,7 @@
  * How a child workflow ended, read from what its parent caught. tempoflow's
  * children end FAILED or TIMEOUT with a non-retryable `ApplicationFailure`
  * whose first detail is their context (a `RunContext` for runs, a
- * `JobContext` for combinations and chunks), and CANCEL with a
+ * `JobContext` for combinations and chunks; {@link endingFailure}), and CANCEL with a
  * `CancelledFailure` (runs attach their context there too); Temporal may
  * also terminate or time out a child. Every parent — the release, `trigger`
  * stages, matrix combinations and batches, `foreach` chunks — decodes the
@@ -40,6 +40,15 @@ export interface ChildEnding<C> {
 function contextOf<C>(details: readonly unknown[] | null | undefined): C | undefined {
   const detail = details?.[0];
   return typeof detail === 'object' && detail !== null && 'status' in detail ? (detail as C) : undefined;
+}
+
+/**
+ * The failure a tempoflow workflow ends FAILED or TIMEOUT with: non-retryable,
+ * its (capped) context as the first detail — what {@link childEnding} reads
+ * back in the parent, and `client/result.ts` in the client.
+ */
+export function endingFailure(type: RunFailureType, message: string, context: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: [context] });
 }
 
 /** Decodes a `ChildWorkflowFailure`; anything else (e.g. this scope's own cancellation) gives `undefined`. */

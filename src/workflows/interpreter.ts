@@ -12,7 +12,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   condition,
@@ -32,6 +31,7 @@ import { capContext, FAILURE_DETAILS_CAP_BYTES } from '../engine/caps.js';
 import type { JobSpec } from '../engine/spec.js';
 import { isFailure, Status } from '../engine/status.js';
 import { walkStages } from '../engine/triggers.js';
+import { endingFailure } from './child-outcome.js';
 import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
@@ -333,19 +333,9 @@ export class Interpreter {
       case Status.CANCEL:
         throw new CancelledFailure(`run ${this.input.runId} cancelled`, [capContext(capped, FAILURE_DETAILS_CAP_BYTES)]);
       case Status.TIMEOUT:
-        throw ApplicationFailure.create({
-          type: RunFailureType.TIMEOUT,
-          message: `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`,
-          nonRetryable: true,
-          details: [capContext(capped, FAILURE_DETAILS_CAP_BYTES)],
-        });
+        throw endingFailure(RunFailureType.TIMEOUT, `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`, capContext(capped, FAILURE_DETAILS_CAP_BYTES));
       default:
-        throw ApplicationFailure.create({
-          type: RunFailureType.FAILED,
-          message: failureMessage(ctx, blocking.map(([id]) => id)),
-          nonRetryable: true,
-          details: [capContext(capped, FAILURE_DETAILS_CAP_BYTES)],
-        });
+        throw endingFailure(RunFailureType.FAILED, failureMessage(ctx, blocking.map(([id]) => id)), capContext(capped, FAILURE_DETAILS_CAP_BYTES));
     }
   }
 }

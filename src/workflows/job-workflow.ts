@@ -4,10 +4,11 @@
  * `foreach`. Its `status` query answers with the live job context; the
  * `approval` signal reaches its approval stages.
  */
-import { ApplicationFailure, CancellationScope, CancelledFailure, setHandler } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, setHandler } from '@temporalio/workflow';
 import { capContext } from '../engine/caps.js';
 import type { JobContext } from '../engine/context.js';
 import { isFailure } from '../engine/status.js';
+import { endingFailure } from './child-outcome.js';
 import { approvalSignal, jobStatusQuery, RunFailureType, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
 import { StopState } from './stop-state.js';
@@ -22,12 +23,8 @@ export async function tempoflowJob(input: JobRunInput): Promise<JobContext> {
   if (root.consideredCancelled) throw new CancelledFailure(`combination ${input.matrixKey ?? ''} of job ${input.job.id} cancelled`);
   if (isFailure(state.status)) {
     const first = state.errors[0];
-    throw ApplicationFailure.create({
-      type: RunFailureType.JOB_FAILED,
-      message: `job ${input.job.id} ${state.status}${first ? `: ${first.stage ? `${first.stage}: ` : ''}${first.message}` : ''}`.slice(0, 2000),
-      nonRetryable: true,
-      details: [summarizeJob(state)],
-    });
+    const message = `job ${input.job.id} ${state.status}${first ? `: ${first.stage ? `${first.stage}: ` : ''}${first.message}` : ''}`.slice(0, 2000);
+    throw endingFailure(RunFailureType.JOB_FAILED, message, summarizeJob(state));
   }
   return summarizeJob(state);
 }
