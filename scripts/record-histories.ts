@@ -3,7 +3,9 @@
  * replays against the current workflow code, so a non-deterministic change
  * to workflow code fails CI. Covers: a matrix (parent and a combination), a
  * foreach in chunk children, a trigger (parent and child run), an approval,
- * continue-as-new, a rerun and a release.
+ * continue-as-new, a rerun, a release, and a run whose jobs and branches of
+ * every kind issue commands side by side (several resolve in one workflow
+ * task, so the order of the next commands is checked too).
  *
  *   npx tsx scripts/record-histories.ts            # writes test/histories/*.json
  *
@@ -112,6 +114,89 @@ h-chain:
   type: Workflow
   jobs:
 ${Array.from({ length: 8 }, (_, i) => `    c${i}:${i ? `\n      needs: [c${i - 1}]` : ''}\n      stages:\n        - name: Step\n          bash: echo ${i}`).join('\n')}
+c-leaf:
+  type: Workflow
+  jobs:
+    only:
+      stages:
+        - name: Leaf
+          bash: echo leaf
+c-concurrent:
+  type: Workflow
+  jobs:
+    a:
+      stages:
+        - name: Wait
+          echo: a
+          sleep: 1
+        - name: A2
+          bash: echo a2
+        - name: Call
+          trigger: c-leaf
+        - name: A4
+          bash: echo a4
+        - name: Gate
+          echo: a5
+          sleep: 1
+    b:
+      stages:
+        - name: B1
+          bash: sleep 1; echo b1
+        - name: Fan
+          parallel:
+            x:
+              - name: X1
+                bash: echo x
+              - name: X2
+                echo: x2
+                sleep: 1
+            y:
+              - name: Y1
+                echo: y1
+                sleep: 1
+              - name: Y2
+                bash: echo y
+            z:
+              - name: Z1
+                trigger: c-leaf
+          max-workers: 2
+        - name: Each
+          foreach: [1, 2, 3, 4, 5]
+          concurrent: 3
+          stages:
+            - name: Item
+              bash: echo \${{ item }}
+            - name: Nap
+              echo: nap
+              sleep: 1
+    c:
+      strategy:
+        matrix: { n: [1, 2, 3, 4] }
+        max-parallel: 2
+      stages:
+        - name: Work
+          bash: test "$TF_MATRIX_N" != 3
+    d:
+      stages:
+        - name: Loop
+          item: 0
+          until: \${{ item >= 3 }}
+          stages:
+            - name: Step
+              bash: echo step
+            - name: Rest
+              echo: rest
+              sleep: 1
+        - name: Retry
+          retry: 2
+          bash: test "$TF_ATTEMPT" = 3
+        - name: Case
+          case: x
+          match:
+            - case: x
+              stages:
+                - name: In
+                  bash: echo in
 h-rerun:
   type: Workflow
   params:
@@ -208,6 +293,14 @@ try {
     const handle = await runtime.client.workflow.start(RUN_WORKFLOW_TYPE, { workflowId: input.runId, taskQueue, args: [input] });
     await handle.result();
     await save('rerun', input.runId);
+  }
+
+  {
+    let handle: WorkflowHandle | undefined;
+    const r = await (await Workflow.fromConf('c-concurrent', { path: conf })).execute({}, { runtime, maxJobParallel: 4, onStart: (i) => (handle = i.handle) });
+    console.log(`c-concurrent: ${r.status}`);
+    await save('concurrent', r.runId);
+    await save('concurrent-combination', (await handle!.query(statusQuery)).jobs['c']!.strategies![0]!.workflowId!);
   }
 
   {

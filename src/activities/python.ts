@@ -11,6 +11,7 @@
  */
 import { constants } from 'node:os';
 import type { ErrorInfo } from '../engine/context.js';
+import { StageErrorName } from '../engine/stage-errors.js';
 import type { ProcessOutcome } from './process.js';
 import type { PythonStageInput, StageAttemptResult } from './types.js';
 
@@ -202,7 +203,7 @@ def _main():
     if bad:
         report['ok'] = False
         report['error'] = {
-            'name': 'PythonInputError',
+            'name': '${StageErrorName.PythonInputError}',
             'message': 'vars must be Python identifiers other than %s; not: %s' % (', '.join(_INJECTED), ', '.join(repr(n) for n in bad)),
             'input': True,
         }
@@ -365,7 +366,7 @@ export function pythonAttemptResult(
       ok: false,
       outputs: report.outputs,
       error: {
-        name: e?.name ?? 'PythonError',
+        name: e?.name ?? StageErrorName.PythonError,
         message: `${e?.message ?? 'the Python code failed'}${failureTails(outcome)}`,
         location: e?.location ?? input.location,
         ...where,
@@ -383,6 +384,6 @@ export function pythonAttemptResult(
   return {
     ok: false,
     outputs: {},
-    error: { name: 'PythonProcessError', message: `${what} (${input.location})${failureTails(outcome)}`, location: input.location, ...where },
+    error: { name: StageErrorName.PythonProcessError, message: `${what} (${input.location})${failureTails(outcome)}`, location: input.location, ...where },
   };
 }

@@ -14,6 +14,7 @@ import { defaultConfPath, loadWorkflowSpec } from '../config/loader.js';
 import { parameterize } from '../config/params.js';
 import type { ErrorInfo } from '../engine/context.js';
 import type { WorkflowSpec } from '../engine/spec.js';
+import { StageErrorName } from '../engine/stage-errors.js';
 import { ParamError } from '../errors.js';
 import { ExpressionError, renderDeep } from '../expressions/index.js';
 import type { ReleaseInfo } from '../workflows/definitions.js';
@@ -81,10 +82,10 @@ export function loadRelease(input: PrepareReleaseInput, defaultPath: () => strin
     return { spec, params };
   } catch (err) {
     if (err instanceof ConfigError) {
-      return { error: { name: 'ConfigError', message: `workflow '${input.workflow}' is invalid:\n${err.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}` } };
+      return { error: { name: StageErrorName.ConfigError, message: `workflow '${input.workflow}' is invalid:\n${err.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}` } };
     }
     if (err instanceof ExpressionError) {
-      return { error: { name: 'ExpressionError', message: `release params of '${input.workflow}': ${err.message}` } };
+      return { error: { name: StageErrorName.ExpressionError, message: `release params of '${input.workflow}': ${err.message}` } };
     }
     if (err instanceof WorkflowNotFoundError || err instanceof ParamError) return { error: { name: err.name, message: err.message } };
     throw err;

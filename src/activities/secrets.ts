@@ -1,59 +1,25 @@
 /**
- * Secrets on the worker (SPEC §4 "Expressions").
+ * Secrets on the worker (docs/security.md, "Secrets").
  *
  * Workflow code never sees a secret: it renders every template except the
- * ones that read `secrets.*`, which reach the activity verbatim. The stage
- * activities then, right before running, render only those templates with
- * {@link renderSecrets} — in `bash`, `run` (code and `vars`), `env` and
- * `with` — from a {@link SecretStore}: `TEMPOFLOW_SECRET_<NAME>` variables of
- * the worker, or the JSON / dotenv file named by `WORKFLOW_CORE_SECRETS_FILE`.
+ * ones that read the secrets namespace (`src/expressions/secrets.ts`), which
+ * reach the activity verbatim. The stage activities then, right before
+ * running, render only those templates with {@link renderSecrets} — in
+ * `bash`, `run` (code and `vars`), `env` and `with` — from a
+ * {@link SecretStore} (`secret-store.ts`). Whatever an activity writes or
+ * returns passes through a {@link Masker} (`masking.ts`).
  *
- * Whatever an activity writes or returns passes through a {@link Masker},
- * which replaces every secret value the worker knows — plain, JSON-escaped
- * (also `\uXXXX`-escaped), URL-encoded and base64 (at each of the three
- * byte alignments, standard and URL-safe alphabets) — with `***`.
- *
- * Values shorter than {@link MIN_SECRET_LENGTH} characters are never masked
- * (masking `ab` would garble every output); a stage that references one
- * fails instead, so a short secret never reaches a stage unmasked.
+ * This module renders; it re-exports the store and the masker, so
+ * `./secrets.js` stays the one import for secrets on the worker.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { analyzeExpression, evaluateExpression, parseTemplate, toDisplayString, type ExpressionPart } from '../expressions/index.js';
+import { StageErrorName } from '../engine/stage-errors.js';
+import { analyzeExpression, evaluateExpression, parseTemplate, secretKey, secretReads, toDisplayString, type ExpressionPart } from '../expressions/index.js';
+import { MIN_SECRET_LENGTH } from './masking.js';
+import { secretEnvName, SECRETS_FILE_ENV, type SecretStore } from './secret-store.js';
 
-/** Prefix of the worker's environment variables that hold secrets. */
-export const SECRET_ENV_PREFIX = 'TEMPOFLOW_SECRET_';
-/** Environment variable naming a secrets file (JSON object or dotenv). */
-export const SECRETS_FILE_ENV = 'WORKFLOW_CORE_SECRETS_FILE';
-/** Shortest secret value that is masked; shorter ones cannot be used by stages. */
-export const MIN_SECRET_LENGTH = 4;
-/** What replaces a secret. */
-export const MASK = '***';
-
-/** The key of a secret name: upper-cased, `-` → `_` (`secrets.db-pass` → `DB_PASS`). */
-export function secretKey(name: string): string {
-  return name.toUpperCase().replace(/-/g, '_');
-}
-
-/** The worker variable that provides a secret (`TEMPOFLOW_SECRET_DB_PASS`). */
-export function secretEnvName(name: string): string {
-  return `${SECRET_ENV_PREFIX}${secretKey(name)}`;
-}
-
-/** A secrets file that cannot be read or parsed. Thrown by `SecretStore.load`. */
-export class SecretsFileError extends Error {
-  override readonly name = 'SecretsFileError';
-  constructor(
-    message: string,
-    /** The file, as resolved. */
-    readonly file: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { MASK, secretKey } from '../expressions/index.js';
+export { maskedActivity, Masker, MaskingDecoder, MaskingStream, MIN_SECRET_LENGTH, secretForms } from './masking.js';
+export { parseSecretsFile, SECRET_ENV_PREFIX, secretEnvName, SECRETS_FILE_ENV, SecretsFileError, SecretStore, type SecretSources } from './secret-store.js';
 
 /** Why {@link renderSecrets} refused a template. */
 export const SecretErrorCode = {
@@ -79,7 +45,7 @@ export type SecretErrorCode = (typeof SecretErrorCode)[keyof typeof SecretErrorC
  * stage failure.
  */
 export class SecretError extends Error {
-  override readonly name = 'SecretError';
+  override readonly name = StageErrorName.SecretError;
   constructor(
     readonly code: SecretErrorCode,
     message: string,
@@ -90,424 +56,20 @@ export class SecretError extends Error {
   }
 }
 
-/** Where a store's values come from. */
-export interface SecretSources {
-  /** Variables scanned for `TEMPOFLOW_SECRET_<NAME>` (typically the worker's environment). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** A JSON object or dotenv file of `NAME: value` (resolved from `cwd`). Environment variables win over it. */
-  readonly file?: string;
-  /** Extra values (tests, embedding applications); the environment and the file win over them. */
-  readonly values?: Readonly<Record<string, string>>;
-  /** Base of a relative `file` (default: the process's cwd). */
-  readonly cwd?: string;
-}
-
-/**
- * The secrets a worker can render. Values come from `values`, then the
- * secrets file, then `TEMPOFLOW_SECRET_*` variables (later wins). The file is
- * re-read by {@link SecretStore.load} when its size or mtime changes, so a
- * rotated file is picked up by the next stage without restarting the worker.
- */
-export class SecretStore {
-  private fileValues = new Map<string, string>();
-  private fileStamp: string | undefined;
-  private cachedMasker: Masker | undefined;
-  /** Problems that do not stop the worker (loose file permissions, values too short to mask). */
-  readonly warnings: string[] = [];
-  private readonly warned = new Set<string>();
-  readonly file: string | undefined;
-
-  constructor(private readonly sources: SecretSources = {}) {
-    this.file = sources.file ? resolve(sources.cwd ?? process.cwd(), sources.file) : undefined;
-  }
-
-  /** A store over `env`: its `TEMPOFLOW_SECRET_*` variables and the file named by its `WORKFLOW_CORE_SECRETS_FILE`. */
-  static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env, options: { cwd?: string } = {}): SecretStore {
-    const file = env[SECRETS_FILE_ENV]?.trim();
-    return new SecretStore({ env, ...(file ? { file } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
-  }
-
-  /**
-   * (Re)reads the secrets file when it changed since the last call.
-   * @throws {SecretsFileError} when the file cannot be read or parsed.
-   */
-  load(): this {
-    if (!this.file) return this;
-    let stamp: string;
-    let mode: number;
-    try {
-      const st = statSync(this.file);
-      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-      mode = st.mode;
-    } catch (err) {
-      throw new SecretsFileError(
-        `cannot read the secrets file ${this.file} (${SECRETS_FILE_ENV}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; create it (a JSON object or NAME=value lines, mode 0600) or unset ${SECRETS_FILE_ENV}`,
-        this.file,
-        { cause: err },
-      );
-    }
-    if (stamp === this.fileStamp) return this;
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (err) {
-      throw new SecretsFileError(`cannot read the secrets file ${this.file} (${SECRETS_FILE_ENV}): ${(err as Error).message}`, this.file, { cause: err });
-    }
-    this.fileValues = parseSecretsFile(text, this.file);
-    this.fileStamp = stamp;
-    this.cachedMasker = undefined;
-    if ((mode & 0o077) !== 0) {
-      this.warn(`the secrets file ${this.file} is readable by group or others (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); run \`chmod 600 ${this.file}\``);
-    }
-    return this;
-  }
-
-  private warn(message: string): void {
-    if (this.warned.has(message)) return;
-    this.warned.add(message);
-    this.warnings.push(message);
-  }
-
-  /** Every secret by key (values, then file, then environment). */
-  private all(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const [k, v] of Object.entries(this.sources.values ?? {})) out.set(secretKey(k), v);
-    for (const [k, v] of this.fileValues) out.set(k, v);
-    for (const [k, v] of Object.entries(this.sources.env ?? {})) {
-      if (k.startsWith(SECRET_ENV_PREFIX) && v !== undefined && k.length > SECRET_ENV_PREFIX.length) out.set(secretKey(k.slice(SECRET_ENV_PREFIX.length)), v);
-    }
-    return out;
-  }
-
-  /** The value of `secrets.<name>` (case-insensitive, `-` = `_`), or `undefined`. */
-  get(name: string): string | undefined {
-    return this.all().get(secretKey(name));
-  }
-
-  /** Keys of every known secret, sorted. */
-  names(): string[] {
-    return [...this.all().keys()].sort();
-  }
-
-  /** A masker of every known value of at least {@link MIN_SECRET_LENGTH} characters. */
-  masker(): Masker {
-    if (this.cachedMasker) return this.cachedMasker;
-    const values: string[] = [];
-    for (const [key, value] of this.all()) {
-      if (value.length >= MIN_SECRET_LENGTH) values.push(value);
-      else if (value.length > 0) this.warn(`secret ${key} is shorter than ${MIN_SECRET_LENGTH} characters: it is not masked, and stages that reference it fail`);
-    }
-    this.cachedMasker = new Masker(values);
-    return this.cachedMasker;
-  }
-}
-
-/**
- * Parses a secrets file: a JSON object of strings (when the text starts with
- * `{`), else dotenv lines (`NAME=value`, `export NAME=value`, `# comments`,
- * single quotes literal, double quotes with `\n \r \t \" \\` escapes).
- * Names may carry the `TEMPOFLOW_SECRET_` prefix.
- * @throws {SecretsFileError} naming the line or key at fault.
- */
-export function parseSecretsFile(text: string, file = '<secrets>'): Map<string, string> {
-  const out = new Map<string, string>();
-  const put = (name: string, value: string): void => {
-    const bare = name.startsWith(SECRET_ENV_PREFIX) ? name.slice(SECRET_ENV_PREFIX.length) : name;
-    out.set(secretKey(bare), value);
-  };
-  const body = text.replace(/^\uFEFF/, '');
-  if (body.trimStart().startsWith('{')) {
-    let data: unknown;
-    try {
-      data = JSON.parse(body);
-    } catch (err) {
-      throw new SecretsFileError(`the secrets file ${file} is not valid JSON: ${(err as Error).message}`, file, { cause: err });
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SecretsFileError(`the secrets file ${file} must hold a JSON object of "NAME": "value"`, file);
-    for (const [name, value] of Object.entries(data)) {
-      if (!NAME.test(name)) throw new SecretsFileError(`the secrets file ${file}: '${name}' is not a valid secret name (letters, digits, _ and -, not starting with a digit)`, file);
-      if (typeof value !== 'string') throw new SecretsFileError(`the secrets file ${file}: the value of '${name}' is a ${value === null ? 'null' : typeof value}; write it as a JSON string`, file);
-      put(name, value);
-    }
-    return out;
-  }
-  const lines = body.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new SecretsFileError(`the secrets file ${file}:${i + 1}: expected NAME=value (or a JSON object)`, file);
-    const name = m[1]!;
-    let raw = m[2]!;
-    let value: string;
-    if (raw.startsWith("'")) {
-      const end = raw.indexOf("'", 1);
-      if (end < 0) throw new SecretsFileError(`the secrets file ${file}:${i + 1}: unterminated ' quote for ${name}`, file);
-      value = raw.slice(1, end);
-    } else if (raw.startsWith('"')) {
-      // A double-quoted value may span lines; `\n \r \t \" \\` are escapes.
-      value = '';
-      let j = 1;
-      for (;;) {
-        if (j >= raw.length) {
-          if (i + 1 >= lines.length) throw new SecretsFileError(`the secrets file ${file}:${i + 1}: unterminated " quote for ${name}`, file);
-          value += '\n';
-          raw = lines[++i]!;
-          j = 0;
-          continue;
-        }
-        const c = raw[j]!;
-        if (c === '"') break;
-        if (c === '\\' && j + 1 < raw.length) {
-          const n = raw[++j]!;
-          value += n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n;
-        } else value += c;
-        j++;
-      }
-    } else {
-      value = raw.replace(/\s+#.*$/, '').trim();
-    }
-    put(name, value);
-  }
-  return out;
-}
-
-const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** Base64 text that depends only on `bytes`, as they would appear at byte offset ≡ `shift` (mod 3) inside a longer stream. */
-function base64Core(bytes: Buffer, shift: number): string {
-  const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
-  const first = Math.ceil((8 * shift) / 6);
-  const end = Math.floor((8 * (shift + bytes.length)) / 6);
-  return encoded.slice(first, end);
-}
-
-/** `JSON.stringify` body with non-ASCII as `\uXXXX` (Python's `json.dumps` default). */
-function asciiJson(value: string): string {
-  return JSON.stringify(value)
-    .slice(1, -1)
-    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** The forms of a value that are masked. */
-export function secretForms(value: string): string[] {
-  const forms = new Set<string>([value, JSON.stringify(value).slice(1, -1), asciiJson(value)]);
-  try {
-    forms.add(encodeURIComponent(value));
-  } catch {
-    /* lone surrogates */
-  }
-  const bytes = Buffer.from(value, 'utf8');
-  // The whole value encoded on its own (with its last partial character and padding) ...
-  forms.add(bytes.toString('base64'));
-  forms.add(bytes.toString('base64').replace(/=+$/, ''));
-  forms.add(bytes.toString('base64url'));
-  // ... and the characters that depend only on the value, wherever it sits in longer data.
-  for (let shift = 0; shift < 3; shift++) {
-    const b64 = base64Core(bytes, shift);
-    forms.add(b64);
-    forms.add(b64.replace(/\+/g, '-').replace(/\//g, '_'));
-  }
-  if (value.includes('\n')) {
-    for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_SECRET_LENGTH * 2) forms.add(line.trim());
-  }
-  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
-}
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Above this many characters without a newline, a {@link MaskingStream} flushes anyway. */
-const STREAM_FLUSH_CHARS = 64 * 1024;
-
-/**
- * Replaces secret values with `***` in text, JSON values and errors. Built
- * by {@link SecretStore.masker} from every value the worker knows.
- */
-export class Masker {
-  private readonly pattern: RegExp | undefined;
-  private readonly forms: readonly string[];
-  /** Longest masked form, in characters. */
-  readonly maxLength: number;
-  /** True when some form contains a line break (a multi-line secret). */
-  private readonly multiline: boolean;
-
-  constructor(values: Iterable<string>) {
-    const forms = new Set<string>();
-    for (const v of values) if (v.length >= MIN_SECRET_LENGTH) for (const f of secretForms(v)) forms.add(f);
-    this.forms = [...forms].sort((a, b) => b.length - a.length);
-    this.pattern = this.forms.length ? new RegExp(this.forms.map(escapeRegExp).join('|'), 'g') : undefined;
-    this.maxLength = this.forms[0]?.length ?? 0;
-    this.multiline = this.forms.some((f) => /[\r\n]/.test(f));
-  }
-
-  /** True when there is nothing to mask. */
-  get empty(): boolean {
-    return this.pattern === undefined;
-  }
-
-  /** `text` with every secret form replaced by `***`. */
-  mask(text: string): string {
-    if (!this.pattern || typeof text !== 'string' || text.length < MIN_SECRET_LENGTH) return text;
-    return text.replace(this.pattern, MASK);
-  }
-
-  /**
-   * {@link mask}, and also a secret's end at the very start of the text (a
-   * tail cut through a secret keeps only its last characters). A leading
-   * `[... N bytes truncated]` line is skipped.
-   */
-  maskTail(text: string): string {
-    const masked = this.mask(text);
-    if (!this.pattern) return masked;
-    const marker = /^\[\.\.\. \d+ bytes truncated\]\n/.exec(masked)?.[0] ?? '';
-    const rest = masked.slice(marker.length);
-    for (const form of this.forms) {
-      for (let k = Math.min(form.length - 1, rest.length); k >= 2; k--) {
-        if (rest.startsWith(form.slice(form.length - k))) return `${marker}${MASK}${rest.slice(k)}`;
-      }
-    }
-    return masked;
-  }
-
-  /** A copy of a JSON-like value with every string (and key) masked. */
-  maskValue<T>(value: T): T {
-    if (!this.pattern) return value;
-    const seen = new Set<object>();
-    const walk = (v: unknown): unknown => {
-      if (typeof v === 'string') return this.mask(v);
-      if (v === null || typeof v !== 'object') return v;
-      if (seen.has(v)) return v;
-      seen.add(v);
-      try {
-        if (Array.isArray(v)) return v.map(walk);
-        const proto = Object.getPrototypeOf(v) as object | null;
-        if (proto !== Object.prototype && proto !== null) return v;
-        const out: Record<string, unknown> = {};
-        for (const [k, item] of Object.entries(v)) out[this.mask(k)] = walk(item);
-        return out;
-      } finally {
-        seen.delete(v);
-      }
-    };
-    return walk(value) as T;
-  }
-
-  /**
-   * An error safe to throw out of an activity: a `CancelledFailure` as it is
-   * (its message is ours), an `ApplicationFailure` or any other error as an
-   * `ApplicationFailure` of the same type with a masked message and details.
-   */
-  maskError(err: unknown): unknown {
-    if (!this.pattern || err instanceof CancelledFailure) return err;
-    if (err instanceof ApplicationFailure) {
-      return ApplicationFailure.create({
-        message: this.mask(err.message),
-        type: err.type ?? 'Error',
-        nonRetryable: err.nonRetryable ?? false,
-        details: err.details ? this.maskValue([...err.details]) : undefined,
-      });
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    const type = err instanceof Error ? err.name : 'Error';
-    const masked = this.mask(message);
-    if (masked === message && err instanceof Error && !(err.stack ?? '').match(this.pattern)) return err;
-    return ApplicationFailure.create({ message: masked, type, nonRetryable: false });
-  }
-
-  /** A streaming masker: text pushed in chunks comes out masked, never with a secret split across two outputs. */
-  stream(): MaskingStream {
-    return new MaskingStream(this, this.pattern, this.maxLength, this.multiline);
-  }
-}
-
-/**
- * Masks text that arrives in chunks (a subprocess's output). It holds back
- * the end of the text that could be the start of a secret: everything after
- * the last line break (forms contain no line break unless a secret does),
- * or, for multi-line secrets and long lines, the last `maxLength - 1`
- * characters.
- */
-export class MaskingStream {
-  private buffer = '';
-
-  constructor(
-    private readonly masker: Masker,
-    private readonly pattern: RegExp | undefined,
-    private readonly maxLength: number,
-    private readonly multiline: boolean,
-  ) {}
-
-  /** Masked text that is safe to emit now ('' when everything is held back). */
-  push(text: string): string {
-    if (!this.pattern) return text;
-    this.buffer += text;
-    const nl = text.lastIndexOf('\n');
-    let cut = nl < 0 ? 0 : this.buffer.length - text.length + nl + 1;
-    if (this.multiline) cut = Math.min(cut, this.buffer.length - (this.maxLength - 1));
-    if (cut <= 0 && this.buffer.length > STREAM_FLUSH_CHARS) cut = this.buffer.length - (this.maxLength - 1);
-    if (cut <= 0) return '';
-    // Never cut through a complete occurrence.
-    this.pattern.lastIndex = 0;
-    for (let m = this.pattern.exec(this.buffer); m; m = this.pattern.exec(this.buffer)) {
-      if (m.index >= cut) break;
-      if (m.index + m[0].length > cut) {
-        cut = m.index;
-        break;
-      }
-    }
-    this.pattern.lastIndex = 0;
-    const out = this.masker.mask(this.buffer.slice(0, cut));
-    this.buffer = this.buffer.slice(cut);
-    return out;
-  }
-
-  /** The rest, masked. */
-  end(): string {
-    const out = this.masker.mask(this.buffer);
-    this.buffer = '';
-    return out;
-  }
-}
-
-/** A byte stream (a subprocess's stdout) decoded as UTF-8 and masked. */
-export class MaskingDecoder {
-  private readonly decoder = new StringDecoder('utf8');
-  private readonly stream: MaskingStream;
-
-  constructor(masker: Masker) {
-    this.stream = masker.stream();
-  }
-
-  write(chunk: Buffer | string): string {
-    return this.stream.push(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-  }
-
-  end(): string {
-    return this.stream.push(this.decoder.end()) + this.stream.end();
-  }
-}
-
-/** What a template of secrets reads, or why it cannot be rendered. */
-function secretNames(part: ExpressionPart, field: string): string[] | undefined {
-  const analysis = analyzeExpression(part.source);
-  const secrets = analysis.references.filter((r) => String(r.path[0]).toLowerCase() === 'secrets');
-  if (secrets.length === 0) return undefined;
-  const others = [...new Set(analysis.references.filter((r) => String(r.path[0]).toLowerCase() !== 'secrets').map((r) => String(r.path[0])))];
-  if (others.length > 0) {
+/** What a template of secrets reads (`undefined`: no secret), or why it cannot be rendered. */
+function secretNames(part: ExpressionPart, field: string): readonly string[] | undefined {
+  const reads = secretReads(analyzeExpression(part.source));
+  if (reads === undefined) return undefined;
+  if (reads.others.length > 0) {
     throw new SecretError(
       SecretErrorCode.mixed,
-      `${field}: the template ${part.raw} reads secrets and ${others.join(', ')}; a template that reads secrets is rendered on the worker, which sees only secrets. Split it into two templates, e.g. \${{ secrets.NAME }}-\${{ ${others[0]}... }}`,
+      `${field}: the template ${part.raw} reads secrets and ${reads.others.join(', ')}; a template that reads secrets is rendered on the worker, which sees only secrets. Split it into two templates, e.g. \${{ secrets.NAME }}-\${{ ${reads.others[0]}... }}`,
     );
   }
-  const names: string[] = [];
-  for (const ref of secrets) {
-    const name = ref.path[1];
-    if (name === undefined || name === '*') {
-      throw new SecretError(SecretErrorCode.dynamic, `${field}: the template ${part.raw} reads secrets without a literal name; write secrets.NAME for each secret you use`);
-    }
-    names.push(String(name));
+  if (reads.dynamic) {
+    throw new SecretError(SecretErrorCode.dynamic, `${field}: the template ${part.raw} reads secrets without a literal name; write secrets.NAME for each secret you use`);
   }
-  return names;
+  return reads.names;
 }
 
 /** Options of {@link renderSecrets}. */
@@ -516,10 +78,17 @@ export interface RenderSecretsOptions {
   readonly field?: string;
   /**
    * Secrets the stage's YAML names (computed by workflow code from the
-   * authored text). A template naming any other secret — one that reached the
-   * text through a spliced value, such as another stage's output — is refused.
+   * authored text; compared by {@link secretKey}). A template naming any
+   * other secret — one that reached the text through a spliced value, such
+   * as another stage's output — is refused.
    */
   readonly allowed?: ReadonlySet<string>;
+}
+
+/** Secrets a {@link renderSecrets} call could not provide, reported together at the end. */
+interface Unavailable {
+  readonly missing: Set<string>;
+  readonly short: Set<string>;
 }
 
 /**
@@ -534,62 +103,10 @@ export interface RenderSecretsOptions {
  *   with other namespaces, or a template that does not parse.
  */
 export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSecretsOptions = {}): T {
-  const missing = new Set<string>();
-  const short = new Set<string>();
-  const renderString = (text: string, field: string): unknown => {
-    if (!text.includes('${{') || !/secrets/i.test(text)) return text;
-    let parts;
-    try {
-      parts = parseTemplate(text);
-    } catch (err) {
-      throw new SecretError(SecretErrorCode.syntax, `${field}: ${(err as Error).message}`);
-    }
-    const rendered: unknown[] = [];
-    for (const part of parts) {
-      if (part.kind === 'text') {
-        rendered.push(part.text);
-        continue;
-      }
-      let names: string[] | undefined;
-      try {
-        names = secretNames(part, field);
-      } catch (err) {
-        if (err instanceof SecretError) throw err;
-        throw new SecretError(SecretErrorCode.syntax, `${field}: ${(err as Error).message}`);
-      }
-      if (names === undefined) {
-        rendered.push(part.raw);
-        continue;
-      }
-      const secrets: Record<string, string> = {};
-      const smuggled = options.allowed ? names.filter((n) => !options.allowed!.has(n)) : [];
-      if (smuggled.length > 0) {
-        throw new SecretError(
-          SecretErrorCode.notReferenced,
-          `${field}: the text names secrets.${smuggled[0]}, which this stage's YAML does not reference; a value spliced into the stage (an output, a param) may not name secrets — reference the secret in the YAML itself`,
-        );
-      }
-      for (const name of names) {
-        const v = store.get(name);
-        if (v === undefined) missing.add(name);
-        else if (v.length > 0 && v.length < MIN_SECRET_LENGTH) short.add(name);
-        else secrets[name] = v;
-      }
-      if (names.some((n) => !(n in secrets))) {
-        rendered.push('');
-        continue;
-      }
-      try {
-        rendered.push(evaluateExpression(part.source, { values: { secrets } }));
-      } catch (err) {
-        throw new SecretError(SecretErrorCode.syntax, `${field}: ${store.masker().mask((err as Error).message)}`);
-      }
-    }
-    if (parts.length === 1 && parts[0]!.kind === 'expression') return rendered[0];
-    return rendered.map((r, i) => (parts[i]!.kind === 'text' ? r : toDisplayString(r))).join('');
-  };
+  const unavailable: Unavailable = { missing: new Set(), short: new Set() };
+  const allowed = options.allowed ? new Set([...options.allowed].map(secretKey)) : undefined;
   const walk = (v: unknown, field: string, depth: number): unknown => {
-    if (typeof v === 'string') return renderString(v, field);
+    if (typeof v === 'string') return renderSecretString(v, field, store, allowed, unavailable);
     if (depth > 64 || v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) return v.map((item, i) => walk(item, `${field}[${i}]`, depth + 1));
     const proto = Object.getPrototypeOf(v) as object | null;
@@ -599,8 +116,8 @@ export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSe
     return out;
   };
   const result = walk(value, options.field ?? 'value', 0) as T;
-  if (missing.size > 0) {
-    const names = [...missing];
+  if (unavailable.missing.size > 0) {
+    const names = [...unavailable.missing];
     const how = names.map((n) => secretEnvName(n)).join(', ');
     throw new SecretError(
       SecretErrorCode.missing,
@@ -608,8 +125,8 @@ export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSe
       names,
     );
   }
-  if (short.size > 0) {
-    const names = [...short];
+  if (unavailable.short.size > 0) {
+    const names = [...unavailable.short];
     throw new SecretError(
       SecretErrorCode.tooShort,
       `secret${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} shorter than ${MIN_SECRET_LENGTH} characters, too short to mask in outputs and logs; use a longer value`,
@@ -617,6 +134,52 @@ export function renderSecrets<T>(value: T, store: SecretStore, options: RenderSe
     );
   }
   return result;
+}
+
+/** One string of {@link renderSecrets}: its templates of secrets rendered, the rest as written. */
+function renderSecretString(text: string, field: string, store: SecretStore, allowed: ReadonlySet<string> | undefined, unavailable: Unavailable): unknown {
+  if (!text.includes('${{') || !/secrets/i.test(text)) return text;
+  let parts;
+  try {
+    parts = parseTemplate(text);
+  } catch (err) {
+    throw new SecretError(SecretErrorCode.syntax, `${field}: ${(err as Error).message}`);
+  }
+  const rendered = parts.map((part) => (part.kind === 'text' ? part.text : renderSecretPart(part, field, store, allowed, unavailable)));
+  if (parts.length === 1 && parts[0]!.kind === 'expression') return rendered[0];
+  return rendered.map((r, i) => (parts[i]!.kind === 'text' ? r : toDisplayString(r))).join('');
+}
+
+/** One `${{ }}`: rendered when it reads secrets that are all available, `''` when one is not, as written when it reads none. */
+function renderSecretPart(part: ExpressionPart, field: string, store: SecretStore, allowed: ReadonlySet<string> | undefined, unavailable: Unavailable): unknown {
+  let names: readonly string[] | undefined;
+  try {
+    names = secretNames(part, field);
+  } catch (err) {
+    if (err instanceof SecretError) throw err;
+    throw new SecretError(SecretErrorCode.syntax, `${field}: ${(err as Error).message}`);
+  }
+  if (names === undefined) return part.raw;
+  const smuggled = allowed ? names.filter((n) => !allowed.has(secretKey(n))) : [];
+  if (smuggled.length > 0) {
+    throw new SecretError(
+      SecretErrorCode.notReferenced,
+      `${field}: the text names secrets.${smuggled[0]}, which this stage's YAML does not reference; a value spliced into the stage (an output, a param) may not name secrets — reference the secret in the YAML itself`,
+    );
+  }
+  const secrets: Record<string, string> = {};
+  for (const name of names) {
+    const v = store.get(name);
+    if (v === undefined) unavailable.missing.add(name);
+    else if (v.length > 0 && v.length < MIN_SECRET_LENGTH) unavailable.short.add(name);
+    else secrets[name] = v;
+  }
+  if (names.some((n) => !(n in secrets))) return '';
+  try {
+    return evaluateExpression(part.source, { values: { secrets } });
+  } catch (err) {
+    throw new SecretError(SecretErrorCode.syntax, `${field}: ${store.masker().mask((err as Error).message)}`);
+  }
 }
 
 /** The fields of a stage input that {@link renderStageSecrets} renders. */
@@ -657,24 +220,9 @@ export function renderStageSecrets<T extends { readonly jobId: string; readonly 
         ok: false,
         nonRetryable: true,
         outputs: {},
-        error: { name: 'SecretError', message: `${err.message} (stage ${input.stageId} at ${input.location})`, job: input.jobId, stage: input.stageId, location: input.location },
+        error: { name: StageErrorName.SecretError, message: `${err.message} (stage ${input.stageId} at ${input.location})`, job: input.jobId, stage: input.stageId, location: input.location },
       },
     };
   }
   return { ok: true, input: out as T };
-}
-
-/**
- * Wraps an activity so that what it returns and what it throws carry no
- * secret value: results are masked with {@link Masker.maskValue}, errors
- * with {@link Masker.maskError}.
- */
-export function maskedActivity<A extends unknown[], R>(store: SecretStore, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args: A): Promise<R> => {
-    try {
-      return store.masker().maskValue(await fn(...args));
-    } catch (err) {
-      throw store.masker().maskError(err);
-    }
-  };
 }

@@ -9,6 +9,7 @@ import { defaultConfPath, loadWorkflowSpec } from '../config/loader.js';
 import { parameterize } from '../config/params.js';
 import type { ErrorInfo } from '../engine/context.js';
 import type { WorkflowSpec } from '../engine/spec.js';
+import { StageErrorName } from '../engine/stage-errors.js';
 import { ParamError } from '../errors.js';
 
 /** Input of `prepareTriggeredRun`. */
@@ -33,7 +34,7 @@ export function prepareTriggeredRun(input: PrepareTriggerInput, defaultPath: () 
     return { ok: true, spec, params };
   } catch (err) {
     if (err instanceof ConfigError) {
-      return { ok: false, error: { name: 'ConfigError', message: `workflow '${input.name}' is invalid:\n${err.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}` } };
+      return { ok: false, error: { name: StageErrorName.ConfigError, message: `workflow '${input.name}' is invalid:\n${err.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}` } };
     }
     if (err instanceof WorkflowNotFoundError || err instanceof ParamError) {
       return { ok: false, error: { name: err.name, message: err.message } };

@@ -92,6 +92,3 @@ export interface StageAttemptResult {
    */
   readonly logs?: { readonly stdout: string; readonly stderr: string };
 }
-
-/** Error types thrown by activities that Temporal must not retry. */
-export const NON_RETRYABLE_ACTIVITY_ERRORS = ['TempoflowInvalidStage'] as const;

@@ -20,14 +20,13 @@ import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { WorkflowError } from '../errors.js';
 import { renderDeep } from '../expressions/index.js';
-import { ReleaseType, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
+import { ReleaseType, RELEASE_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
 import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/release-workflow.js';
 import { awaitResult, Result } from './result.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
-/** Temporal workflow type of the release workflow (the name of `tempoflowRelease` in src/workflows). */
-export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
+export { RELEASE_WORKFLOW_TYPE };
 
 /** `WORKFLOW_CORE_PROJECT` (default `default`): keeps two conf trees' schedules apart on one namespace. */
 export function projectName(env: NodeJS.ProcessEnv = process.env): string {

@@ -11,7 +11,9 @@
  * them: a start never passes an attribute the server does not know.
  */
 import type { Connection } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import type { SearchAttributeValue as WorkflowSearchAttributeValue } from '../workflows/definitions.js';
+
+export { toTypedPairs } from '../workflows/definitions.js';
 
 /** The attributes and their types. */
 export const TEMPOFLOW_SEARCH_ATTRIBUTES = {
@@ -104,11 +106,8 @@ export interface RunAttributeValues {
 }
 
 /** A serialisable description of the attributes to set (for workflow code, which builds the typed pairs). */
-export interface SearchAttributeValue {
+export interface SearchAttributeValue extends WorkflowSearchAttributeValue {
   readonly name: TempoflowSearchAttribute;
-  readonly type: 'KEYWORD' | 'DATETIME';
-  /** A keyword, or an ISO 8601 time for DATETIME. */
-  readonly value: string;
 }
 
 /** The attributes of a run, limited to those the server has. */
@@ -121,13 +120,4 @@ export function runSearchAttributeValues(available: ReadonlySet<string>, values:
   add('TfReleaseType', values.releaseType);
   add('TfReleaseTime', values.releaseTime);
   return out;
-}
-
-/** Typed pairs for `workflow.start({ typedSearchAttributes })`. */
-export function toTypedPairs(values: readonly SearchAttributeValue[]): SearchAttributePair[] {
-  return values.map((v) =>
-    v.type === 'DATETIME'
-      ? { key: defineSearchAttributeKey(v.name, SearchAttributeType.DATETIME), value: new Date(v.value) }
-      : { key: defineSearchAttributeKey(v.name, SearchAttributeType.KEYWORD), value: v.value },
-  ) as SearchAttributePair[];
 }

@@ -11,6 +11,7 @@
 import { analyzeDag } from '../engine/dag.js';
 import { DEFAULT_MAX_COMBINATIONS, expandMatrix, MatrixError } from '../engine/matrix.js';
 import { slugify } from '../engine/slug.js';
+import { STAGE_ERROR_NAMES } from '../engine/stage-errors.js';
 import { didYouMean } from '../expressions/suggest.js';
 import { checkCron, checkTimezone } from './cron.js';
 import type { Reporter } from './origins.js';
@@ -247,6 +248,7 @@ function checkStage(r: Reporter, path: ValuePath, raw: unknown, ctx: CheckContex
   if (raw.timeout !== undefined && raw['timeout-minutes'] !== undefined) {
     r.add([...path, 'timeout-minutes'], 'timeout-twice', 'a stage has `timeout` or `timeout-minutes`, not both', { at: 'key' });
   }
+  checkNonRetryableErrors(r, path, raw.retry);
   if (isRecord(raw.parallel)) {
     for (const [branch, list] of Object.entries(raw.parallel)) {
       if (!ID_PATTERN.test(branch)) {
@@ -257,6 +259,25 @@ function checkStage(r: Reporter, path: ValuePath, raw: unknown, ctx: CheckContex
   }
   if (Array.isArray(raw.stages)) checkStageList(r, [...path, 'stages'], raw.stages, ctx);
   if (Array.isArray(raw.match)) checkMatch(r, [...path, 'match'], raw.match, ctx);
+}
+
+/**
+ * Names in `non-retryable-errors` are compared exactly, so a misspelt stage
+ * error name (`TimeOutError`) silently retries: warn when a name is within
+ * two edits of a stage error name without being one. Other names (Python
+ * exceptions, task error types) are the user's own.
+ */
+function checkNonRetryableErrors(r: Reporter, path: ValuePath, retry: unknown): void {
+  if (!isRecord(retry) || !Array.isArray(retry['non-retryable-errors'])) return;
+  retry['non-retryable-errors'].forEach((name: unknown, i) => {
+    if (typeof name !== 'string' || (STAGE_ERROR_NAMES as readonly string[]).includes(name)) return;
+    const best = didYouMean(name, STAGE_ERROR_NAMES, { maxDistance: 2 });
+    if (best === undefined) return;
+    r.add([...path, 'retry', 'non-retryable-errors', i], 'unknown-error-name', `'${name}' is not a stage error name, so a stage failing with ${best} is still retried`, {
+      hint: `did you mean '${best}'? Names are compared exactly; see "Stage error names" in docs/semantics.md`,
+      severity: 'warning',
+    });
+  });
 }
 
 function checkMatch(r: Reporter, path: ValuePath, match: readonly unknown[], ctx: CheckContext): void {

@@ -10,7 +10,7 @@
  *
  * Pure module: no I/O.
  */
-import { analyzeCondition, analyzeTemplate, checkExpression, checkTemplate, type ExpressionAnalysis, type ExpressionError } from '../expressions/index.js';
+import { analyzeCondition, analyzeTemplate, checkExpression, checkTemplate, namespaceKey, SECRETS_NAMESPACE, type ExpressionAnalysis, type ExpressionError } from '../expressions/index.js';
 import { didYouMean } from '../expressions/suggest.js';
 import { isRecord, stageId } from './checks.js';
 import type { Reporter } from './origins.js';
@@ -190,7 +190,7 @@ function check(ctx: Context, text: string, path: ValuePath, scope: Scope, mode: 
 
 function checkReference(ctx: Context, text: string, path: ValuePath, scope: Scope, ref: readonly string[], offset: number): void {
   const r = ctx.r;
-  const root = (ref[0] ?? '').toLowerCase();
+  const root = namespaceKey(ref[0] ?? '');
   const second = ref[1];
   const at = (code: string, message: string, hint?: string, severity: 'error' | 'warning' = 'error'): void =>
     r.addInString(path, text, offset, code, message, { hint, severity });
@@ -257,7 +257,7 @@ function checkReference(ctx: Context, text: string, path: ValuePath, scope: Scop
         );
       }
       return;
-    case 'secrets':
+    case SECRETS_NAMESPACE:
       if (scope.field !== undefined && !SECRET_FIELDS.has(scope.field)) {
         at('secret-not-rendered', `secrets are rendered only in bash, run, env and with, so '${scope.field}' would show the template itself`, undefined, 'warning');
       } else if (scope.field === undefined) {

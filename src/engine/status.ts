@@ -30,6 +30,11 @@ export function isTerminal(status: Status): boolean {
   return status !== Status.WAIT;
 }
 
+/** A status that fails a job or run: FAILED or TIMEOUT. */
+export function isFailure(status: Status | undefined): boolean {
+  return status === Status.FAILED || status === Status.TIMEOUT;
+}
+
 /**
  * The GitHub word for a terminal status, ignoring `continue-on-error`
  * (this is the `outcome`). A timed-out job is a `failure` (SPEC §4).

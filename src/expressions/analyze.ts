@@ -18,6 +18,14 @@ export interface Reference {
   readonly offset: number;
 }
 
+/**
+ * The name of a namespace as a key: roots are case-insensitive, as in GitHub
+ * Actions (`Secrets.X` reads the `secrets` namespace).
+ */
+export function namespaceKey(root: unknown): string {
+  return String(root).toLowerCase();
+}
+
 /** A function or filter call found in an expression. */
 export interface CallSite {
   /** The name as written. */
@@ -113,7 +121,7 @@ export function analyzeAst(ast: ExpressionAst): ExpressionAnalysis {
 
 function readsNeedsResult(reference: Reference): boolean {
   const [root, , field] = reference.path;
-  if (root === undefined || root.toLowerCase() !== 'needs' || field === undefined) return false;
+  if (root === undefined || namespaceKey(root) !== 'needs' || field === undefined) return false;
   const name = field.toLowerCase();
   return name === 'result' || name === 'outcome';
 }

@@ -77,12 +77,24 @@ export {
 export {
   analyzeAst,
   analyzeExpression,
+  namespaceKey,
   checkExpression,
   type CallSite,
   type CheckOptions,
   type ExpressionAnalysis,
   type Reference,
 } from './analyze.js';
+export {
+  DEFER_SECRETS,
+  isSecretsRoot,
+  MASK,
+  maskSecretTemplates,
+  SECRETS_NAMESPACE,
+  secretKey,
+  secretNamesIn,
+  secretReads,
+  type SecretReads,
+} from './secrets.js';
 export { didYouMean, levenshtein, suggestionHint } from './suggest.js';
 export { looseEquals, toDisplayString, toJson, truthy } from './values.js';
 export { parseIsoDateTime, strftime, type DateTimeParts } from './datetime.js';

@@ -5,7 +5,7 @@
  *
  * Pure module: safe to import from workflow code.
  */
-import { analyzeAst, analyzeExpression, checkExpression, type CheckOptions, type ExpressionAnalysis } from './analyze.js';
+import { analyzeAst, analyzeExpression, checkExpression, namespaceKey, type CheckOptions, type ExpressionAnalysis } from './analyze.js';
 import type { ExpressionContext } from './context.js';
 import { ExpressionError, ExpressionErrorCode, guard } from './errors.js';
 import { evaluateAst, parseCached } from './evaluator.js';
@@ -39,8 +39,9 @@ export type TemplatePart = TextPart | ExpressionPart;
 /** Options of {@link renderTemplate} and {@link renderDeep}. */
 export interface RenderOptions {
   /**
-   * Root namespaces (e.g. `secrets`) rendered later elsewhere: a template
-   * that references one is kept verbatim, `${{ ... }}` included.
+   * Root namespaces (e.g. `secrets`, see `DEFER_SECRETS`) rendered later
+   * elsewhere: a template that references one, in any case, is kept
+   * verbatim, `${{ ... }}` included.
    */
   readonly defer?: Iterable<string>;
 }
@@ -116,14 +117,14 @@ function inPart<T>(part: ExpressionPart, text: string, fn: () => T): T {
 function deferSet(options: RenderOptions | undefined): Set<string> | undefined {
   if (options?.defer === undefined) return undefined;
   const set = new Set<string>();
-  for (const name of options.defer) set.add(name.toLowerCase());
+  for (const name of options.defer) set.add(namespaceKey(name));
   return set.size === 0 ? undefined : set;
 }
 
 function isDeferred(part: ExpressionPart, text: string, ctx: ExpressionContext, defer: Set<string> | undefined): boolean {
   if (defer === undefined) return false;
   const analysis = inPart(part, text, () => analyzeAst(parseCached(part.source, ctx.limits)));
-  return analysis.references.some((reference) => defer.has(String(reference.path[0]).toLowerCase()));
+  return analysis.references.some((reference) => defer.has(namespaceKey(reference.path[0])));
 }
 
 function evaluatePart(part: ExpressionPart, text: string, ctx: ExpressionContext): unknown {

@@ -1,28 +1,21 @@
 /**
- * Running a matrix job's combinations as `tempoflowJob` child workflows,
- * within `max-parallel` and with fail-fast. Used by the interpreter and, for
- * very large matrices, by `tempoflowMatrixBatch` children (a two-level tree),
- * so no single history grows with the number of combinations.
+ * Running a matrix job's combinations as `tempoflowJob` child workflows (id
+ * `<run>.<job>.<matrix key>`), within `max-parallel` and with fail-fast.
+ * Used by the matrix job (`matrix-job.ts`) and, for very large matrices, by
+ * `tempoflowMatrixBatch` children (a two-level tree), so no single history
+ * grows with the number of combinations (ARCHITECTURE.md, "Scale").
  *
  * Workflow code: deterministic, no I/O.
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
-  ChildWorkflowCancellationType,
-  ChildWorkflowFailure,
-  defineQuery,
-  executeChild,
-  isCancellation,
-  setHandler,
-} from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, ChildWorkflowCancellationType, ChildWorkflowFailure, executeChild, isCancellation, setHandler } from '@temporalio/workflow';
 import { capContext } from '../engine/caps.js';
 import type { JobContext, StrategyContext } from '../engine/context.js';
 import { combinationLabel, type ExpandedCombination } from '../engine/matrix.js';
 import { Status } from '../engine/status.js';
-import { JOB_WORKFLOW_TYPE, type JobRunInput } from './definitions.js';
-import { toErrorInfo } from './job-runner.js';
+import { ChildEndedBy, childEnding } from './child-outcome.js';
+import { batchStatusQuery, JOB_WORKFLOW_TYPE, type JobRunInput } from './definitions.js';
+import { runPool } from './pool.js';
+import { toErrorInfo, type ErrorWhere } from './render.js';
 
 /** Bytes of JSON a batch may return for its combinations' outputs. */
 const BATCH_RESULT_CAP_BYTES = 1024 * 1024;
@@ -45,70 +38,56 @@ export interface CombinationsOutcome {
 }
 
 /** Task queue of a job's children (`runs-on: self-hosted`). */
-function taskQueueOf(base: JobRunInput): { taskQueue?: string } {
+export function taskQueueOf(base: JobRunInput): { taskQueue?: string } {
   return base.job.runsOn.type === 'self-hosted' ? { taskQueue: base.job.runsOn.taskQueue } : {};
 }
 
 /** Runs every non-reused combination as a child workflow; fills `entries`. */
 export async function runCombinations(input: CombinationsInput, stopping: () => boolean): Promise<CombinationsOutcome> {
   const { base, combinations, entries, failFast } = input;
-  const scopes = new Map<number, CancellationScope>();
-  const running = new Map<number, Promise<void>>();
-  let failFastReason: string | undefined;
+  const todo = entries.flatMap((entry, i) => (entry.reused ? [] : [i]));
+  const { failedAt } = await runPool({
+    count: todo.length,
+    limit: input.maxParallel,
+    stopOnFailure: failFast,
+    stopping,
+    unit: (k) => runCombination(base, combinations[todo[k]!]!, entries[todo[k]!]!),
+  });
+  if (!failFast || failedAt === undefined) return {};
+  const index = todo[failedAt]!;
+  return { failFastReason: `fail-fast: combination ${combinationLabel(combinations[index]!.matrix)} ${entries[index]!.status}` };
+}
 
-  const runOne = async (index: number): Promise<void> => {
-    const combination = combinations[index]!;
-    const entry = entries[index]!;
-    const scope = new CancellationScope();
-    scopes.set(index, scope);
-    try {
-      const result = await scope.run(() =>
-        executeChild<(input: JobRunInput) => Promise<JobContext>>(JOB_WORKFLOW_TYPE, {
-          workflowId: entry.workflowId!,
-          args: [{ ...base, matrix: { ...combination.matrix }, matrixKey: combination.key }],
-          ...taskQueueOf(base),
-          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-          staticSummary: `${base.workflowName} / ${base.job.id} (${combinationLabel(combination.matrix)})`.slice(0, 200),
-        }),
-      );
-      entry.status = result.status;
-      entry.outputs = result.outputs;
-    } catch (err) {
-      const details = err instanceof ChildWorkflowFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as JobContext | undefined) : undefined;
-      if (details && typeof details === 'object' && 'status' in details) {
-        entry.status = details.status;
-        entry.outputs = details.outputs ?? {};
-        entry.errors = details.errors;
-      } else if (isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause))) {
-        entry.status = Status.CANCEL;
-      } else {
-        entry.status = Status.FAILED;
-        entry.errors = [toErrorInfo(err, { job: base.job.id, location: base.job.loc })];
-      }
-    } finally {
-      scopes.delete(index);
-    }
-    if ((entry.status === Status.FAILED || entry.status === Status.TIMEOUT) && failFast && !failFastReason) {
-      failFastReason = `fail-fast: combination ${combinationLabel(combination.matrix)} ${entry.status}`;
-      for (const [i, s] of scopes) if (i !== index) s.cancel();
-    }
-  };
-
-  const limit = Math.max(1, input.maxParallel);
-  let next = 0;
-  while (next < combinations.length || running.size > 0) {
-    while (!failFastReason && !stopping() && running.size < limit && next < combinations.length) {
-      const index = next++;
-      if (entries[index]!.reused) continue;
-      running.set(
-        index,
-        runOne(index).finally(() => running.delete(index)),
-      );
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
+/** One combination's child; its ending goes into `entry`. */
+async function runCombination(base: JobRunInput, combination: ExpandedCombination, entry: StrategyContext): Promise<Status> {
+  try {
+    const result = await executeChild<(input: JobRunInput) => Promise<JobContext>>(JOB_WORKFLOW_TYPE, {
+      workflowId: entry.workflowId!,
+      args: [{ ...base, matrix: { ...combination.matrix }, matrixKey: combination.key }],
+      ...taskQueueOf(base),
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      staticSummary: `${base.workflowName} / ${base.job.id} (${combinationLabel(combination.matrix)})`.slice(0, 200),
+    });
+    entry.status = result.status;
+    entry.outputs = result.outputs;
+  } catch (err) {
+    Object.assign(entry, failedCombination(err, { job: base.job.id, location: base.job.loc }));
   }
-  return failFastReason ? { failFastReason } : {};
+  return entry.status;
+}
+
+/**
+ * What a combination's entry records when its child (or the batch child that
+ * held it) did not return: the job context the child failed with, CANCEL
+ * when cancelled, else FAILED with the error.
+ */
+export function failedCombination(err: unknown, where: ErrorWhere): Pick<StrategyContext, 'status'> & Partial<StrategyContext> {
+  const ending = childEnding<JobContext>(err);
+  if (ending?.endedBy === ChildEndedBy.FAILURE && ending.context) {
+    return { status: ending.context.status, outputs: ending.context.outputs ?? {}, errors: ending.context.errors };
+  }
+  if (isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause))) return { status: Status.CANCEL };
+  return { status: Status.FAILED, errors: [toErrorInfo(err, where)] };
 }
 
 /** Input of a batch child: a slice of a large matrix. */
@@ -122,9 +101,6 @@ export interface MatrixBatchResult {
   readonly entries: StrategyContext[];
   readonly failFastReason?: string;
 }
-
-/** `status` query of a batch: its combinations so far. */
-export const batchStatusQuery = defineQuery<StrategyContext[]>('status');
 
 /**
  * `tempoflowMatrixBatch`: runs a slice of a very large matrix, so the run's

@@ -2,6 +2,7 @@
  * The interpreter workflow's public contract: its type name, input, queries
  * and signals. Shared by workflow code and clients.
  */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
@@ -15,6 +16,9 @@ export const JOB_WORKFLOW_TYPE = 'tempoflowJob';
 /** Temporal workflow type of a batch of combinations of a very large matrix. */
 export const MATRIX_BATCH_WORKFLOW_TYPE = 'tempoflowMatrixBatch';
 
+/** Temporal workflow type of a release (a scheduled or manual run with its audit record). */
+export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
+
 /** Activity tuning shared by runs and their children. */
 export interface ActivityTuning {
   /** Heartbeat timeout of subprocess stages, ms (default 10 s). */
@@ -23,7 +27,7 @@ export interface ActivityTuning {
   readonly taskQueue?: string;
 }
 
-/** Release types (SPEC §4 "Schedules and releases"). */
+/** Release types (docs/operations.md, "Releases"). */
 export const ReleaseType = {
   NORMAL: 'NORMAL',
   RERUN: 'RERUN',
@@ -44,7 +48,7 @@ export interface ReleaseInfo {
   readonly type: ReleaseType;
 }
 
-/** What a rerun keeps from a previous run (SPEC §4 "Rerun"). */
+/** What a rerun keeps from a previous run (docs/operations.md, "Rerun"). */
 export interface ReusePlan {
   /** The previous run's id. */
   readonly fromRunId: string;
@@ -65,7 +69,7 @@ export interface RunInput {
   /** tempoflow run id (equals the Temporal workflow id). */
   readonly runId: string;
   readonly parentRunId?: string;
-  /** Run timeout in seconds (SPEC default 3600, `WORKFLOW_CORE_TIMEOUT`). */
+  /** Run timeout in seconds (default 3600, `WORKFLOW_CORE_TIMEOUT`; docs/semantics.md, "Retries and timeouts"). */
   readonly timeoutSeconds: number;
   /** Jobs running at once (default 2, `WORKFLOW_CORE_MAX_JOB_PARALLEL`). */
   readonly maxJobParallel: number;
@@ -91,7 +95,7 @@ export interface RunInput {
   readonly carried?: CarriedState;
 }
 
-/** Thresholds that keep histories small (SPEC §5; Temporal caps a history at 51,200 events). */
+/** Thresholds that keep histories small (ARCHITECTURE.md, "Scale"; Temporal caps a history at 51,200 events). */
 export interface ScaleLimits {
   /** Continue-as-new at the next drain point once the history has this many events (default 8,000). */
   readonly maxHistoryEvents?: number;
@@ -165,6 +169,9 @@ export const statusQuery = defineQuery<RunContext>('status');
 /** `status` query of a combination's child workflow: its live job context. */
 export const jobStatusQuery = defineQuery<JobContext>('status');
 
+/** `status` query of a batch of combinations of a very large matrix: its combinations so far. */
+export const batchStatusQuery = defineQuery<StrategyContext[]>('status');
+
 /** A decision on an `approval` stage. */
 export interface ApprovalDecision {
   /**
@@ -193,3 +200,24 @@ export const RunFailureType = {
   JOB_FAILED: 'TempoflowJobFailed',
 } as const;
 export type RunFailureType = (typeof RunFailureType)[keyof typeof RunFailureType];
+
+/**
+ * A search attribute to set on a run, in a form that crosses the activity
+ * boundary: `prepareRelease` (activity) says which ones the server has, the
+ * release workflow and the client start runs with them.
+ */
+export interface SearchAttributeValue {
+  readonly name: string;
+  readonly type: 'KEYWORD' | 'DATETIME';
+  /** A keyword, or an ISO 8601 time for DATETIME. */
+  readonly value: string;
+}
+
+/** Typed pairs for `typedSearchAttributes` of a workflow start (client) or a child (workflow code). */
+export function toTypedPairs(values: readonly SearchAttributeValue[]): SearchAttributePair[] {
+  return values.map((v) =>
+    v.type === 'DATETIME'
+      ? { key: defineSearchAttributeKey(v.name, SearchAttributeType.DATETIME), value: new Date(v.value) }
+      : { key: defineSearchAttributeKey(v.name, SearchAttributeType.KEYWORD), value: v.value },
+  ) as SearchAttributePair[];
+}

@@ -12,14 +12,10 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  ChildWorkflowCancellationType,
-  ChildWorkflowFailure,
   condition,
   continueAsNew,
-  executeChild,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -29,68 +25,42 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import {
-  mergeSuccessfulOutputs,
-  type ErrorInfo,
-  type JobContext,
-  type RunContext,
-  type RunOutcome,
-  type StrategyContext,
-} from '../engine/context.js';
-import { buildNeedsContext, decideJob, type NeedSummary } from '../engine/decision.js';
-import { capContext, FAILURE_DETAILS_CAP_BYTES, jsonBytes } from '../engine/caps.js';
-import { expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
+import type { JobContext, RunContext, RunOutcome } from '../engine/context.js';
+import { decideJob } from '../engine/decision.js';
+import { capContext, FAILURE_DETAILS_CAP_BYTES } from '../engine/caps.js';
 import type { JobSpec } from '../engine/spec.js';
-import { Status } from '../engine/status.js';
-import { evaluateCondition, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
+import { isFailure, Status } from '../engine/status.js';
 import { walkStages } from '../engine/triggers.js';
-import {
-  approvalSignal,
-  cancelSignal,
-  MATRIX_BATCH_WORKFLOW_TYPE,
-  RunFailureType,
-  statusQuery,
-  type ApprovalDecision,
-  type JobRunInput,
-  type RunInput,
-} from './definitions.js';
-import { runCombinations, type MatrixBatchInput, type MatrixBatchResult } from './combinations.js';
-import { JobRunner, toCount, toErrorInfo, type JobRunnerHost, type StopCause } from './job-runner.js';
+import { endingFailure } from './child-outcome.js';
+import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
+import { failedJob, JobRunner } from './job-runner.js';
+import { runMatrixJob } from './matrix-job.js';
+import { toErrorInfo } from './render.js';
+import { RunValues } from './run-values.js';
+import { StopCause, StopMoment, StopState } from './stop-state.js';
 
 const requestCancellation = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 10 },
 });
 
-/**
- * Most matrix combinations running at once in one run, whatever
- * `max-parallel` says: Temporal allows 2,000 pending children per workflow.
- */
-export const MAX_CONCURRENT_COMBINATIONS = 1000;
-
-/** Default number of combinations above which a matrix runs in batches (a two-level tree). */
-export const DEFAULT_MATRIX_BATCH_SIZE = 250;
-
 /** Default history length at which a run continues as new at its next drain point. */
 export const DEFAULT_MAX_HISTORY_EVENTS = 8000;
 
-/** Size of the `jobs.*`/`needs.*` snapshots handed to a job, in bytes of JSON. */
-const SNAPSHOT_CAP_BYTES = 512 * 1024;
-
 /** One run of the interpreter. */
-export class Interpreter implements JobRunnerHost {
+export class Interpreter {
   private readonly context: RunContext;
   private readonly deadlineMs: number;
-  private cause: StopCause | undefined;
   private readonly workScope = new CancellationScope();
   private readonly rootScope = CancellationScope.current();
+  /** Why the run stops early: its timeout, a cancel signal, or a cancellation of the execution. */
+  private readonly stop = StopState.ofWorkflow(this.rootScope);
   /** Runners of inline jobs that are running or done, for approvals. */
   private readonly runners = new Map<string, JobRunner>();
   /** Approval decisions per job id, kept for jobs and combinations that start later. */
   private readonly approvals = new Map<string, ApprovalDecision[]>();
-  /** `jobs.*` entries of finished jobs, built once each (see `jobsValues`). */
-  private readonly snapshots = new Map<string, Record<string, unknown>>();
-  private snapshotBytes = 0;
+  /** `needs.*` and `jobs.*` of the jobs decided so far. */
+  private readonly values: RunValues;
 
   constructor(private readonly input: RunInput) {
     const now = Date.now();
@@ -105,17 +75,13 @@ export class Interpreter implements JobRunnerHost {
           errors: [],
         };
     for (const [job, decisions] of Object.entries(input.carried?.approvals ?? {})) this.approvals.set(job, [...decisions]);
+    this.values = new RunValues(input, this.context);
   }
 
   /** True when the history is long enough that the run should continue as new at its next drain point. */
   private historyIsLong(): boolean {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength >= (this.input.limits?.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS);
-  }
-
-  stopCause(): StopCause | undefined {
-    if (!this.cause && this.rootScope.consideredCancelled) this.cause = 'cancel';
-    return this.cause;
   }
 
   /** Runs to the end; returns for SUCCESS/SKIP, throws the Temporal failure otherwise. */
@@ -129,7 +95,7 @@ export class Interpreter implements JobRunnerHost {
       .run(() => sleep(Math.max(1, this.deadlineMs - Date.now()), { summary: 'run timeout' }))
       .then(
         () => {
-          if (!this.cause) this.cause = 'timeout';
+          this.stop.stop(StopCause.TIMEOUT);
           this.workScope.cancel();
         },
         () => undefined,
@@ -145,9 +111,9 @@ export class Interpreter implements JobRunnerHost {
     timeoutScope.cancel();
     await timer;
 
-    if (drained && !this.stopCause()) {
+    if (drained && !this.stop.cause) {
       // A drain point: nothing is running. Hand the rest to a fresh history,
-      // with the absolute deadline and a compact state (SPEC §5).
+      // with the absolute deadline and a compact state (ARCHITECTURE.md, "Scale").
       await condition(allHandlersFinished);
       const carried = {
         context: capContext(this.context),
@@ -158,7 +124,7 @@ export class Interpreter implements JobRunnerHost {
       await continueAsNew<(input: RunInput) => Promise<RunOutcome>>({ ...this.input, deadlineMs: this.deadlineMs, carried });
     }
 
-    if (this.cause === 'cancel' && !this.rootScope.consideredCancelled) {
+    if (this.stop.cause === StopCause.CANCEL && !this.rootScope.consideredCancelled) {
       // Cancelled by signal: wait for our own cancel request to land, so the
       // execution ends Cancelled (not Failed).
       await Promise.race([this.rootScope.cancelRequested, sleep(10_000)]).catch(() => undefined);
@@ -167,8 +133,8 @@ export class Interpreter implements JobRunnerHost {
   }
 
   private cancelFromSignal(reason?: string): void {
-    if (this.stopCause()) return;
-    this.cause = 'cancel';
+    if (this.stop.cause) return;
+    this.stop.stop(StopCause.CANCEL);
     log.info('cancel signal received', { reason });
     this.workScope.cancel();
     // Ask Temporal to cancel this execution too, so it ends Cancelled just
@@ -240,7 +206,7 @@ export class Interpreter implements JobRunnerHost {
       if (draining && running.size === 0) return true;
       for (let i = 0; i < pending.length && !draining; ) {
         const job = pending[i]!;
-        if (this.stopCause()) {
+        if (this.stop.cause) {
           this.context.jobs[job.id] = this.notStarted();
           pending.splice(i, 1);
           continue;
@@ -255,10 +221,10 @@ export class Interpreter implements JobRunnerHost {
         let decision: { run: boolean; reason: string };
         try {
           decision = decideJob({
-            needs: Object.fromEntries(needs.map((n) => [n, this.needSummary(n)])),
+            needs: Object.fromEntries(needs.map((n) => [n, this.values.needSummary(n)])),
             ...(job.if !== undefined ? { if: job.if } : {}),
             ...(job.triggerRule !== undefined ? { triggerRule: job.triggerRule } : {}),
-            values: this.jobValues(job, needs),
+            values: this.values.jobValues(job, needs),
           });
         } catch (err) {
           this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'its `if` could not be evaluated');
@@ -289,73 +255,10 @@ export class Interpreter implements JobRunnerHost {
   }
 
   private notStarted(): JobContext {
-    const reason = this.cause === 'timeout' ? 'the run timed out before this job started' : 'the run was cancelled before this job started';
-    return { status: Status.CANCEL, reason, outputs: {}, stages: {}, errors: [] };
+    return { status: Status.CANCEL, reason: this.stop.reason(StopMoment.BEFORE_JOB), outputs: {}, stages: {}, errors: [] };
   }
 
-  private needSummary(id: string): NeedSummary {
-    const state = this.context.jobs[id]!;
-    return { status: state.status, continueOnError: state.continueOnError ?? false };
-  }
-
-  /** `needs.*` of a job: result, outcome, outputs and (matrix) strategies of each need. */
-  private needsValues(needs: readonly string[]): Record<string, unknown> {
-    const summaries: Record<string, NeedSummary> = {};
-    const outputs: Record<string, unknown> = {};
-    const strategies: Record<string, unknown> = {};
-    for (const n of needs) {
-      const s = this.context.jobs[n];
-      if (!s) continue;
-      summaries[n] = this.needSummary(n);
-      outputs[n] = s.outputs;
-      if (s.strategies) strategies[n] = s.strategies.map((c) => ({ matrix: c.matrix, status: c.status, outputs: c.outputs }));
-    }
-    return buildNeedsContext(summaries, outputs, strategies);
-  }
-
-  /**
-   * `jobs.*`: status, outputs and stage outputs of every job decided so far.
-   * Each finished job's entry is built once; once the snapshot reaches its
-   * cap, later entries keep statuses and replace outputs by markers.
-   */
-  private jobsValues(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [id, job] of Object.entries(this.context.jobs)) {
-      if (job.status === Status.WAIT) continue;
-      let cached = this.snapshots.get(id);
-      if (!cached) {
-        const stages: Record<string, unknown> = {};
-        for (const [sid, st] of Object.entries(job.stages)) stages[sid] = { status: st.status, outputs: st.outputs };
-        let entry: Record<string, unknown> = { status: job.status, outputs: job.outputs, stages };
-        let bytes = jsonBytes(entry);
-        if (this.snapshotBytes + bytes > SNAPSHOT_CAP_BYTES) {
-          const truncated = { __truncated: true, bytes, message: `jobs.${id} did not fit the ${SNAPSHOT_CAP_BYTES / 1024} KB snapshot of finished jobs` };
-          entry = { status: job.status, outputs: truncated, stages: Object.fromEntries(Object.entries(job.stages).map(([sid, st]) => [sid, { status: st.status, outputs: truncated }])) };
-          bytes = jsonBytes(entry);
-        }
-        cached = entry;
-        this.snapshots.set(id, cached);
-        this.snapshotBytes += bytes;
-      }
-      out[id] = cached;
-    }
-    return out;
-  }
-
-  private jobValues(job: JobSpec, needs: readonly string[]): Record<string, unknown> {
-    return {
-      params: this.input.params,
-      env: { ...this.input.spec.env, ...job.env },
-      extras: this.input.extras,
-      needs: this.needsValues(needs),
-      jobs: this.jobsValues(),
-      workflow: { name: this.input.spec.name, run_id: this.input.runId, file: this.input.spec.file },
-      job: { id: job.id },
-      ...(this.input.release ? { release: this.input.release } : {}),
-    };
-  }
-
-  private jobInput(job: JobSpec, needs: readonly string[], combination?: ExpandedCombination): JobRunInput {
+  private jobInput(job: JobSpec, needs: readonly string[]): JobRunInput {
     const taskQueue = job.runsOn.type === 'self-hosted' ? job.runsOn.taskQueue : this.input.activity?.taskQueue;
     return {
       runId: this.input.runId,
@@ -365,9 +268,8 @@ export class Interpreter implements JobRunnerHost {
       workflowEnv: this.input.spec.env,
       params: this.input.params,
       extras: this.input.extras,
-      ...(combination ? { matrix: { ...combination.matrix }, matrixKey: combination.key } : {}),
-      needs: this.needsValues(needs),
-      jobs: this.jobsValues(),
+      needs: this.values.needsValues(needs),
+      jobs: this.values.jobsValues(),
       deadlineMs: this.deadlineMs,
       activity: { ...this.input.activity, ...(taskQueue ? { taskQueue } : {}) },
       triggerChain: this.input.triggerChain ?? [],
@@ -380,152 +282,27 @@ export class Interpreter implements JobRunnerHost {
   }
 
   private async runJob(job: JobSpec, needs: readonly string[]): Promise<void> {
-    if (job.strategy) return this.runMatrixJob(job, needs);
+    if (job.strategy) {
+      const state: JobContext = { status: Status.WAIT, start: new Date().toISOString(), outputs: {}, stages: {}, errors: [], strategies: [] };
+      this.context.jobs[job.id] = state;
+      return runMatrixJob(job, state, {
+        values: this.values.jobValues(job, needs),
+        base: () => this.jobInput(job, needs),
+        runId: this.input.runId,
+        workflowName: this.input.spec.name,
+        ...(this.input.reuse ? { reuse: this.input.reuse } : {}),
+        ...(this.input.limits?.matrixBatchSize !== undefined ? { batchSize: this.input.limits.matrixBatchSize } : {}),
+        stop: this.stop,
+      });
+    }
     log.info(`job ${job.id}: start`);
-    const runner = new JobRunner(this.jobInput(job, needs), this);
+    const runner = new JobRunner(this.jobInput(job, needs), this.stop);
     this.runners.set(job.id, runner);
     this.context.jobs[job.id] = runner.state;
     await runner.run();
   }
 
-  /** A matrix job: one child workflow per combination, within `max-parallel`, with fail-fast. */
-  private async runMatrixJob(job: JobSpec, needs: readonly string[]): Promise<void> {
-    const strategy = job.strategy!;
-    const state: JobContext = { status: Status.WAIT, start: new Date().toISOString(), outputs: {}, stages: {}, errors: [], strategies: [] };
-    this.context.jobs[job.id] = state;
-    const ctx: ExpressionContext = { values: this.jobValues(job, needs) };
-    let combinations: ExpandedCombination[];
-    let maxParallel: number;
-    let failFast: boolean;
-    try {
-      combinations = expandStrategy(strategy, ctx);
-      maxParallel = strategy.maxParallel === undefined ? combinations.length : toCount(renderTemplate(String(strategy.maxParallel), ctx), 'max-parallel');
-      failFast = typeof strategy.failFast === 'boolean' ? strategy.failFast : evaluateCondition(strategy.failFast, ctx);
-    } catch (err) {
-      Object.assign(state, failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'its strategy could not be expanded'), { strategies: [] });
-      return;
-    }
-    maxParallel = Math.max(1, Math.min(maxParallel || combinations.length, MAX_CONCURRENT_COMBINATIONS));
-    if (combinations.length === 0) {
-      Object.assign(state, { status: Status.SKIP, reason: 'its matrix has no combinations', end: new Date().toISOString() });
-      return;
-    }
-    log.info(`job ${job.id}: ${combinations.length} combinations, ${maxParallel} at once`);
-    const strategies: StrategyContext[] = combinations.map((c) => ({
-      key: c.key,
-      matrix: { ...c.matrix },
-      status: Status.WAIT,
-      outputs: {},
-      workflowId: `${this.input.runId}.${job.id}.${c.key}`,
-    }));
-    state.strategies = strategies;
-    // A rerun keeps the combinations that succeeded before.
-    for (const kept of this.input.reuse?.combinations[job.id] ?? []) {
-      const entry = strategies.find((s) => s.key === kept.key);
-      if (entry && kept.status === Status.SUCCESS) Object.assign(entry, { status: Status.SUCCESS, outputs: kept.outputs, reused: true });
-    }
-    const base = this.jobInput(job, needs);
-    const batchSize = Math.max(1, this.input.limits?.matrixBatchSize ?? DEFAULT_MATRIX_BATCH_SIZE);
-    let failFastReason: string | undefined;
-    if (combinations.length <= batchSize) {
-      ({ failFastReason } = await runCombinations({ base, combinations, entries: strategies, maxParallel, failFast }, () => this.stopCause() !== undefined));
-    } else {
-      failFastReason = await this.runBatches(job, base, combinations, strategies, maxParallel, failFast, batchSize);
-    }
-    for (const entry of strategies) {
-      if (entry.status === Status.WAIT) entry.status = Status.CANCEL;
-    }
-
-    const errors = strategies.flatMap((s) => s.errors ?? []);
-    state.errors = errors;
-    state.outputs = mergeSuccessfulOutputs(strategies);
-    state.end = new Date().toISOString();
-    const failed = strategies.some((s) => s.status === Status.FAILED || s.status === Status.TIMEOUT);
-    if (failed) {
-      state.status = Status.FAILED;
-      state.reason = failFastReason ?? `${strategies.filter((s) => s.status === Status.FAILED || s.status === Status.TIMEOUT).length} of ${strategies.length} combinations failed`;
-      state.continueOnError = typeof job.continueOnError === 'boolean' ? job.continueOnError : safeCondition(job.continueOnError, ctx);
-    } else if (this.stopCause()) {
-      state.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
-      state.reason = this.stopCause() === 'timeout' ? 'the run timed out while this job was running' : 'the run was cancelled while this job was running';
-    } else if (strategies.some((s) => s.status === Status.CANCEL)) {
-      state.status = Status.CANCEL;
-      state.reason = 'some combinations were cancelled';
-    } else {
-      state.status = Status.SUCCESS;
-    }
-    log.info(`job ${job.id}: ${state.status}`);
-  }
-
-  /**
-   * A very large matrix: batches of combinations, each a `tempoflowMatrixBatch`
-   * child running its combinations as grandchildren (a two-level tree).
-   * `max-parallel` is shared out between the batches that run at once.
-   */
-  private async runBatches(
-    job: JobSpec,
-    base: JobRunInput,
-    combinations: ExpandedCombination[],
-    strategies: StrategyContext[],
-    maxParallel: number,
-    failFast: boolean,
-    batchSize: number,
-  ): Promise<string | undefined> {
-    const batches: number[][] = [];
-    for (let i = 0; i < combinations.length; i += batchSize) batches.push(combinations.slice(i, i + batchSize).map((_, j) => i + j));
-    const batchLimit = Math.max(1, Math.min(batches.length, maxParallel));
-    const perBatch = Math.max(1, Math.floor(maxParallel / batchLimit));
-    log.info(`job ${job.id}: ${combinations.length} combinations in ${batches.length} batches of ${batchSize}, ${batchLimit} batches at once`);
-    const scopes = new Map<number, CancellationScope>();
-    const running = new Map<number, Promise<void>>();
-    let failFastReason: string | undefined;
-    const runBatch = async (b: number): Promise<void> => {
-      const indices = batches[b]!;
-      const scope = new CancellationScope();
-      scopes.set(b, scope);
-      try {
-        const result = await scope.run(() =>
-          executeChild<(input: MatrixBatchInput) => Promise<MatrixBatchResult>>(MATRIX_BATCH_WORKFLOW_TYPE, {
-            workflowId: `${this.input.runId}.${job.id}.batch-${b + 1}`,
-            args: [{ base, batch: b, combinations: indices.map((i) => combinations[i]!), entries: indices.map((i) => strategies[i]!), maxParallel: perBatch, failFast }],
-            ...(job.runsOn.type === 'self-hosted' ? { taskQueue: job.runsOn.taskQueue } : {}),
-            cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-            staticSummary: `${this.input.spec.name} / ${job.id}: combinations ${indices[0]! + 1}-${indices[indices.length - 1]! + 1} of ${combinations.length}`,
-          }),
-        );
-        result.entries.forEach((e, j) => Object.assign(strategies[indices[j]!]!, e));
-        if (result.failFastReason && !failFastReason) failFastReason = result.failFastReason;
-      } catch (err) {
-        for (const i of indices) {
-          const entry = strategies[i]!;
-          if (entry.status !== Status.WAIT) continue;
-          if (isCancellation(err) || (err instanceof ChildWorkflowFailure && isCancellation(err.cause))) entry.status = Status.CANCEL;
-          else {
-            entry.status = Status.FAILED;
-            entry.errors = [toErrorInfo(err, { job: job.id, location: job.loc })];
-          }
-        }
-      } finally {
-        scopes.delete(b);
-      }
-      if (failFast && failFastReason) for (const [i, sc] of scopes) if (i !== b) sc.cancel();
-    };
-    let next = 0;
-    while (next < batches.length || running.size > 0) {
-      while (!(failFast && failFastReason) && !this.stopCause() && running.size < batchLimit && next < batches.length) {
-        const b = next++;
-        running.set(
-          b,
-          runBatch(b).finally(() => running.delete(b)),
-        );
-      }
-      if (running.size === 0) break;
-      await Promise.race(running.values());
-    }
-    return failFastReason;
-  }
-
-  /** Computes the run's status and ends the Temporal execution to match (SPEC §5). */
+  /** Computes the run's status and ends the Temporal execution to match (docs/semantics.md, "End states in Temporal"). */
   private finish(): RunOutcome {
     const ctx = this.context;
     ctx.end = new Date().toISOString();
@@ -533,8 +310,8 @@ export class Interpreter implements JobRunnerHost {
     for (const [id, job] of jobs) {
       for (const e of job.errors) ctx.errors.push({ ...e, job: e.job ?? id });
     }
-    const blocking = jobs.filter(([, j]) => (j.status === Status.FAILED || j.status === Status.TIMEOUT) && !j.continueOnError);
-    if (this.stopCause()) ctx.status = this.stopCause() === 'timeout' ? Status.TIMEOUT : Status.CANCEL;
+    const blocking = jobs.filter(([, j]) => isFailure(j.status) && !j.continueOnError);
+    if (this.stop.cause) ctx.status = this.stop.status();
     else if (ctx.errors.length > 0 && jobs.length === 0) ctx.status = Status.FAILED;
     else if (blocking.length > 0) ctx.status = Status.FAILED;
     else if (jobs.length > 0 && jobs.every(([, j]) => j.status === Status.SKIP)) ctx.status = Status.SKIP;
@@ -556,49 +333,11 @@ export class Interpreter implements JobRunnerHost {
       case Status.CANCEL:
         throw new CancelledFailure(`run ${this.input.runId} cancelled`, [capContext(capped, FAILURE_DETAILS_CAP_BYTES)]);
       case Status.TIMEOUT:
-        throw ApplicationFailure.create({
-          type: RunFailureType.TIMEOUT,
-          message: `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`,
-          nonRetryable: true,
-          details: [capContext(capped, FAILURE_DETAILS_CAP_BYTES)],
-        });
+        throw endingFailure(RunFailureType.TIMEOUT, `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`, capContext(capped, FAILURE_DETAILS_CAP_BYTES));
       default:
-        throw ApplicationFailure.create({
-          type: RunFailureType.FAILED,
-          message: failureMessage(ctx, blocking.map(([id]) => id)),
-          nonRetryable: true,
-          details: [capContext(capped, FAILURE_DETAILS_CAP_BYTES)],
-        });
+        throw endingFailure(RunFailureType.FAILED, failureMessage(ctx, blocking.map(([id]) => id)), capContext(capped, FAILURE_DETAILS_CAP_BYTES));
     }
   }
-}
-
-/** Expands a job's strategy, rendering a dynamic matrix first. */
-function expandStrategy(strategy: NonNullable<JobSpec['strategy']>, ctx: ExpressionContext): ExpandedCombination[] {
-  const matrix = typeof strategy.matrix === 'string' ? renderTemplate(strategy.matrix, ctx) : renderDeep(strategy.matrix, ctx);
-  const include = renderDeep(strategy.include, ctx) as unknown[];
-  const exclude = renderDeep(strategy.exclude, ctx) as unknown[];
-  if (Array.isArray(matrix)) {
-    // A list of combinations (e.g. `${{ fromJson(...) }}` yielding objects).
-    return expandMatrix({ matrix: {}, include: [...matrix, ...include], exclude });
-  }
-  if (matrix === null || typeof matrix !== 'object') {
-    throw new TypeError(`the matrix must be a map of lists or a list of combinations, got ${JSON.stringify(matrix)}`);
-  }
-  return expandMatrix({ matrix: matrix as Record<string, unknown>, include, exclude });
-}
-
-function safeCondition(text: string, ctx: ExpressionContext): boolean {
-  try {
-    return evaluateCondition(text, ctx);
-  } catch {
-    return false;
-  }
-}
-
-function failedJob(error: ErrorInfo, reason: string): JobContext {
-  const now = new Date().toISOString();
-  return { status: Status.FAILED, reason, start: now, end: now, outputs: {}, stages: {}, errors: [error] };
 }
 
 function failureMessage(ctx: RunContext, failedJobs: string[]): string {

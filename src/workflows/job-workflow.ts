@@ -1,31 +1,30 @@
 /**
- * `tempoflowJob`: one matrix combination of a job, as a child workflow of
- * the run. Its id hashes the matrix key, its summary names the combination,
- * and its `status` query answers with the combination's live job context.
+ * `tempoflowJob`: one job as a child workflow of the run — a matrix
+ * combination (id `<run>.<job>.<matrix key>`) or a chunk of a large
+ * `foreach`. Its `status` query answers with the live job context; the
+ * `approval` signal reaches its approval stages.
  */
-import { ApplicationFailure, CancellationScope, CancelledFailure, setHandler } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, setHandler } from '@temporalio/workflow';
 import { capContext } from '../engine/caps.js';
 import type { JobContext } from '../engine/context.js';
-import { Status } from '../engine/status.js';
+import { isFailure } from '../engine/status.js';
+import { endingFailure } from './child-outcome.js';
 import { approvalSignal, jobStatusQuery, RunFailureType, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
+import { StopState } from './stop-state.js';
 
-/** Runs one combination; FAILED/TIMEOUT fail the child (details: the job context), CANCEL ends it Cancelled. */
+/** Runs one job; FAILED/TIMEOUT fail the child (details: the job context), CANCEL ends it Cancelled. */
 export async function tempoflowJob(input: JobRunInput): Promise<JobContext> {
   const root = CancellationScope.current();
-  const runner = new JobRunner(input, { stopCause: () => (root.consideredCancelled ? 'cancel' : undefined) });
+  const runner = new JobRunner(input, StopState.ofWorkflow(root));
   setHandler(jobStatusQuery, () => runner.state);
   setHandler(approvalSignal, (decision) => runner.decide(decision));
   const state = await runner.run();
   if (root.consideredCancelled) throw new CancelledFailure(`combination ${input.matrixKey ?? ''} of job ${input.job.id} cancelled`);
-  if (state.status === Status.FAILED || state.status === Status.TIMEOUT) {
+  if (isFailure(state.status)) {
     const first = state.errors[0];
-    throw ApplicationFailure.create({
-      type: RunFailureType.JOB_FAILED,
-      message: `job ${input.job.id} ${state.status}${first ? `: ${first.stage ? `${first.stage}: ` : ''}${first.message}` : ''}`.slice(0, 2000),
-      nonRetryable: true,
-      details: [summarizeJob(state)],
-    });
+    const message = `job ${input.job.id} ${state.status}${first ? `: ${first.stage ? `${first.stage}: ` : ''}${first.message}` : ''}`.slice(0, 2000);
+    throw endingFailure(RunFailureType.JOB_FAILED, message, summarizeJob(state));
   }
   return summarizeJob(state);
 }

@@ -17,33 +17,17 @@
  *
  * Deterministic workflow code: no I/O, no Node built-ins, SDK time only.
  */
-import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError, type SearchAttributePair } from '@temporalio/common';
-import {
-  ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
-  ChildWorkflowFailure,
-  isCancellation,
-  log,
-  proxyActivities,
-  startChild,
-  TerminatedFailure,
-  TimeoutFailure,
-  workflowInfo,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { SearchAttributeValue } from '../client/search-attributes.js';
 import type { ErrorInfo, RunContext, RunOutcome } from '../engine/context.js';
 import { analyzeDag } from '../engine/dag.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
-import { ReleaseType, RUN_WORKFLOW_TYPE, RunFailureType, type ActivityTuning, type ReleaseInfo, type ReusePlan, type RunInput } from './definitions.js';
+import { childEnding } from './child-outcome.js';
+import { ReleaseType, RUN_WORKFLOW_TYPE, toTypedPairs, type ActivityTuning, type ReleaseInfo, type ReusePlan, type RunInput, type SearchAttributeValue } from './definitions.js';
 
-/** Temporal workflow type of the release workflow. */
-export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
-
-/** Run timeout of a release when neither the caller nor the YAML sets one (SPEC §4). */
+/** Run timeout of a release when neither the caller nor the YAML sets one (docs/operations.md, "Releases"). */
 export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 600;
 
 /** Input of one release. Schedules pass `workflow`, `schedule`, `project`, `confPath` and `params`. */
@@ -140,14 +124,6 @@ function scheduledStartTime(): Date | undefined {
   return undefined;
 }
 
-function typedPairs(values: readonly SearchAttributeValue[]): SearchAttributePair[] {
-  return values.map((v) =>
-    v.type === 'DATETIME'
-      ? { key: defineSearchAttributeKey(v.name, SearchAttributeType.DATETIME), value: new Date(v.value) }
-      : { key: defineSearchAttributeKey(v.name, SearchAttributeType.KEYWORD), value: v.value },
-  ) as SearchAttributePair[];
-}
-
 /** The jobs in run order with their stage ids (DRYRUN). */
 function planJobs(spec: WorkflowSpec, onlyJobs: readonly string[] | undefined): PlannedJob[] {
   const only = onlyJobs ? new Set(onlyJobs) : undefined;
@@ -161,42 +137,30 @@ function planJobs(spec: WorkflowSpec, onlyJobs: readonly string[] | undefined): 
     });
 }
 
-/** The end of a child run, as a status and the context its failure carried. */
-function childEnding(err: unknown): { status: Status; context?: RunContext; error: ErrorInfo } | undefined {
-  if (!(err instanceof ChildWorkflowFailure)) return undefined;
-  const cause = err.cause;
-  if (cause instanceof CancelledFailure) {
-    const detail = cause.details?.[0] as RunContext | undefined;
-    return { status: Status.CANCEL, ...(detail?.jobs ? { context: detail } : {}), error: { name: 'CancelledFailure', message: cause.message } };
-  }
-  if (cause instanceof ApplicationFailure) {
-    const detail = cause.details?.[0] as RunContext | undefined;
-    const status = cause.type === RunFailureType.TIMEOUT ? Status.TIMEOUT : Status.FAILED;
-    return { status, ...(detail?.jobs ? { context: detail } : {}), error: { name: cause.type ?? 'ApplicationFailure', message: cause.message } };
-  }
-  if (cause instanceof TerminatedFailure) return { status: Status.CANCEL, error: { name: 'TerminatedFailure', message: `the run was terminated: ${cause.message}` } };
-  if (cause instanceof TimeoutFailure) return { status: Status.TIMEOUT, error: { name: 'TimeoutFailure', message: cause.message } };
-  return { status: Status.FAILED, error: { name: cause?.name ?? 'ChildWorkflowFailure', message: cause?.message ?? err.message } };
+/** Who a release is: its type, nominal time, run id, and the fields every outcome carries. */
+interface ReleaseIdentity {
+  readonly type: ReleaseType;
+  readonly logicalDate: string;
+  readonly executeDate: string;
+  readonly runId: string;
+  readonly base: Pick<ReleaseOutcome, 'releaseType' | 'logicalDate' | 'parentRunId'>;
+}
+
+/** How a release's run ended. */
+interface RunEnding {
+  readonly status: Status;
+  readonly context?: RunContext;
+  readonly errors: ErrorInfo[];
+  readonly started: string;
+  readonly temporalRunId?: string;
+  /** Set when this release itself was cancelled: thrown once the audit record is written. */
+  readonly cancelled?: unknown;
 }
 
 /** One release; see the module comment. */
 export async function tempoflowRelease(input: ReleaseInput): Promise<ReleaseOutcome> {
-  const info = workflowInfo();
-  const type = input.releaseType ?? ReleaseType.NORMAL;
-  const nominal = input.releaseTime !== undefined ? new Date(input.releaseTime) : scheduledStartTime();
-  if (!nominal || Number.isNaN(nominal.getTime())) {
-    throw ApplicationFailure.nonRetryable(
-      `release of '${input.workflow}' has no release time: pass releaseTime (ISO 8601) or start it from a Temporal Schedule (which sets TemporalScheduledStartTime)`,
-      'TempoflowReleaseInvalid',
-    );
-  }
-  const logicalDate = nominal.toISOString();
-  const executeDate = new Date().toISOString();
-  const baseId = releaseRunId(input.workflow, logicalDate);
-  const suffix = info.runId.slice(0, 8);
-  const runId =
-    input.runId ?? (type === ReleaseType.FORCE ? `${baseId}:force-${suffix}` : type === ReleaseType.RERUN ? `${baseId}:rerun-${suffix}` : type === ReleaseType.DRYRUN ? `${baseId}:dryrun-${suffix}` : baseId);
-  const base = { releaseType: type, logicalDate, ...(input.parentRunId ? { parentRunId: input.parentRunId } : {}) };
+  const id = releaseIdentity(input);
+  const { type, logicalDate, executeDate, runId, base } = id;
 
   // After Temporal's retention, the audit store is what remembers a release.
   if ((type === ReleaseType.NORMAL || type === ReleaseType.EVENT) && input.audit !== false && input.runId === undefined) {
@@ -221,7 +185,7 @@ export async function tempoflowRelease(input: ReleaseInput): Promise<ReleaseOutc
   }
   const { spec, params } = prepared;
   const excluded = new Set(input.excluded ?? []);
-  const onlyJobs = excluded.size > 0 ? spec.jobs.map((j) => j.id).filter((id) => !excluded.has(id)) : undefined;
+  const onlyJobs = excluded.size > 0 ? spec.jobs.map((j) => j.id).filter((jobId) => !excluded.has(jobId)) : undefined;
 
   if (type === ReleaseType.DRYRUN) {
     return { ...base, status: Status.SUCCESS, runId, errors: [], plan: { params, jobs: planJobs(spec, onlyJobs) } };
@@ -241,80 +205,118 @@ export async function tempoflowRelease(input: ReleaseInput): Promise<ReleaseOutc
     release,
     ...(input.rerun ? { reuse: input.rerun.reuse } : {}),
   };
+  const ended = await runRelease(input, id, runInput, prepared.searchAttributes);
+  if (!ended) {
+    log.info(`release ${input.workflow} @ ${logicalDate}: SKIP, run ${runId} exists`);
+    return { ...base, status: Status.SKIP, runId, skipped: true, reason: `release already done: run ${runId} exists (whatever its outcome)`, errors: [] };
+  }
+  const audit = (input.audit ?? prepared.auditEnabled) ? await writeReleaseAudit(input, id, spec, params, ended) : undefined;
+  if (ended.cancelled) throw ended.cancelled;
+  const { status, context, errors } = ended;
+  return { ...base, status, runId, ...(context ? { context } : {}), errors, ...(audit ? { audit } : {}) };
+}
 
+/**
+ * The release's type, nominal time (the input's, else the schedule's) and run id.
+ * @throws {ApplicationFailure} `TempoflowReleaseInvalid` without a nominal time.
+ */
+function releaseIdentity(input: ReleaseInput): ReleaseIdentity {
+  const info = workflowInfo();
+  const type = input.releaseType ?? ReleaseType.NORMAL;
+  const nominal = input.releaseTime !== undefined ? new Date(input.releaseTime) : scheduledStartTime();
+  if (!nominal || Number.isNaN(nominal.getTime())) {
+    throw ApplicationFailure.nonRetryable(
+      `release of '${input.workflow}' has no release time: pass releaseTime (ISO 8601) or start it from a Temporal Schedule (which sets TemporalScheduledStartTime)`,
+      'TempoflowReleaseInvalid',
+    );
+  }
+  const logicalDate = nominal.toISOString();
+  const executeDate = new Date().toISOString();
+  const baseId = releaseRunId(input.workflow, logicalDate);
+  const suffix = info.runId.slice(0, 8);
+  const runId =
+    input.runId ?? (type === ReleaseType.FORCE ? `${baseId}:force-${suffix}` : type === ReleaseType.RERUN ? `${baseId}:rerun-${suffix}` : type === ReleaseType.DRYRUN ? `${baseId}:dryrun-${suffix}` : baseId);
+  const base = { releaseType: type, logicalDate, ...(input.parentRunId ? { parentRunId: input.parentRunId } : {}) };
+  return { type, logicalDate, executeDate, runId, base };
+}
+
+/**
+ * Starts the run as a child with a reject-duplicate policy and waits for its
+ * end; `undefined` when a run of that id already exists (whatever its outcome).
+ */
+async function runRelease(input: ReleaseInput, id: ReleaseIdentity, runInput: RunInput, searchAttributes: readonly SearchAttributeValue[]): Promise<RunEnding | undefined> {
   const started = new Date().toISOString();
-  let status: Status;
-  let context: RunContext | undefined;
-  let errors: ErrorInfo[] = [];
   let temporalRunId: string | undefined;
-  let cancelled: unknown;
   try {
     const child = await startChild<(input: RunInput) => Promise<RunOutcome>>(RUN_WORKFLOW_TYPE, {
-      workflowId: runId,
+      workflowId: id.runId,
       args: [runInput],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: typedPairs(prepared.searchAttributes),
-      staticSummary: `tempoflow: ${input.workflow} release ${logicalDate} (${type})`.slice(0, 200),
+      typedSearchAttributes: toTypedPairs(searchAttributes),
+      staticSummary: `tempoflow: ${input.workflow} release ${id.logicalDate} (${id.type})`.slice(0, 200),
     });
     temporalRunId = child.firstExecutionRunId;
     try {
       const outcome = await child.result();
-      status = outcome.status;
-      context = outcome.context;
-      errors = [...outcome.errors];
+      return { status: outcome.status, ...(outcome.context ? { context: outcome.context } : {}), errors: [...outcome.errors], started, temporalRunId };
     } catch (err) {
-      const ending = childEnding(err);
+      const ending = childEnding<RunContext>(err);
       if (!ending) throw err;
-      // Only a cancellation of this release ends it Cancelled; a run cancelled on its own is recorded as CANCEL.
-      if (CancellationScope.current().consideredCancelled) cancelled = err;
-      status = ending.status;
-      context = ending.context;
-      errors = context?.errors.length ? [...context.errors] : [ending.error];
+      const context = ending.context;
+      return {
+        status: ending.status,
+        ...(context ? { context } : {}),
+        errors: context?.errors.length ? [...context.errors] : [ending.error],
+        started,
+        temporalRunId,
+        // Only a cancellation of this release ends it Cancelled; a run cancelled on its own is recorded as CANCEL.
+        ...(CancellationScope.current().consideredCancelled ? { cancelled: err } : {}),
+      };
     }
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      log.info(`release ${input.workflow} @ ${logicalDate}: SKIP, run ${runId} exists`);
-      return { ...base, status: Status.SKIP, runId, skipped: true, reason: `release already done: run ${runId} exists (whatever its outcome)`, errors: [] };
-    }
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     if (!isCancellation(err)) throw err;
     // Cancelled before the child reported: record what is known.
-    cancelled = err;
-    status = Status.CANCEL;
-    errors = [{ name: 'CancelledFailure', message: `release of '${input.workflow}' at ${logicalDate} was cancelled` }];
+    return {
+      status: Status.CANCEL,
+      errors: [{ name: 'CancelledFailure', message: `release of '${input.workflow}' at ${id.logicalDate} was cancelled` }],
+      started,
+      ...(temporalRunId ? { temporalRunId } : {}),
+      cancelled: err,
+    };
   }
+}
 
-  let audit: ReleaseOutcome['audit'];
-  if (input.audit ?? prepared.auditEnabled) {
-    const end = new Date().toISOString();
-    // Written even when the release was cancelled; retried until it lands (idempotent).
-    audit = await CancellationScope.nonCancellable(() =>
-      proxyActivities<Activities>({
-        startToCloseTimeout: '1 minute',
-        heartbeatTimeout: input.activity?.heartbeatTimeoutMs ?? 10_000,
-        retry: { initialInterval: '1s', maximumInterval: '1 minute' },
-        ...(input.activity?.taskQueue ? { taskQueue: input.activity.taskQueue } : {}),
-      }).writeAudit({
-        version: 1,
-        workflow: input.workflow,
-        release: logicalDate,
-        releaseKey: auditKey(logicalDate),
-        type,
-        status,
-        params,
-        ...(context ? { context } : {}),
-        runId,
-        ...(input.parentRunId ? { parentRunId: input.parentRunId } : {}),
-        ...(temporalRunId ? { temporalRunId } : {}),
-        releaseWorkflowId: info.workflowId,
-        releaseRunId: info.runId,
-        ...(input.project ? { project: input.project } : {}),
-        ...(input.overrideLogName ? { logName: input.overrideLogName } : {}),
-        timing: { executeDate, start: started, end, durationMs: Date.parse(end) - Date.parse(executeDate) },
-        errors,
-        spec,
-      }),
-    );
-  }
-  if (cancelled) throw cancelled;
-  return { ...base, status, runId, ...(context ? { context } : {}), errors, ...(audit ? { audit } : {}) };
+/** Writes the release's audit record, even when it was cancelled; retried until it lands (idempotent). */
+async function writeReleaseAudit(input: ReleaseInput, id: ReleaseIdentity, spec: WorkflowSpec, params: Record<string, unknown>, ended: RunEnding): Promise<ReleaseOutcome['audit']> {
+  const info = workflowInfo();
+  const end = new Date().toISOString();
+  const { status, context, errors, started, temporalRunId } = ended;
+  return CancellationScope.nonCancellable(() =>
+    proxyActivities<Activities>({
+      startToCloseTimeout: '1 minute',
+      heartbeatTimeout: input.activity?.heartbeatTimeoutMs ?? 10_000,
+      retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+      ...(input.activity?.taskQueue ? { taskQueue: input.activity.taskQueue } : {}),
+    }).writeAudit({
+      version: 1,
+      workflow: input.workflow,
+      release: id.logicalDate,
+      releaseKey: auditKey(id.logicalDate),
+      type: id.type,
+      status,
+      params,
+      ...(context ? { context } : {}),
+      runId: id.runId,
+      ...(input.parentRunId ? { parentRunId: input.parentRunId } : {}),
+      ...(temporalRunId ? { temporalRunId } : {}),
+      releaseWorkflowId: info.workflowId,
+      releaseRunId: info.runId,
+      ...(input.project ? { project: input.project } : {}),
+      ...(input.overrideLogName ? { logName: input.overrideLogName } : {}),
+      timing: { executeDate: id.executeDate, start: started, end, durationMs: Date.parse(end) - Date.parse(id.executeDate) },
+      errors,
+      spec,
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 /**
  * Replay safety: recorded histories (matrix, foreach/nested, trigger,
- * approval, continue-as-new, rerun, release) replay against the current
- * workflow code. A non-deterministic change to workflow code fails here.
+ * approval, continue-as-new, rerun, release, jobs and branches of every kind
+ * running side by side) replay against the current workflow code. A non-deterministic change to workflow code fails here.
  * Re-record with `npx tsx scripts/record-histories.ts` only for intended
  * changes, guarded by `patched()` (ARCHITECTURE.md).
  */

@@ -70,6 +70,51 @@ const leak = defineTask({
 });
 
 describe('secrets', () => {
+  it('read the secrets namespace case-insensitively, as validation and rendering do', async () => {
+    const secrets = SecretStore.fromEnv({ TEMPOFLOW_SECRET_API_TOKEN: SECRET });
+    await withWorker(
+      async ({ runtime }) => {
+        const name = `secret-case-${randomBytes(3).toString('hex')}`;
+        const conf = writeConf({
+          'case.yml': `
+${name}:
+  type: Workflow
+  jobs:
+    main:
+      stages:
+        - name: Bash
+          id: bash
+          env: { TOKEN: "\${{ Secrets.API_TOKEN }}" }
+          bash: |
+            test "$TOKEN" = '\${{ SECRETS.api_token }}' && echo "same $TOKEN"
+        - name: Run
+          id: run
+          vars: { token: "\${{ Secrets.Api-Token }}" }
+          run: |
+            print(token)
+        - name: Uses
+          id: uses
+          uses: tasks/leak@v1
+          with: { password: "\${{ SECRETS.API_TOKEN }}" }
+        - name: Echo of \${{ Secrets.API_TOKEN }}
+          id: echo
+          echo: "echo of \${{ Secrets.API_TOKEN }}"
+`,
+        });
+        const wf = await Workflow.fromConf(name, { path: conf });
+        const result = await wf.execute({}, { runtime });
+        const stages = result.context.jobs.main!.stages;
+        expect(stages['bash']).toMatchObject({ status: 'SUCCESS', outputs: { stdout: 'same ***\n' } });
+        expect(stages['run']).toMatchObject({ status: 'SUCCESS' });
+        expect(stages['uses']).toMatchObject({ status: 'SUCCESS', outputs: { echo: '***' } });
+        expect(stages['echo']).toMatchObject({ status: 'SUCCESS', name: 'Echo of ***' });
+        expect(result.status).toBe('SUCCESS');
+        for (const form of forms(SECRET)) expect(JSON.stringify(result).includes(form)).toBe(false);
+      },
+      { activityConfig: { secrets, tasks: new TaskRegistry().register(leak) } },
+    );
+  });
+
   it('render on the worker in bash, run, env and with, and are masked everywhere the run leaves data', async () => {
     const secrets = SecretStore.fromEnv({ TEMPOFLOW_SECRET_API_TOKEN: SECRET });
     await withWorker(

@@ -1,0 +1,104 @@
+/**
+ * What every stage activity shares on a worker: its settings, secrets and
+ * tasks, the trace, and the supervisor that runs a stage's process
+ * (`process.ts`) while heartbeating, tracing and masking.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { StageErrorName } from '../engine/stage-errors.js';
+import type { ActivityConfig } from './config.js';
+import { runSupervised, type ProcessOutcome } from './process.js';
+import { TaskRegistry } from './registry.js';
+import { SecretStore } from './secrets.js';
+import { spawnFailure } from './stage-env.js';
+import { StageTrace, TRACE_STAGE_BYTES } from './trace.js';
+import type { StageAddress, StageAttemptResult } from './types.js';
+
+/** See the module doc. */
+export interface StageRuntime {
+  readonly config: ActivityConfig;
+  readonly secrets: SecretStore;
+  readonly tasks: TaskRegistry;
+  /** The trace of one stage attempt. */
+  openTrace(input: StageAddress): StageTrace;
+  /**
+   * Runs one stage subprocess under the supervisor, heartbeating and
+   * tracing it; its output tails come back masked.
+   * @throws {CancelledFailure} when the activity was cancelled (the process group is gone).
+   */
+  superviseStage(ctx: Context, input: StageAddress & { readonly timeoutSeconds?: number }, trace: StageTrace, command: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ProcessOutcome>;
+}
+
+/** The runtime of a worker's stage activities. */
+export function createStageRuntime(config: ActivityConfig): StageRuntime {
+  const tasks = config.tasks ?? new TaskRegistry();
+  const secrets = config.secrets ?? SecretStore.fromEnv(config.baseEnv);
+  const openTrace = (input: StageAddress): StageTrace => new StageTrace(config.traceDir, input, config.traceStageBytes ?? TRACE_STAGE_BYTES, secrets.masker());
+
+  /** Runs one stage subprocess under the supervisor, heartbeating and tracing it. */
+  const superviseStage = async (
+    ctx: Context,
+    input: StageAddress & { readonly timeoutSeconds?: number },
+    trace: StageTrace,
+    command: readonly string[],
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+  ): Promise<ProcessOutcome> => {
+    trace.event(`start attempt ${input.attempt}`);
+    const stopHeartbeat = startHeartbeat(ctx, config.heartbeatIntervalMs, () => ({ stage: input.stageId, attempt: input.attempt }));
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await runSupervised({
+        command,
+        cwd,
+        env,
+        timeoutMs: input.timeoutSeconds !== undefined ? input.timeoutSeconds * 1000 : undefined,
+        signal: ctx.cancellationSignal,
+        tailBytes: config.tailBytes,
+        killGraceMs: config.killGraceMs,
+        onOutput: (stream, chunk) => trace.output(stream, chunk),
+      });
+    } catch (err) {
+      throw spawnFailure(err, env, input);
+    } finally {
+      stopHeartbeat();
+      trace.close();
+    }
+    trace.event(`end exit=${outcome.exitCode} in ${outcome.durationMs} ms`);
+    if (outcome.cancelled) {
+      // Let Temporal record the cancellation; the workflow marks the stage CANCEL.
+      throw new CancelledFailure(`stage '${input.stageId}' cancelled`);
+    }
+    // Mask the tails before anything (error messages, outputs) is built from them.
+    const masker = secrets.masker();
+    return { ...outcome, stdout: masker.maskTail(outcome.stdout), stderr: masker.maskTail(outcome.stderr) };
+  };
+
+  return { config, secrets, tasks, openTrace, superviseStage };
+}
+
+/** Heartbeats every `intervalMs` with `details()` until the returned function is called. */
+export function startHeartbeat(ctx: Context, intervalMs: number, details: () => unknown): () => void {
+  const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
+  return () => clearInterval(timer);
+}
+
+/** The attempt result of a stage whose own `timeout` fired. */
+export function timeoutResult(input: StageAddress & { readonly timeoutSeconds?: number }, outputs: Record<string, unknown>, how: string): StageAttemptResult {
+  return {
+    ok: false,
+    outputs,
+    error: { name: StageErrorName.TimeoutError, message: `stage timed out after ${input.timeoutSeconds} s (attempt ${input.attempt}); ${how}`, job: input.jobId, stage: input.stageId, location: input.location },
+  };
+}
+
+/** A file's text, or `undefined` when it is missing or larger than `maxBytes`. */
+export function readSmallFile(path: string, maxBytes: number): string | undefined {
+  try {
+    if (statSync(path).size > maxBytes) return undefined;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * `echo:` logs its rendered message to the workflow log and, with `sleep:`,
+ * waits on a durable timer. It starts no activity (docs/semantics.md,
+ * "Stages").
+ *
+ * Workflow code: deterministic, no I/O.
+ */
+import { log, sleep } from '@temporalio/workflow';
+import { DEFER_SECRETS, renderTemplate } from '../../expressions/index.js';
+import { masked, renderSeconds } from '../render.js';
+import type { StageKind } from './stage-kind.js';
+
+/** See the module doc. */
+export const echoStage: StageKind<'echo'> = {
+  async run(stage, { input, ctx, name }) {
+    const message = masked(renderTemplate(stage.echo, ctx, DEFER_SECRETS));
+    log.info(`[${input.workflowName}] [${input.job.id}] [${stage.id}] ${message}`);
+    if (stage.sleepSeconds !== undefined) {
+      const seconds = renderSeconds(stage.sleepSeconds, ctx, 'sleep');
+      if (seconds > 0) await sleep(seconds * 1000, { summary: `${input.job.id} / ${name}: sleep ${seconds} s` });
+    }
+    return { ok: true, outputs: {} };
+  },
+};
