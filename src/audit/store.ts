@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import type { Status } from '../engine/status.js';
-import type { ReleaseType } from '../workflows/definitions.js';
+import type { ReleaseType } from '../engine/release.js';
 
 /** One release, as recorded. */
 export interface AuditRecord {

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
+import type { ReleaseInfo } from '../engine/release.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
 
 /** Temporal workflow type of the interpreter. */
@@ -23,26 +24,8 @@ export interface ActivityTuning {
   readonly taskQueue?: string;
 }
 
-/** Release types (SPEC §4 "Schedules and releases"). */
-export const ReleaseType = {
-  NORMAL: 'NORMAL',
-  RERUN: 'RERUN',
-  EVENT: 'EVENT',
-  FORCE: 'FORCE',
-  DRYRUN: 'DRYRUN',
-} as const;
-export type ReleaseType = (typeof ReleaseType)[keyof typeof ReleaseType];
-
-/** The `release.*` expression namespace of a released run. */
-export interface ReleaseInfo {
-  /** The nominal (scheduled) time, ISO 8601 with its offset. */
-  readonly logical_date: string;
-  /** When the release actually started, ISO 8601. */
-  readonly execute_date: string;
-  /** The run id of the release's run. */
-  readonly run_id: string;
-  readonly type: ReleaseType;
-}
+// Release types and the `release.*` namespace live in the engine (the audit store and activities use them too).
+export { ReleaseType, type ReleaseInfo } from '../engine/release.js';
 
 /** What a rerun keeps from a previous run (SPEC §4 "Rerun"). */
 export interface ReusePlan {
