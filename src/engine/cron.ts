@@ -204,22 +204,6 @@ function offsetAt(epochMs: number, timezone: string): number {
   return asUtc - (epochMs - (((epochMs % 1000) + 1000) % 1000));
 }
 
-/**
- * The instants at which a wall-clock time happens in `timezone`: none in a
- * skipped DST hour, two in a repeated one (earlier first), else one.
- */
-export function instantsOf(year: number, month: number, day: number, hour: number, minute: number, timezone: string): number[] {
-  const naive = Date.UTC(year, month - 1, day, hour, minute);
-  const offsets = new Set([offsetAt(naive - 36 * 3600_000, timezone), offsetAt(naive, timezone), offsetAt(naive + 36 * 3600_000, timezone)]);
-  const found = new Set<number>();
-  for (const off of offsets) {
-    const t = naive - off;
-    const w = wallTime(t, timezone);
-    if (w.year === year && w.month === month && w.day === day && w.hour === hour && w.minute === minute) found.add(t);
-  }
-  return [...found].sort((a, b) => a - b);
-}
-
 function toSchedule(cron: string | CronSchedule): CronSchedule {
   return typeof cron === 'string' ? parseCron(cron) : cron;
 }

@@ -223,16 +223,6 @@ export function stableHash(text: string): string {
 }
 
 /**
- * The stable key of one combination: the first 12 hex chars of
- * {@link stableHash} of its {@link canonicalJson}. Key order does not matter.
- *
- * @throws TypeError when a value is cyclic or too deeply nested.
- */
-export function combinationKey(matrix: MatrixCombination): string {
-  return stableHash(canonicalJson(matrix)).slice(0, 12);
-}
-
-/**
  * A human label for a combination, `region=us,shard=1`, in the
  * combination's key order: strings as they are, other values as canonical
  * JSON. Longer labels are cut to `maxLength` chars, ending in `…`.

@@ -183,7 +183,6 @@ export type StageSpec =
   | CaseStageSpec
   | RaiseStageSpec
   | ApprovalStageSpec;
-export type StageKind = StageSpec['kind'];
 
 /** Airflow trigger rules (`trigger-rule:`), the alternative to `if`. */
 export type TriggerRuleName = 'all_success' | 'all_failed' | 'all_done' | 'one_success' | 'one_failed' | 'none_failed' | 'none_skipped';

@@ -25,11 +25,6 @@ export const NeedResult = {
 } as const;
 export type NeedResult = (typeof NeedResult)[keyof typeof NeedResult];
 
-/** Statuses after which nothing more will happen to a job or stage. */
-export function isTerminal(status: Status): boolean {
-  return status !== Status.WAIT;
-}
-
 /**
  * The GitHub word for a terminal status, ignoring `continue-on-error`
  * (this is the `outcome`). A timed-out job is a `failure` (SPEC §4).

@@ -4,7 +4,7 @@
  * Temporal server in test/integration/schedules.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { CronError, cronMatches, instantsOf, nextFireTimes, parseCron } from '../../../src/engine/cron.js';
+import { CronError, cronMatches, nextFireTimes, parseCron } from '../../../src/engine/cron.js';
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
@@ -95,8 +95,6 @@ describe('nextFireTimes', () => {
       '2027-11-07T06:30:00.000Z',
       '2027-11-08T06:30:00.000Z',
     ]);
-    expect(instantsOf(2027, 11, 7, 1, 30, 'America/New_York').length).toBe(2);
-    expect(instantsOf(2027, 3, 14, 2, 30, 'America/New_York').length).toBe(0);
   });
 
   it('east of UTC, a repeated wall time fires once, at the later instant (Go time.Date, as Temporal)', () => {
