@@ -73,7 +73,7 @@ function safeSegment(text: string): string {
   return cleaned.slice(0, 200) || '_';
 }
 
-/** `TF_PARAM_<NAME>` naming: upper-case, `-` → `_` (SPEC §4). */
+/** `TF_PARAM_<NAME>` naming: upper-case, `-` → `_` (docs/semantics.md "Stages"). */
 export function envName(prefix: string, key: string): string {
   return `${prefix}${key.toUpperCase().replace(/-/g, '_').replace(/[^A-Z0-9_]/g, '_')}`;
 }
@@ -108,7 +108,7 @@ function stageDirs(config: ActivityConfig, input: StageAddress): { workspace: st
 }
 
 /**
- * The environment of a stage (SPEC §4): the worker's (minus private
+ * The environment of a stage (docs/semantics.md "Stages"): the worker's (minus private
  * variables), then workflow/job/stage `env`, then `TF_PARAM_*`,
  * `TF_MATRIX_*` and the `TF_*` address variables.
  */
@@ -519,7 +519,7 @@ export function createActivities(config: ActivityConfig) {
       return { ok: true, outputs: capped.outputs };
     },
   };
-  // Whatever a stage activity returns or throws is masked (SPEC §4: secrets never leave the worker).
+  // Whatever a stage activity returns or throws is masked (docs/security.md "Masking": secrets never leave the worker).
   return {
     ...activities,
     bashStage: maskedActivity(secrets, activities.bashStage),

@@ -1,5 +1,5 @@
 /**
- * Secrets on the worker (SPEC §4 "Expressions").
+ * Secrets on the worker (docs/security.md "Secrets").
  *
  * Workflow code never sees a secret: it renders every template except the
  * ones that read `secrets.*`, which reach the activity verbatim. The stage

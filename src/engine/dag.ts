@@ -1,5 +1,5 @@
 /**
- * The job graph of a workflow (SPEC §4 "Jobs"): validation of `needs`
+ * The job graph of a workflow (docs/yaml-format.md "Jobs"): validation of `needs`
  * (unknown needs, self-needs, cycles, no root job), a stable topological
  * order, and the dependents of a set of jobs (for rerun).
  *

@@ -1,6 +1,6 @@
 /**
  * Matrix expansion for `strategy.matrix`, with GitHub Actions semantics
- * (SPEC §4 "Jobs"):
+ * (docs/semantics.md, "Matrix expansion"):
  *
  * 1. the cartesian product of the matrix lists, FIRST key outermost;
  * 2. `exclude` removes every combination that matches all keys of one entry;
@@ -49,7 +49,7 @@ export interface ExpandedCombination {
    * expansion: a repeated combination gets a `-2`, `-3`, … suffix.
    */
   key: string;
-  /** 0-based position in the expansion (the combination order of SPEC §4). */
+  /** 0-based position in the expansion (the combination order of docs/semantics.md). */
   index: number;
   /** The combination's values (null-prototype object). */
   matrix: MatrixCombination;
@@ -65,7 +65,7 @@ export interface ExpandMatrixOptions {
   maxCombinations?: number;
 }
 
-/** The default cap on the number of combinations of one job (SPEC §4). */
+/** The default cap on the number of combinations of one job (docs/yaml-format.md "Strategy"). */
 export const DEFAULT_MAX_COMBINATIONS = 4096;
 
 /** Longest label {@link combinationLabel} returns by default. */
@@ -267,8 +267,8 @@ interface IncludeEntry {
 }
 
 /**
- * Expands a job's matrix into its combinations (SPEC §4, GitHub Actions
- * semantics; see the module documentation).
+ * Expands a job's matrix into its combinations (GitHub Actions semantics,
+ * docs/semantics.md "Matrix expansion"; see the module documentation).
  *
  * - A matrix with no list keys has no product: its combinations are its
  *   include entries. A key with an empty list makes the product empty (zero

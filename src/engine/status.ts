@@ -1,6 +1,6 @@
 /**
- * Run, job and stage statuses (SPEC §2) and the GitHub-style words that
- * `needs.<job>.result` / `needs.<job>.outcome` use (SPEC §4).
+ * Run, job and stage statuses and the GitHub-style words that
+ * `needs.<job>.result` / `needs.<job>.outcome` use (docs/semantics.md "Jobs").
  *
  * Pure module: safe to import from workflow code.
  */
@@ -27,7 +27,7 @@ export type NeedResult = (typeof NeedResult)[keyof typeof NeedResult];
 
 /**
  * The GitHub word for a terminal status, ignoring `continue-on-error`
- * (this is the `outcome`). A timed-out job is a `failure` (SPEC §4).
+ * (this is the `outcome`). A timed-out job is a `failure` (docs/semantics.md "Jobs").
  */
 export function outcomeOf(status: Status): NeedResult {
   switch (status) {
