@@ -66,12 +66,12 @@ function importPatterns(name, layer) {
   const allowedOurs = [...layer.ours, ...(layer.typesOnly ?? [])].map((l) => `${escape(l)}/`);
   allowedOurs.push(...(layer.files ?? []).map((f) => `${escape(f)}$`), 'errors\\.js$');
   const oursText = [...layer.ours.map((l) => `src/${l}`), ...(layer.files ?? []).map((f) => `src/${f.replace(/\.js$/, '.ts')}`), 'src/errors.ts'];
-  const typesText = (layer.typesOnly ?? []).map((l) => `src/${l} with \`import type\` only`);
+  const typesText = (layer.typesOnly ?? []).map((l) => `, and ${l === 'activities' ? 'activity' : l} types (\`import type\` from src/${l})`).join('');
   const patterns = [
     {
       regex: `^\\.\\./(?!\\.\\./)(?!${allowedOurs.join('|')})`, // `../../` is NORMAL_FORM's
       caseSensitive: true,
-      message: `layer rule: ${here} may import only ${list([...oursText, ...typesText])} of ours (${WHERE}).`,
+      message: `layer rule: ${here} may import only ${list(oursText)} of ours${typesText} (${WHERE}).`,
     },
   ];
   for (const folder of layer.typesOnly ?? []) {
