@@ -1,5 +1,5 @@
 /**
- * The public error classes (SPEC §2). Each sets `name`, accepts `{ cause }`,
+ * The public error classes (docs/api.md "Errors"). Each sets `name`, accepts `{ cause }`,
  * and says in its TSDoc when it is thrown.
  */
 

@@ -1,6 +1,6 @@
 /**
  * Stage outputs as they leave a worker: JSON values only, and at most
- * {@link OUTPUT_CAP_BYTES} of JSON per stage (SPEC §5 size caps), the largest
+ * {@link OUTPUT_CAP_BYTES} of JSON per stage (ARCHITECTURE.md "Scale: keeping every history small"), the largest
  * values replaced by a `{ "__truncated": true, "bytes": N }` marker.
  *
  * The Python runner (`python.ts`) applies the same rule on its side, so a

@@ -18,9 +18,6 @@ import type { PythonStageInput, StageAttemptResult } from './types.js';
 /** Environment variable naming the result file (removed from `os.environ` before the code runs). */
 export const PYTHON_RESULT_ENV = 'TF_PYTHON_RESULT_FILE';
 
-/** Names the runner injects; never outputs, and not allowed as `vars` names. */
-export const PYTHON_INJECTED_NAMES = ['params', 'matrix', 'context', 'result'] as const;
-
 /**
  * The runner, run as `python3 -c PYTHON_RUNNER <input.json>` (a string, not a
  * `.py` asset, so the compiled package needs no copied files).

@@ -8,16 +8,16 @@
 import { existsSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
 import { auditConfigFromEnv, type AuditConfig } from '../audit/store.js';
-import { ensureSearchAttributes, runSearchAttributeValues, type OperatorConnection, type SearchAttributeValue } from '../client/search-attributes.js';
 import { ConfigError, formatIssue, WorkflowNotFoundError } from '../config/errors.js';
 import { defaultConfPath, loadWorkflowSpec } from '../config/loader.js';
 import { parameterize } from '../config/params.js';
 import type { ErrorInfo } from '../engine/context.js';
+import type { ReleaseInfo } from '../engine/release.js';
+import { ensureSearchAttributes, runSearchAttributeValues, type OperatorConnection, type SearchAttributeValue } from '../engine/search-attributes.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import { StageErrorName } from '../engine/stage-errors.js';
 import { ParamError } from '../errors.js';
 import { ExpressionError, renderDeep } from '../expressions/index.js';
-import type { ReleaseInfo } from '../workflows/definitions.js';
 
 /** Input of `prepareRelease`. */
 export interface PrepareReleaseInput {

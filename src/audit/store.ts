@@ -1,5 +1,5 @@
 /**
- * Audit records (SPEC §4 "Audit"): one JSON record per release, written
+ * Audit records (docs/operations.md "Audit"): one JSON record per release, written
  * exactly once. Two stores share one interface: files (the default,
  * `audits/workflow=<name>/release=<YYYYmmddHHMMSS>/<run>.json`) and SQLite
  * (`WORKFLOW_CORE_AUDIT_STORE=sqlite`). Workers write through an idempotent
@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import type { Status } from '../engine/status.js';
-import type { ReleaseType } from '../workflows/definitions.js';
+import type { ReleaseType } from '../engine/release.js';
 
 /** One release, as recorded. */
 export interface AuditRecord {

@@ -315,7 +315,7 @@ export async function acquireEmbeddedServer(options: EmbeddedServerOptions = {})
   };
 }
 
-/** Days the embedded namespace keeps closed runs (SPEC §4: release dedup and reruns need them). */
+/** Days the embedded namespace keeps closed runs (docs/operations.md "Retention": release dedup and reruns need them). */
 export const EMBEDDED_RETENTION_DAYS = 30;
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Releases and reruns from the client (SPEC §2 `release()`, `rerun()`,
- * `validateRelease()`; SPEC §4 "Schedules and releases", "Rerun").
+ * Releases and reruns from the client (`release()`, `rerun()`,
+ * `validateRelease()`; docs/operations.md "Releases", "Rerun").
  *
  * - `startRelease` starts the release workflow `tempoflowRelease` (the same
  *   one schedules start) and turns its outcome into a `ReleaseResult`.
@@ -47,7 +47,7 @@ export interface ReleaseTarget {
   parameterize(params: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
-/** Options of `release()` (SPEC §2). */
+/** Options of `release()` (docs/api.md). */
 export interface ReleaseOptions {
   /** Default NORMAL. */
   readonly releaseType?: ReleaseType;
@@ -121,7 +121,7 @@ function toDate(date: Date | string): Date {
 }
 
 /**
- * Checks a manual release time (SPEC §4): it must be a minute at which one
+ * Checks a manual release time (docs/operations.md "Releases"): it must be a minute at which one
  * of the workflow's cron entries fires, in that entry's timezone, with
  * Temporal's cron semantics (day-of-month AND day-of-week). A workflow
  * without cron entries, or with `manual: true`, accepts any time. Returns
@@ -168,7 +168,7 @@ export function clientAuditStore(env: NodeJS.ProcessEnv = process.env): AuditSto
 }
 
 /**
- * Releases `target` at `date` (SPEC §2 `release()`): validates the time
+ * Releases `target` at `date` (docs/operations.md "Releases"): validates the time
  * and params, starts the release workflow and waits for it. Resolves with a
  * `ReleaseResult` in every case (SKIP for a release already done, with that
  * run's id); throws before starting for a bad time, bad params, an unknown
@@ -332,7 +332,7 @@ export async function loadRunSnapshot(runtime: TempoflowRuntime, runId: string, 
   }
 }
 
-/** Options of `rerun()` (SPEC §2). */
+/** Options of `rerun()` (docs/api.md). */
 export interface RerunOptions {
   /** Run id of the new run (default: a new one). */
   readonly runId?: string;
@@ -369,7 +369,7 @@ function envSeconds(name: string, fallback: number): number {
 }
 
 /**
- * Reruns a previous run (SPEC §4 "Rerun"): every job that did not succeed
+ * Reruns a previous run (docs/operations.md "Rerun"): every job that did not succeed
  * and everything that depends on it runs again; the rest is kept (marked
  * reused). Resolves with the new run's `Result`; throws `WorkflowError`
  * (or `RerunPlanError`) before starting when the run cannot be rerun.

@@ -9,7 +9,7 @@ import { Status } from '../engine/status.js';
 import { WorkflowCancelledError, WorkflowError, WorkflowTimeoutError } from '../errors.js';
 import { RunFailureType, statusQuery } from '../workflows/definitions.js';
 
-/** The outcome of a run (SPEC §2). */
+/** The outcome of a run (docs/api.md "Result"). */
 export class Result implements RunOutcome {
   readonly status: Status;
   readonly runId: string;

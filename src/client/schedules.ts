@@ -1,5 +1,5 @@
 /**
- * Temporal Schedules for cron entries (SPEC §4 "Schedules and releases").
+ * Temporal Schedules for cron entries (docs/operations.md "Schedules").
  *
  * Each cron entry of a workflow's `on:` is one Temporal Schedule with the
  * stable id `tf:<project>:<workflow>:<hash(cron, timezone)>`: reordering

@@ -1,5 +1,5 @@
 /**
- * The public `Workflow` API (SPEC §2): load a workflow from the conf tree,
+ * The public `Workflow` API (docs/api.md): load a workflow from the conf tree,
  * validate its params, and execute it on Temporal.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,7 +17,7 @@ import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
-/** Per-call config overrides (SPEC §2 "extras"); other keys are readable as `${{ extras.<key> }}`. */
+/** Per-call config overrides (docs/api.md "extras"); other keys are readable as `${{ extras.<key> }}`. */
 export interface WorkflowExtras {
   readonly confPath?: string;
   readonly maxJobParallel?: number;
@@ -142,7 +142,7 @@ export class Workflow {
   }
 
   /**
-   * Releases the workflow at `date` (SPEC §4 "Schedules and releases"): run id
+   * Releases the workflow at `date` (docs/operations.md "Releases"): run id
    * `tf:<workflow>:<UTC yyyymmddHHMM>`, one audit record. Resolves with a
    * `ReleaseResult` in every case — SKIP (with the existing run's id) for a
    * NORMAL release already done. Throws before starting for a time that
@@ -153,7 +153,7 @@ export class Workflow {
   }
 
   /**
-   * Reruns a previous run of this workflow (SPEC §4 "Rerun"), from its run id
+   * Reruns a previous run of this workflow (docs/operations.md "Rerun"), from its run id
    * or its `Result`/context: failed jobs and their dependents run again, the
    * rest is reused. `fromStage: 'job.stage'` restarts that failed job there.
    */

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_COMBINATIONS, expandMatrix, MatrixError } from '../engine/m
 import { slugify } from '../engine/slug.js';
 import { STAGE_ERROR_NAMES } from '../engine/stage-errors.js';
 import { didYouMean } from '../expressions/suggest.js';
-import { checkCron, checkTimezone } from './cron.js';
+import { checkTimezone, reportCron } from './cron.js';
 import type { Reporter } from './origins.js';
 import { coerceParam } from './params.js';
 import { PARAM_TYPES, STAGE_ACTIONS, StageDecl, type StageAction } from './schema.js';
@@ -117,10 +117,7 @@ function checkOn(r: Reporter, on: unknown): void {
         return;
       }
     }
-    if (typeof cron === 'string') {
-      const problem = checkCron(cron);
-      if (problem) r.addInString([...path, cronKey], cron, problem.offset, 'bad-cron', `invalid cron '${cron}': ${problem.message}`, { hint: problem.hint });
-    }
+    if (typeof cron === 'string') reportCron(r, [...path, cronKey], cron);
     const tz = e.timezone;
     if (typeof tz === 'string') {
       const problem = checkTimezone(tz);

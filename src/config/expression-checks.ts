@@ -16,7 +16,7 @@ import { isRecord, stageId } from './checks.js';
 import type { Reporter } from './origins.js';
 import type { ValuePath } from './source.js';
 
-/** Roots an expression may read (SPEC §4 "Namespaces"). */
+/** Roots an expression may read (docs/yaml-format.md "Expressions", the namespace table). */
 export const EXPRESSION_ROOTS = ['params', 'matrix', 'env', 'extras', 'needs', 'jobs', 'stages', 'release', 'item', 'loop', 'branch', 'case', 'secrets', 'workflow', 'job'] as const;
 
 /** Nested-stage roots and the stages that define them. */

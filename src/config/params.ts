@@ -1,5 +1,5 @@
 /**
- * Typed params (SPEC §4 "Params"): defaults, required, type coercion from
+ * Typed params (docs/yaml-format.md "Params"): defaults, required, type coercion from
  * CLI strings, and a `ParamError` naming the param, the expected type and
  * the value. Values that cross Temporal stay JSON: datetimes are ISO strings
  * that keep their offset (naive = UTC), decimals are strings.

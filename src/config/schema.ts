@@ -1,5 +1,5 @@
 /**
- * zod schemas of the YAML format (SPEC §3). They are the single source of
+ * zod schemas of the YAML format (docs/yaml-format.md). They are the single source of
  * the format: the validator checks files against them and the editor JSON
  * Schema (`schema/workflow.schema.json`) is generated from them.
  *
@@ -93,7 +93,7 @@ export const EnvMap = labeled(
 );
 export type EnvMap = z.infer<typeof EnvMap>;
 
-/** Parameter type names (SPEC §4 "Params"). */
+/** Parameter type names (docs/yaml-format.md "Params"). */
 export const PARAM_TYPES = ['str', 'int', 'float', 'decimal', 'bool', 'date', 'datetime', 'choice', 'map', 'array'] as const;
 
 /** The full form of a parameter declaration. */

@@ -1,6 +1,7 @@
 /**
- * Size caps on what enters Temporal history (SPEC §5): a stage's outputs at
- * most 64 KB of JSON, a run context at most 1 MB. Values that do not fit are
+ * Size caps on what enters Temporal history (ARCHITECTURE.md "Scale: keeping
+ * every history small"): a stage's outputs at most 64 KB of JSON, a run
+ * context at most 1 MB. Values that do not fit are
  * replaced, largest first, by a `__truncated` marker that says how big they
  * were and what to do instead, so the structure (statuses, errors) survives.
  *
@@ -15,7 +16,7 @@ export const STAGE_OUTPUT_CAP_BYTES = 64 * 1024;
 /** Largest JSON of a run context in history, in UTF-8 bytes. */
 export const CONTEXT_CAP_BYTES = 1024 * 1024;
 
-/** Largest context put into a failure's details (SPEC §5). */
+/** Largest context put into a failure's details (docs/semantics.md "End states in Temporal"). */
 export const FAILURE_DETAILS_CAP_BYTES = 256 * 1024;
 
 /** What replaces a value that did not fit. */

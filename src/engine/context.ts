@@ -98,7 +98,7 @@ export interface RunOutcome {
 /**
  * The outputs of the SUCCESS entries, merged in order (later keys win): a
  * job's outputs from its stages, a matrix job's from its combinations
- * (SPEC §4 "Job outputs").
+ * (docs/semantics.md, "Job `outputs:`").
  */
 export function mergeSuccessfulOutputs(entries: Iterable<{ readonly status: Status; readonly outputs: Record<string, unknown> }>): Record<string, unknown> {
   const merged: Record<string, unknown> = {};

@@ -19,15 +19,38 @@
  * field's maximum); month names (3+ letter prefixes, `jan`, `janu`) and
  * weekday names (2+ letter prefixes, `mo`, `mon`, `monday`); 0 and 7 are
  * Sunday; `@yearly @annually @monthly @weekly @daily @midnight @hourly`.
+ * This module owns that grammar: `checkCron` returns a positioned problem,
+ * which validation reports at its `file:line:col` (docs/operations.md
+ * "Cron semantics").
  *
  * Pure module: no I/O (timezone rules come from `Intl`).
  */
+import { didYouMean } from '../expressions/suggest.js';
+
+/**
+ * A problem in a cron expression, positioned inside it so that validation
+ * can point at the bad part (`file:line:col`).
+ */
+export interface CronProblem {
+  /** 0-based offset of the bad part in the expression as written (leading spaces included). */
+  readonly offset: number;
+  /** Length of the bad part (0 for an empty expression or a trailing comma). */
+  readonly length: number;
+  /** What is wrong, e.g. `'60' is not a valid minute`. */
+  readonly message: string;
+  /** How to fix it, e.g. `use a value from 0 to 59`. */
+  readonly hint?: string;
+}
 
 /** A cron expression or timezone that cannot be used, with what is wrong. */
 export class CronError extends Error {
-  constructor(message: string) {
+  override readonly name: string = 'CronError';
+  /** Where the expression is wrong, when the expression is the problem (not the timezone). */
+  readonly problem?: CronProblem;
+
+  constructor(message: string, options: { problem?: CronProblem } = {}) {
     super(message);
-    this.name = 'CronError';
+    if (options.problem) this.problem = options.problem;
   }
 }
 
@@ -65,82 +88,160 @@ interface FieldRule {
   readonly minPrefix?: number;
   /** Value of the first name. */
   readonly namesFrom?: number;
+  /** How a hint describes the accepted values. */
+  readonly accepts: string;
 }
 
 const RULES: readonly FieldRule[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: MONTHS, minPrefix: 3, namesFrom: 1 },
-  { name: 'day-of-week', min: 0, max: 7, names: WEEKDAYS, minPrefix: 2, namesFrom: 0 },
+  { name: 'minute', min: 0, max: 59, accepts: 'a value from 0 to 59' },
+  { name: 'hour', min: 0, max: 23, accepts: 'a value from 0 to 23' },
+  { name: 'day-of-month', min: 1, max: 31, accepts: 'a value from 1 to 31' },
+  { name: 'month', min: 1, max: 12, names: MONTHS, minPrefix: 3, namesFrom: 1, accepts: 'a value from 1 to 12, or a month name of 3 letters or more (jan, janu, january)' },
+  // 7 is Sunday too, as in most crons (and Temporal's).
+  {
+    name: 'day-of-week',
+    min: 0,
+    max: 7,
+    names: WEEKDAYS,
+    minPrefix: 2,
+    namesFrom: 0,
+    accepts: 'a value from 0 to 7 (0 and 7 are Sunday), or a weekday name of 2 letters or more (mo, mon, monday)',
+  },
 ];
 
 /**
- * Parses a cron expression (five fields or an `@` alias). Throws `CronError`
- * naming the field and the part that is wrong.
+ * Checks a cron expression against the grammar of {@link parseCron}: the
+ * first problem, positioned inside `expr`, or `undefined` when the runtime
+ * matcher accepts it. Validation (`config/cron.ts`) reports this problem at
+ * its `file:line:col`, so it accepts exactly what schedules run.
  */
-export function parseCron(expr: string): CronSchedule {
-  const trimmed = expr.trim();
-  const text = trimmed.startsWith('@') ? CRON_ALIASES[trimmed.toLowerCase()] : trimmed;
-  if (text === undefined) throw new CronError(`unknown cron alias '${trimmed}' (known: ${Object.keys(CRON_ALIASES).join(', ')})`);
-  const fields = text.split(/\s+/).filter((f) => f !== '');
-  if (fields.length !== 5) {
-    throw new CronError(`cron '${expr}' has ${fields.length} field(s); write five: minute hour day-of-month month day-of-week (e.g. '0 9 * * 1-5')`);
-  }
-  const sets = fields.map((f, i) => parseField(f, RULES[i]!, expr));
-  const dow = new Set([...sets[4]!].map((d) => (d === 7 ? 0 : d)));
-  return { source: expr, minute: sets[0]!, hour: sets[1]!, dayOfMonth: sets[2]!, month: sets[3]!, dayOfWeek: dow };
+export function checkCron(expr: string): CronProblem | undefined {
+  const compiled = compileCron(expr);
+  return 'problem' in compiled ? compiled.problem : undefined;
 }
 
-function parseField(text: string, rule: FieldRule, expr: string): Set<number> {
-  const out = new Set<number>();
-  const where = `${rule.name} field '${text}' of cron '${expr}'`;
-  for (const part of text.split(',')) {
-    let body = part;
+/**
+ * Parses a cron expression (five fields or an `@` alias). Throws `CronError`
+ * naming the field and the part that is wrong (its `problem` says where).
+ */
+export function parseCron(expr: string): CronSchedule {
+  const compiled = compileCron(expr);
+  if ('problem' in compiled) {
+    const { message, hint } = compiled.problem;
+    throw new CronError(`cron '${expr}': ${message}${hint ? ` (${hint})` : ''}`, { problem: compiled.problem });
+  }
+  return compiled.schedule;
+}
+
+/** The one cron grammar: a schedule, or the first problem. */
+function compileCron(expr: string): { schedule: CronSchedule } | { problem: CronProblem } {
+  const trimmed = expr.trim();
+  const lead = expr.length - expr.trimStart().length;
+  if (trimmed === '') return { problem: { offset: 0, length: expr.length, message: 'empty cron expression', hint: "write five fields, e.g. '0 9 * * 1-5'" } };
+  if (trimmed.startsWith('@')) {
+    const alias = trimmed.toLowerCase();
+    if (Object.hasOwn(CRON_ALIASES, alias)) {
+      const compiled = compileCron(CRON_ALIASES[alias]!);
+      return 'schedule' in compiled ? { schedule: { ...compiled.schedule, source: expr } } : compiled;
+    }
+    const best = didYouMean(trimmed, Object.keys(CRON_ALIASES));
+    return {
+      problem: {
+        offset: lead,
+        length: trimmed.length,
+        message: `unknown cron alias '${trimmed}'`,
+        hint: best ? `did you mean '${best}'?` : `use five fields or one of ${Object.keys(CRON_ALIASES).join(', ')}`,
+      },
+    };
+  }
+  const fields = [...expr.matchAll(/\S+/g)].map((m) => ({ text: m[0], offset: m.index }));
+  if (fields.length !== 5) {
+    return {
+      problem: {
+        offset: lead,
+        length: trimmed.length,
+        message: `a cron expression has 5 fields (minute hour day-of-month month day-of-week), this one has ${fields.length}`,
+        hint: fields.length === 6 ? 'seconds are not supported: remove the first field' : "e.g. '0 9 * * 1-5' is 09:00 on weekdays",
+      },
+    };
+  }
+  const sets: Set<number>[] = [];
+  for (const [i, field] of fields.entries()) {
+    const parsed = parseField(field.text, RULES[i]!);
+    if ('problem' in parsed) return { problem: { ...parsed.problem, offset: field.offset + parsed.problem.offset } };
+    sets.push(parsed.values);
+  }
+  const dow = new Set([...sets[4]!].map((d) => (d === 7 ? 0 : d)));
+  return { schedule: { source: expr, minute: sets[0]!, hour: sets[1]!, dayOfMonth: sets[2]!, month: sets[3]!, dayOfWeek: dow } };
+}
+
+/**
+ * One field: a comma list of `*`, `x`, `x-y`, each with an optional `/step`
+ * (`*` and `x-y` step through their range, `x/step` runs from x to the
+ * field's maximum). Offsets in a problem are inside `text`.
+ */
+function parseField(text: string, rule: FieldRule): { values: Set<number> } | { problem: CronProblem } {
+  const values = new Set<number>();
+  const where = `in the ${rule.name} field`;
+  let at = 0;
+  for (const item of text.split(',')) {
+    const problem = (offset: number, length: number, message: string, hint?: string) => ({
+      problem: { offset: at + offset, length, message, ...(hint ? { hint } : {}) },
+    });
+    if (item === '') return problem(0, text[at] === ',' ? 1 : 0, `empty list item ${where}`, 'remove the extra comma');
+    const slash = item.indexOf('/');
+    const body = slash < 0 ? item : item.slice(0, slash);
     let step = 1;
-    let hasStep = false;
-    const slash = part.indexOf('/');
     if (slash >= 0) {
-      body = part.slice(0, slash);
-      const stepText = part.slice(slash + 1);
+      const stepText = item.slice(slash + 1);
       step = /^\d+$/.test(stepText) ? Number(stepText) : NaN;
-      if (!Number.isInteger(step) || step < 1) throw new CronError(`${where}: the step '${stepText}' must be a whole number ≥ 1`);
-      hasStep = true;
+      if (!(step >= 1)) return problem(slash, item.length - slash, `bad step '/${stepText}' ${where}`, 'a step is a whole number ≥ 1');
     }
     let start = rule.min;
     let end = rule.max;
     if (body !== '*') {
       const dash = body.indexOf('-');
-      if (dash >= 0) {
-        start = parseValue(body.slice(0, dash), rule, rule.min, where);
-        end = parseValue(body.slice(dash + 1), rule, start, where);
-      } else {
-        start = parseValue(body, rule, rule.min, where);
-        end = hasStep ? rule.max : start;
+      const parts = dash < 0 ? [body] : [body.slice(0, dash), body.slice(dash + 1)];
+      const found: number[] = [];
+      let offset = 0;
+      for (const part of parts) {
+        const value = fieldValue(part, rule);
+        if (value === undefined) return problem(offset, part.length, `'${part}' is not a valid ${rule.name}`, valueHint(part, rule));
+        found.push(value);
+        offset += part.length + 1;
       }
+      start = found[0]!;
+      end = found.length === 2 ? found[1]! : slash >= 0 ? rule.max : start;
+      if (end < start) return problem(0, body.length, `range '${body}' runs backwards ${where}`, 'write the smaller value first');
     }
-    for (let v = start; v <= end; v += step) out.add(v);
+    for (let v = start; v <= end; v += step) values.add(v);
+    at += item.length + 1;
   }
-  return out;
+  return { values };
 }
 
-function parseValue(text: string, rule: FieldRule, min: number, where: string): number {
+/** A number in the field's range, or a name (a long enough prefix of a month or weekday name). */
+function fieldValue(text: string, rule: FieldRule): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const value = Number(text);
+    return value >= rule.min && value <= rule.max ? value : undefined;
+  }
   if (rule.names && text.length >= (rule.minPrefix ?? 3)) {
     const lower = text.toLowerCase();
     const i = rule.names.findIndex((n) => n.startsWith(lower));
-    if (i >= 0) {
-      const value = i + (rule.namesFrom ?? 0);
-      if (value < min) throw new CronError(`${where}: '${text}' comes before the start of its range`);
-      return value;
-    }
+    if (i >= 0) return i + (rule.namesFrom ?? 0);
   }
-  if (!/^\d+$/.test(text)) {
-    const hint = rule.names ? ` or a name (${rule.names.map((n) => n.slice(0, 3)).join(', ')})` : '';
-    throw new CronError(`${where}: '${text}' is not a number${hint}`);
-  }
-  const value = Number(text);
-  if (value < min || value > rule.max) throw new CronError(`${where}: ${value} is outside ${min}-${rule.max}`);
-  return value;
+  return undefined;
+}
+
+function valueHint(text: string, rule: FieldRule): string {
+  const best = rule.names
+    ? didYouMean(
+        text.toUpperCase(),
+        rule.names.map((n) => n.slice(0, 3).toUpperCase()),
+      )
+    : undefined;
+  return best ? `did you mean '${best}'?` : `use ${rule.accepts}`;
 }
 
 /** Wall-clock fields of an instant in a timezone. */
@@ -202,22 +303,6 @@ function offsetAt(epochMs: number, timezone: string): number {
   const w = wallTime(epochMs, timezone);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return asUtc - (epochMs - (((epochMs % 1000) + 1000) % 1000));
-}
-
-/**
- * The instants at which a wall-clock time happens in `timezone`: none in a
- * skipped DST hour, two in a repeated one (earlier first), else one.
- */
-export function instantsOf(year: number, month: number, day: number, hour: number, minute: number, timezone: string): number[] {
-  const naive = Date.UTC(year, month - 1, day, hour, minute);
-  const offsets = new Set([offsetAt(naive - 36 * 3600_000, timezone), offsetAt(naive, timezone), offsetAt(naive + 36 * 3600_000, timezone)]);
-  const found = new Set<number>();
-  for (const off of offsets) {
-    const t = naive - off;
-    const w = wallTime(t, timezone);
-    if (w.year === year && w.month === month && w.day === day && w.hour === hour && w.minute === minute) found.add(t);
-  }
-  return [...found].sort((a, b) => a - b);
 }
 
 function toSchedule(cron: string | CronSchedule): CronSchedule {

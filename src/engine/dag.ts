@@ -1,8 +1,7 @@
 /**
- * The job graph of a workflow (SPEC §4 "Jobs"): validation of `needs`
+ * The job graph of a workflow (docs/yaml-format.md "Jobs"): validation of `needs`
  * (unknown needs, self-needs, cycles, no root job), a stable topological
- * order, the jobs ready to be decided, and the dependents of a set of jobs
- * (for rerun).
+ * order, and the dependents of a set of jobs (for rerun).
  *
  * Every edge goes from a job to one of its needs. All algorithms are
  * iterative (a 10,000-job chain does not overflow the stack) and linear in
@@ -150,7 +149,7 @@ export function analyzeDag(jobs: JobGraph): DagAnalysis {
     });
   }
 
-  const cycles = cyclesOf(graph, MAX_REPORTED_CYCLES + 1, false);
+  const cycles = cyclesOf(graph, MAX_REPORTED_CYCLES + 1);
   for (const members of cycles.slice(0, MAX_REPORTED_CYCLES)) {
     problems.push({
       code: DagProblemCode.cycle,
@@ -250,23 +249,20 @@ class MinHeap {
 }
 
 /**
- * Every elementary cycle of the job graph, each reported once, up to `limit`
- * (default {@link MAX_REPORTED_CYCLES}). A cycle lists its jobs in path order,
- * each needing the next and the last needing the first, starting at its
- * job that comes first in YAML order; `[a]` is a job that needs itself.
- * Cycles come out ordered by that first job. Unknown needs are ignored.
+ * Every elementary cycle of the job graph, each reported once, up to
+ * `limit`; a self-need is not a cycle here (analyzeDag reports it on its
+ * own). A cycle lists its jobs in path order, each needing the next and the
+ * last needing the first, starting at its job that comes first in YAML
+ * order. Cycles come out ordered by that first job. Unknown needs are
+ * ignored.
  *
  * Johnson's algorithm (iterative), run only inside strongly connected
  * components (Tarjan, iterative): linear on acyclic graphs, and
  * O((jobs + needs) × (limit + 1)) otherwise.
  */
-export function findCycles(jobs: JobGraph, limit: number = MAX_REPORTED_CYCLES): string[][] {
-  return cyclesOf(indexGraph(jobs), limit, true);
-}
-
-function cyclesOf({ ids, edges }: Indexed, limit: number, selfLoops: boolean): string[][] {
+function cyclesOf({ ids, edges }: Indexed, limit: number): string[][] {
   const n = ids.length;
-  const adjacency = selfLoops ? edges : edges.map((list, j) => list.filter((need) => need !== j));
+  const adjacency = edges.map((list, j) => list.filter((need) => need !== j));
   const found: number[][] = [];
   const inComponent = new Uint8Array(n);
   const blocked = new Uint8Array(n);
@@ -408,28 +404,6 @@ function leastCyclicComponent(
 }
 
 /**
- * The jobs that can be decided now (SPEC §4: a job is decided once every
- * `needs` entry is terminal): jobs not in `terminal` and not in `started`
- * whose every need is in `terminal`, in YAML order. A job with an unknown
- * need never becomes ready (validation reports those first).
- *
- * O(jobs + needs) per call.
- */
-export function readyJobs(
-  jobs: JobGraph,
-  terminal: ReadonlySet<string>,
-  started: ReadonlySet<string> = new Set<string>(),
-): string[] {
-  const { ids, needs } = indexGraph(jobs);
-  const ready: string[] = [];
-  ids.forEach((id, j) => {
-    if (terminal.has(id) || started.has(id)) return;
-    if ((needs[j] ?? []).every((need) => terminal.has(need))) ready.push(id);
-  });
-  return ready;
-}
-
-/**
  * Every job that depends on one of `roots`, directly or transitively (rerun
  * re-executes these after the roots), in YAML order. A root is included only
  * when it itself depends on a root (including through a cycle). Unknown
@@ -459,104 +433,4 @@ export function descendants(jobs: JobGraph, roots: Iterable<string>): Set<string
     if (reached[j]) result.add(id);
   });
   return result;
-}
-
-/**
- * Incremental form of {@link readyJobs} for the interpreter: O(needs of the
- * job) per finished job instead of O(graph) per call, so a 10,000-job
- * workflow stays linear. Deterministic: same calls, same answers (replay
- * safe).
- *
- * A job becomes ready once every distinct entry of its `needs` is terminal; a
- * job with an unknown need or a self-need never does. Each job is handed out
- * by {@link ReadyTracker.take} at most once.
- *
- * @example
- * const tracker = new ReadyTracker(jobs);
- * for (let batch = tracker.take(); batch.length > 0 || running; batch = tracker.take()) {
- *   // start `batch`; when a job ends: tracker.finish(id)
- * }
- */
-export class ReadyTracker {
-  private readonly ids: string[];
-  private readonly index: Map<string, number>;
-  private readonly waiting: number[];
-  private readonly dependents: number[][];
-  private readonly terminal: Uint8Array;
-  private readonly taken: Uint8Array;
-  private readonly ready = new Set<number>();
-  private finished = 0;
-
-  /**
-   * @param jobs the job graph, in YAML order.
-   * @param terminal jobs already terminal (e.g. reused by a rerun): they are
-   *   never handed out and count as done for their dependents.
-   */
-  constructor(jobs: JobGraph, terminal: Iterable<string> = []) {
-    const { ids, index, needs } = indexGraph(jobs);
-    this.ids = ids;
-    this.index = index;
-    this.terminal = new Uint8Array(ids.length);
-    this.taken = new Uint8Array(ids.length);
-    this.dependents = Array.from({ length: ids.length }, () => []);
-    this.waiting = needs.map((list, j) => {
-      const distinct = new Set(list);
-      for (const need of distinct) {
-        const target = index.get(need);
-        if (target !== undefined) this.dependents[target]?.push(j);
-      }
-      return distinct.size;
-    });
-    this.waiting.forEach((count, j) => {
-      if (count === 0) this.ready.add(j);
-    });
-    for (const id of terminal) this.finish(id);
-  }
-
-  /** The jobs that became ready since the last call, in YAML order; each is marked taken. */
-  take(): string[] {
-    const batch = [...this.ready].sort((a, b) => a - b);
-    this.ready.clear();
-    for (const j of batch) this.taken[j] = 1;
-    return batch.map((j) => this.ids[j] ?? '');
-  }
-
-  /**
-   * Records that a job is terminal (whether it ran, was skipped or was
-   * reused); its dependents may become ready. Unknown ids and repeated calls
-   * are ignored.
-   */
-  finish(id: string): void {
-    const j = this.index.get(id);
-    if (j === undefined || this.terminal[j]) return;
-    this.terminal[j] = 1;
-    this.taken[j] = 1;
-    this.ready.delete(j);
-    this.finished++;
-    for (const dependent of this.dependents[j] ?? []) {
-      const left = (this.waiting[dependent] ?? 0) - 1;
-      this.waiting[dependent] = left;
-      if (left === 0 && !this.taken[dependent]) this.ready.add(dependent);
-    }
-  }
-
-  /** Whether a job is terminal. */
-  isTerminal(id: string): boolean {
-    const j = this.index.get(id);
-    return j !== undefined && this.terminal[j] === 1;
-  }
-
-  /** True when every job is terminal. */
-  get done(): boolean {
-    return this.finished === this.ids.length;
-  }
-
-  /**
-   * Jobs that are not terminal and will never become ready (their needs are
-   * unknown, cyclic, or themselves), in YAML order. Meaningful once nothing
-   * is running and {@link ReadyTracker.take} returns nothing.
-   */
-  stuck(): string[] {
-    return this.ids.filter((_id, j) => !this.terminal[j] && !this.taken[j] && !this.ready.has(j));
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * The job decision (SPEC §4 "Jobs"): once every need of a job is terminal,
+ * The job decision (docs/semantics.md "Jobs"): once every need of a job is terminal,
  * decide whether the job runs or is SKIP, from its needs' results, its `if`
  * or its `trigger-rule`.
  *

@@ -1,6 +1,6 @@
 /**
  * Matrix expansion for `strategy.matrix`, with GitHub Actions semantics
- * (SPEC §4 "Jobs"):
+ * (docs/semantics.md, "Matrix expansion"):
  *
  * 1. the cartesian product of the matrix lists, FIRST key outermost;
  * 2. `exclude` removes every combination that matches all keys of one entry;
@@ -49,7 +49,7 @@ export interface ExpandedCombination {
    * expansion: a repeated combination gets a `-2`, `-3`, … suffix.
    */
   key: string;
-  /** 0-based position in the expansion (the combination order of SPEC §4). */
+  /** 0-based position in the expansion (the combination order of docs/semantics.md). */
   index: number;
   /** The combination's values (null-prototype object). */
   matrix: MatrixCombination;
@@ -65,7 +65,7 @@ export interface ExpandMatrixOptions {
   maxCombinations?: number;
 }
 
-/** The default cap on the number of combinations of one job (SPEC §4). */
+/** The default cap on the number of combinations of one job (docs/yaml-format.md "Strategy"). */
 export const DEFAULT_MAX_COMBINATIONS = 4096;
 
 /** Longest label {@link combinationLabel} returns by default. */
@@ -223,16 +223,6 @@ export function stableHash(text: string): string {
 }
 
 /**
- * The stable key of one combination: the first 12 hex chars of
- * {@link stableHash} of its {@link canonicalJson}. Key order does not matter.
- *
- * @throws TypeError when a value is cyclic or too deeply nested.
- */
-export function combinationKey(matrix: MatrixCombination): string {
-  return stableHash(canonicalJson(matrix)).slice(0, 12);
-}
-
-/**
  * A human label for a combination, `region=us,shard=1`, in the
  * combination's key order: strings as they are, other values as canonical
  * JSON. Longer labels are cut to `maxLength` chars, ending in `…`.
@@ -277,8 +267,8 @@ interface IncludeEntry {
 }
 
 /**
- * Expands a job's matrix into its combinations (SPEC §4, GitHub Actions
- * semantics; see the module documentation).
+ * Expands a job's matrix into its combinations (GitHub Actions semantics,
+ * docs/semantics.md "Matrix expansion"; see the module documentation).
  *
  * - A matrix with no list keys has no product: its combinations are its
  *   include entries. A key with an empty list makes the product empty (zero

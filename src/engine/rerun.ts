@@ -1,5 +1,5 @@
 /**
- * What a rerun keeps from a previous run (SPEC §4 "Rerun"): every job that
+ * What a rerun keeps from a previous run (docs/operations.md "Rerun"): every job that
  * did not succeed reruns, and so does every job that depends on one of them;
  * the other SUCCESS jobs are kept as they were. A matrix job that reruns
  * because it failed keeps its SUCCESS combinations. `fromStage` restarts one

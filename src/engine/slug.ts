@@ -1,5 +1,5 @@
 /**
- * Default stage ids (SPEC §4 "Stages"): the slug of a stage's raw name with
+ * Default stage ids (docs/semantics.md "Stages"): the slug of a stage's raw name with
  * its `${{ }}` templates stripped.
  *
  * Pure and deterministic: safe to import from Temporal workflow code.

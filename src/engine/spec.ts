@@ -16,7 +16,7 @@ export type SourceLocation = string;
 /** A value that is either literal or a `${{ }}` template rendered at run time. */
 export type Templated<T> = T | string;
 
-/** Declared parameter types (SPEC §4 "Params"). */
+/** Declared parameter types (docs/yaml-format.md "Params"). */
 export const ParamType = {
   str: 'str',
   int: 'int',
@@ -46,7 +46,8 @@ export interface ParamSpec {
 
 /**
  * Retry of a stage's own failures, handled by the workflow on a durable timer
- * (never confused with Temporal's infrastructure retries; SPEC §4).
+ * (never confused with Temporal's infrastructure retries; docs/semantics.md
+ * "Retries and timeouts").
  */
 export interface RetrySpec {
   /** Retries after the first attempt (`retry: 2` = up to 3 attempts). */
@@ -183,7 +184,6 @@ export type StageSpec =
   | CaseStageSpec
   | RaiseStageSpec
   | ApprovalStageSpec;
-export type StageKind = StageSpec['kind'];
 
 /** Airflow trigger rules (`trigger-rule:`), the alternative to `if`. */
 export type TriggerRuleName = 'all_success' | 'all_failed' | 'all_done' | 'one_success' | 'one_failed' | 'none_failed' | 'none_skipped';

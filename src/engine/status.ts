@@ -1,6 +1,6 @@
 /**
- * Run, job and stage statuses (SPEC §2) and the GitHub-style words that
- * `needs.<job>.result` / `needs.<job>.outcome` use (SPEC §4).
+ * Run, job and stage statuses and the GitHub-style words that
+ * `needs.<job>.result` / `needs.<job>.outcome` use (docs/semantics.md "Jobs").
  *
  * Pure module: safe to import from workflow code.
  */
@@ -25,11 +25,6 @@ export const NeedResult = {
 } as const;
 export type NeedResult = (typeof NeedResult)[keyof typeof NeedResult];
 
-/** Statuses after which nothing more will happen to a job or stage. */
-export function isTerminal(status: Status): boolean {
-  return status !== Status.WAIT;
-}
-
 /** A status that fails a job or run: FAILED or TIMEOUT. */
 export function isFailure(status: Status | undefined): boolean {
   return status === Status.FAILED || status === Status.TIMEOUT;
@@ -37,7 +32,7 @@ export function isFailure(status: Status | undefined): boolean {
 
 /**
  * The GitHub word for a terminal status, ignoring `continue-on-error`
- * (this is the `outcome`). A timed-out job is a `failure` (SPEC §4).
+ * (this is the `outcome`). A timed-out job is a `failure` (docs/semantics.md "Jobs").
  */
 export function outcomeOf(status: Status): NeedResult {
   switch (status) {

@@ -1,5 +1,5 @@
 /**
- * The `${{ }}` expression language of tempoflow (SPEC §4 "Expressions").
+ * The `${{ }}` expression language of tempoflow (docs/yaml-format.md "Expressions").
  *
  * GitHub Actions grammar and semantics — literals, property paths with `.`,
  * `[...]`, hyphenated names and the `*` object filter, `! < <= > >= == != &&

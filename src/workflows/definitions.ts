@@ -5,6 +5,8 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
+import type { ReleaseInfo } from '../engine/release.js';
+import type { SearchAttributeValue } from '../engine/search-attributes.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
 
 /** Temporal workflow type of the interpreter. */
@@ -27,26 +29,8 @@ export interface ActivityTuning {
   readonly taskQueue?: string;
 }
 
-/** Release types (docs/operations.md, "Releases"). */
-export const ReleaseType = {
-  NORMAL: 'NORMAL',
-  RERUN: 'RERUN',
-  EVENT: 'EVENT',
-  FORCE: 'FORCE',
-  DRYRUN: 'DRYRUN',
-} as const;
-export type ReleaseType = (typeof ReleaseType)[keyof typeof ReleaseType];
-
-/** The `release.*` expression namespace of a released run. */
-export interface ReleaseInfo {
-  /** The nominal (scheduled) time, ISO 8601 with its offset. */
-  readonly logical_date: string;
-  /** When the release actually started, ISO 8601. */
-  readonly execute_date: string;
-  /** The run id of the release's run. */
-  readonly run_id: string;
-  readonly type: ReleaseType;
-}
+// Release types and the `release.*` namespace live in the engine (the audit store and activities use them too).
+export { ReleaseType, type ReleaseInfo } from '../engine/release.js';
 
 /** What a rerun keeps from a previous run (docs/operations.md, "Rerun"). */
 export interface ReusePlan {
@@ -201,17 +185,7 @@ export const RunFailureType = {
 } as const;
 export type RunFailureType = (typeof RunFailureType)[keyof typeof RunFailureType];
 
-/**
- * A search attribute to set on a run, in a form that crosses the activity
- * boundary: `prepareRelease` (activity) says which ones the server has, the
- * release workflow and the client start runs with them.
- */
-export interface SearchAttributeValue {
-  readonly name: string;
-  readonly type: 'KEYWORD' | 'DATETIME';
-  /** A keyword, or an ISO 8601 time for DATETIME. */
-  readonly value: string;
-}
+export type { SearchAttributeValue } from '../engine/search-attributes.js';
 
 /** Typed pairs for `typedSearchAttributes` of a workflow start (client) or a child (workflow code). */
 export function toTypedPairs(values: readonly SearchAttributeValue[]): SearchAttributePair[] {

@@ -28,6 +28,9 @@ const CASES: [cron: string, timezone: string, startAt: string][] = [
   ['30 2 * * *', 'Australia/Sydney', '2027-04-03T00:00:07Z'], // southern fall back
   ['0 0 29 2 *', 'UTC', '2027-01-01T00:00:07Z'], // leap days only
   ['@weekly', 'Asia/Tokyo', '2027-01-01T00:00:07Z'],
+  ['0 9 * * Tu,thursday', 'UTC', '2027-01-01T00:00:07Z'], // weekday names of 2 letters or more
+  ['0 0 1 janu,JULY *', 'UTC', '2027-01-01T00:00:07Z'], // month names of 3 letters or more
+  ['*/90 * * * *', 'UTC', '2027-01-01T00:00:07Z'], // a step longer than the field: its first value only
 ];
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;

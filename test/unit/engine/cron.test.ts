@@ -4,7 +4,7 @@
  * Temporal server in test/integration/schedules.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { CronError, cronMatches, instantsOf, nextFireTimes, parseCron } from '../../../src/engine/cron.js';
+import { checkCron, CronError, cronMatches, nextFireTimes, parseCron } from '../../../src/engine/cron.js';
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
@@ -24,21 +24,58 @@ describe('parseCron', () => {
     expect([...parseCron(cron)[field]].sort((a, b) => a - b)).toEqual(values);
   });
 
-  it.each([
-    ['0 9 * *', /5 fields|five/],
-    ['0 9 * * * *', /has 6 field/],
-    ['60 * * * *', /minute field .* 60 is outside 0-59/],
-    ['0 24 * * *', /hour field/],
-    ['0 0 0 * *', /day-of-month field .* 0 is outside 1-31/],
-    ['0 0 * 13 *', /month field/],
-    ['0 0 * * 8', /day-of-week field/],
-    ['0 0 * * xyz', /not a number or a name/],
-    ['*/0 * * * *', /step '0'/],
-    ['0 0 * * fri-mon', /comes before the start/],
-    ['@fortnightly', /unknown cron alias/],
-  ])('refuses %s', (cron, message) => {
+  it.each<[string, string, { offset: number; length: number }]>([
+    ['0 9 * *', "cron '0 9 * *': a cron expression has 5 fields (minute hour day-of-month month day-of-week), this one has 4 (e.g. '0 9 * * 1-5' is 09:00 on weekdays)", { offset: 0, length: 7 }],
+    [
+      '0 9 * * * *',
+      "cron '0 9 * * * *': a cron expression has 5 fields (minute hour day-of-month month day-of-week), this one has 6 (seconds are not supported: remove the first field)",
+      { offset: 0, length: 11 },
+    ],
+    ['60 * * * *', "cron '60 * * * *': '60' is not a valid minute (use a value from 0 to 59)", { offset: 0, length: 2 }],
+    ['0 24 * * *', "cron '0 24 * * *': '24' is not a valid hour (use a value from 0 to 23)", { offset: 2, length: 2 }],
+    ['0 0 0 * *', "cron '0 0 0 * *': '0' is not a valid day-of-month (use a value from 1 to 31)", { offset: 4, length: 1 }],
+    ['0 0 * 13 *', "cron '0 0 * 13 *': '13' is not a valid month (use a value from 1 to 12, or a month name of 3 letters or more (jan, janu, january))", { offset: 6, length: 2 }],
+    [
+      '0 0 * * 8',
+      "cron '0 0 * * 8': '8' is not a valid day-of-week (use a value from 0 to 7 (0 and 7 are Sunday), or a weekday name of 2 letters or more (mo, mon, monday))",
+      { offset: 8, length: 1 },
+    ],
+    [
+      '0 0 * * mon,xyz',
+      "cron '0 0 * * mon,xyz': 'xyz' is not a valid day-of-week (use a value from 0 to 7 (0 and 7 are Sunday), or a weekday name of 2 letters or more (mo, mon, monday))",
+      { offset: 12, length: 3 },
+    ],
+    [
+      '0 0 * * tuseday',
+      "cron '0 0 * * tuseday': 'tuseday' is not a valid day-of-week (use a value from 0 to 7 (0 and 7 are Sunday), or a weekday name of 2 letters or more (mo, mon, monday))",
+      { offset: 8, length: 7 },
+    ],
+    ['0 0 * * mon-frx', "cron '0 0 * * mon-frx': 'frx' is not a valid day-of-week (did you mean 'FRI'?)", { offset: 12, length: 3 }],
+    ['*/0 * * * *', "cron '*/0 * * * *': bad step '/0' in the minute field (a step is a whole number ≥ 1)", { offset: 1, length: 2 }],
+    ['0 0 * * fri-mon', "cron '0 0 * * fri-mon': range 'fri-mon' runs backwards in the day-of-week field (write the smaller value first)", { offset: 8, length: 7 }],
+    ['1,,2 * * * *', "cron '1,,2 * * * *': empty list item in the minute field (remove the extra comma)", { offset: 2, length: 1 }],
+    [
+      '  @fortnightly',
+      "cron '  @fortnightly': unknown cron alias '@fortnightly' (use five fields or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)",
+      { offset: 2, length: 12 },
+    ],
+  ])('refuses %s, saying where', (cron, message, where) => {
     expect(() => parseCron(cron)).toThrow(CronError);
     expect(() => parseCron(cron)).toThrow(message);
+    const problem = checkCron(cron);
+    expect(problem).toMatchObject(where);
+    try {
+      parseCron(cron);
+    } catch (err) {
+      expect((err as CronError).problem).toEqual(problem);
+    }
+  });
+
+  it('accepts what checkCron accepts, and the other way round', () => {
+    for (const cron of ['0 9 * * monday', '0 0 1 janu *', '*/90 * * * *', '@DAILY', '0 0 * * sat-7']) {
+      expect(checkCron(cron)).toBeUndefined();
+      expect(() => parseCron(cron)).not.toThrow();
+    }
   });
 });
 
@@ -68,11 +105,7 @@ describe('cronMatches', () => {
 
 describe('nextFireTimes', () => {
   it('Friday the 13th only', () => {
-    expect(iso(nextFireTimes('0 12 13 * 5', 'UTC', new Date('2026-11-27T00:00:00Z'), 3))).toEqual([
-      '2027-08-13T12:00:00.000Z',
-      '2028-10-13T12:00:00.000Z',
-      '2029-04-13T12:00:00.000Z',
-    ]);
+    expect(iso(nextFireTimes('0 12 13 * 5', 'UTC', new Date('2026-11-27T00:00:00Z'), 3))).toEqual(['2027-08-13T12:00:00.000Z', '2028-10-13T12:00:00.000Z', '2029-04-13T12:00:00.000Z']);
   });
 
   it('is strictly after `from`', () => {
@@ -81,22 +114,12 @@ describe('nextFireTimes', () => {
 
   it('skips a wall time that DST skips (spring forward in New York)', () => {
     // 2027-03-14: 02:00 EST jumps to 03:00 EDT, so 02:30 does not exist that day.
-    expect(iso(nextFireTimes('30 2 * * *', 'America/New_York', new Date('2027-03-13T12:00:00Z'), 3))).toEqual([
-      '2027-03-15T06:30:00.000Z',
-      '2027-03-16T06:30:00.000Z',
-      '2027-03-17T06:30:00.000Z',
-    ]);
+    expect(iso(nextFireTimes('30 2 * * *', 'America/New_York', new Date('2027-03-13T12:00:00Z'), 3))).toEqual(['2027-03-15T06:30:00.000Z', '2027-03-16T06:30:00.000Z', '2027-03-17T06:30:00.000Z']);
   });
 
   it('fires twice in an hour that DST repeats (fall back in New York)', () => {
     // 2027-11-07: 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST).
-    expect(iso(nextFireTimes('30 1 * * *', 'America/New_York', new Date('2027-11-06T12:00:00Z'), 3))).toEqual([
-      '2027-11-07T05:30:00.000Z',
-      '2027-11-07T06:30:00.000Z',
-      '2027-11-08T06:30:00.000Z',
-    ]);
-    expect(instantsOf(2027, 11, 7, 1, 30, 'America/New_York').length).toBe(2);
-    expect(instantsOf(2027, 3, 14, 2, 30, 'America/New_York').length).toBe(0);
+    expect(iso(nextFireTimes('30 1 * * *', 'America/New_York', new Date('2027-11-06T12:00:00Z'), 3))).toEqual(['2027-11-07T05:30:00.000Z', '2027-11-07T06:30:00.000Z', '2027-11-08T06:30:00.000Z']);
   });
 
   it('east of UTC, a repeated wall time fires once, at the later instant (Go time.Date, as Temporal)', () => {

@@ -1,15 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeDag,
-  descendants,
-  findCycles,
-  MAX_REPORTED_CYCLES,
-  ReadyTracker,
-  readyJobs,
-  type DagProblem,
-  type JobGraph,
-} from '../../../src/engine/dag.js';
+import { analyzeDag, descendants, MAX_REPORTED_CYCLES, type DagProblem, type JobGraph } from '../../../src/engine/dag.js';
 import { boundedLevenshtein, suggestName } from '../../../src/engine/suggest-name.js';
 
 /** Builds a graph from `id: needs` pairs, keeping their order. */
@@ -21,6 +12,11 @@ function g(spec: Record<string, string[] | string>): Record<string, { needs: str
 
 function codes(problems: DagProblem[]): string[] {
   return problems.map((p) => `${p.code}@${p.job}${p.needIndex === undefined ? '' : `#${p.needIndex}`}`);
+}
+
+/** The cycles analyzeDag reports, each as its jobs in path order. */
+function cycles(jobs: JobGraph): string[][] {
+  return analyzeDag(jobs).problems.flatMap((p) => (p.code === 'cycle' && p.members ? [p.members] : []));
 }
 
 function chain(length: number): Map<string, { needs: string[] }> {
@@ -111,7 +107,6 @@ describe('analyzeDag: problems', () => {
     expect(codes(problems)).toEqual(['unknown-need@constructor#1']);
     expect(order).toEqual(['__proto__', 'constructor', 'toString']);
     expect(descendants(jobs, ['__proto__'])).toEqual(new Set(['constructor', 'toString']));
-    expect(readyJobs(jobs, new Set())).toEqual(['__proto__']);
   });
 
   it('tolerates malformed needs from untyped input', () => {
@@ -147,34 +142,29 @@ describe('analyzeDag: order', () => {
   });
 });
 
-describe('findCycles', () => {
+describe('analyzeDag: cycles', () => {
   it.each<[string, Record<string, string>, string[][]]>([
     ['none in a DAG', { a: '', b: 'a', c: 'a b' }, []],
-    ['a self-loop', { a: 'a' }, [['a']]],
+    ['a self-need is not a cycle (it is reported as self-need)', { a: 'a', b: '' }, []],
     ['a triangle, starting at its first job', { c: 'a', b: 'c', a: 'b' }, [['c', 'a', 'b']]],
     ['two directions of a triangle', { a: 'b c', b: 'a c', c: 'a b' }, [['a', 'b'], ['a', 'b', 'c'], ['a', 'c'], ['a', 'c', 'b'], ['b', 'c']]],
     ['unknown needs are ignored', { a: 'zz b', b: 'a' }, [['a', 'b']]],
-  ])('%s', (_label, spec, cycles) => {
-    expect(findCycles(g(spec))).toEqual(cycles);
-  });
-
-  it('honours the limit', () => {
-    expect(findCycles(g({ a: 'b c', b: 'a c', c: 'a b' }), 2)).toHaveLength(2);
-    expect(findCycles(g({ a: 'a' }), 0)).toEqual([]);
+  ])('%s', (_label, spec, expected) => {
+    expect(cycles(g(spec))).toEqual(expected);
   });
 
   it('finds the one cycle of a 10,000-job ring without overflowing the stack', () => {
     const jobs = chain(10_000);
     jobs.set('j0', { needs: ['j9999'] });
     const started = performance.now();
-    const cycles = findCycles(jobs);
+    const found = cycles(jobs);
     expect(performance.now() - started).toBeLessThan(2000);
-    expect(cycles).toHaveLength(1);
-    expect(cycles[0]).toHaveLength(10_000);
-    expect(cycles[0]?.slice(0, 3)).toEqual(['j0', 'j9999', 'j9998']);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toHaveLength(10_000);
+    expect(found[0]?.slice(0, 3)).toEqual(['j0', 'j9999', 'j9998']);
   });
 
-  it('stops at the limit on a graph with exponentially many cycles', () => {
+  it('stops at MAX_REPORTED_CYCLES on a graph with exponentially many cycles, and says so', () => {
     // a ladder where every pair of neighbours needs each other: 2^n elementary cycles through long paths
     const jobs = new Map<string, { needs: string[] }>();
     for (let i = 0; i < 2000; i++) {
@@ -184,8 +174,12 @@ describe('findCycles', () => {
       jobs.set(`j${i}`, { needs });
     }
     const started = performance.now();
-    expect(findCycles(jobs)).toHaveLength(MAX_REPORTED_CYCLES);
+    const { problems } = analyzeDag(jobs);
     expect(performance.now() - started).toBeLessThan(2000);
+    expect(problems.filter((p) => p.code === 'cycle' && p.members)).toHaveLength(MAX_REPORTED_CYCLES);
+    expect(problems.filter((p) => p.code === 'cycle' && !p.members).map((p) => p.message)).toEqual([
+      `more than ${MAX_REPORTED_CYCLES} cycles; only the first ${MAX_REPORTED_CYCLES} are reported, fix them and validate again`,
+    ]);
   });
 });
 
@@ -222,24 +216,6 @@ describe('scale', () => {
     const { problems } = analyzeDag(jobs);
     expect(performance.now() - started).toBeLessThan(5000);
     expect(problems).toHaveLength(200);
-  });
-});
-
-describe('readyJobs', () => {
-  const jobs = g({ a: '', b: 'a', c: 'a', d: 'b c', e: '' });
-  it.each<[string, string[], string[], string[]]>([
-    ['roots first, in YAML order', [], [], ['a', 'e']],
-    ['started jobs are not ready again', [], ['a'], ['e']],
-    ['a need done releases its dependents', ['a'], [], ['b', 'c', 'e']],
-    ['a job waits for all of its needs', ['a', 'b', 'e'], ['c'], []],
-    ['all needs done', ['a', 'b', 'c', 'e'], [], ['d']],
-    ['nothing when everything is done', ['a', 'b', 'c', 'd', 'e'], [], []],
-  ])('%s', (_label, terminal, started, ready) => {
-    expect(readyJobs(jobs, new Set(terminal), new Set(started))).toEqual(ready);
-  });
-
-  it('never releases a job with an unknown need', () => {
-    expect(readyJobs(g({ a: 'ghost' }), new Set())).toEqual([]);
   });
 });
 
@@ -291,23 +267,7 @@ describe('properties', () => {
         for (const [id, job] of jobs) {
           for (const need of job.needs) expect(position.get(need) ?? -1).toBeLessThan(position.get(id) ?? -1);
         }
-        expect(findCycles(jobs)).toEqual([]);
-      }),
-      { seed: 42 },
-    );
-  });
-
-  it('running jobs wave by wave with readyJobs follows the needs and finishes', () => {
-    fc.assert(
-      fc.property(dag, (jobs) => {
-        const done = new Set<string>();
-        for (let wave = 0; wave <= jobs.size && done.size < jobs.size; wave++) {
-          const ready = readyJobs(jobs, done);
-          expect(ready.length).toBeGreaterThan(0);
-          for (const id of ready) for (const need of jobs.get(id)?.needs ?? []) expect(done.has(need)).toBe(true);
-          for (const id of ready) done.add(id);
-        }
-        expect(done.size).toBe(jobs.size);
+        expect(cycles(jobs)).toEqual([]);
       }),
       { seed: 42 },
     );
@@ -333,9 +293,9 @@ describe('properties', () => {
     fc.assert(
       fc.property(graph, (jobs) => {
         const ids = [...jobs.keys()];
-        const cycles = findCycles(jobs, 10_000);
+        const found = cycles(jobs);
         const seen = new Set<string>();
-        for (const cycle of cycles) {
+        for (const cycle of found) {
           expect(new Set(cycle).size).toBe(cycle.length);
           cycle.forEach((id, i) => {
             const next = cycle[(i + 1) % cycle.length] ?? '';
@@ -346,16 +306,17 @@ describe('properties', () => {
           expect(seen.has(key)).toBe(false);
           seen.add(key);
         }
-        // an acyclic order exists exactly when there is no cycle
-        expect(analyzeDag(jobs).order.length === jobs.size).toBe(cycles.length === 0);
-        expect(cycles.length).toBe(countCycles(jobs));
+        // an order of every job exists exactly when there is no cycle and no self-need
+        const selfNeed = [...jobs].some(([id, job]) => job.needs.includes(id));
+        expect(analyzeDag(jobs).order.length === jobs.size).toBe(found.length === 0 && !selfNeed);
+        expect(found.length).toBe(Math.min(countCycles(jobs), MAX_REPORTED_CYCLES));
       }),
       { seed: 42 },
     );
   });
 });
 
-/** Brute-force count of elementary cycles (each counted at its smallest-index start). */
+/** Brute-force count of elementary cycles of two jobs or more (each counted at its smallest-index start). */
 function countCycles(jobs: Map<string, { needs: string[] }>): number {
   const ids = [...jobs.keys()];
   const index = new Map(ids.map((id, i) => [id, i]));
@@ -363,7 +324,9 @@ function countCycles(jobs: Map<string, { needs: string[] }>): number {
   let count = 0;
   const walk = (start: number, v: number, visited: Set<number>): void => {
     for (const w of adjacency[v] ?? []) {
-      if (w === start) count++;
+      if (w === start) {
+        if (v !== start) count++;
+      }
       else if (w > start && !visited.has(w)) {
         visited.add(w);
         walk(start, w, visited);
@@ -408,93 +371,5 @@ describe('suggestName', () => {
       }),
       { seed: 42 },
     );
-  });
-});
-
-describe('ReadyTracker', () => {
-  it('hands out jobs as their needs finish, in YAML order, once each', () => {
-    const tracker = new ReadyTracker(g({ a: '', b: 'a', c: 'a', d: 'b c', e: '' }));
-    expect(tracker.take()).toEqual(['a', 'e']);
-    expect(tracker.take()).toEqual([]);
-    tracker.finish('e');
-    expect(tracker.take()).toEqual([]);
-    tracker.finish('a');
-    tracker.finish('a'); // repeated: ignored
-    expect(tracker.take()).toEqual(['b', 'c']);
-    tracker.finish('c');
-    expect(tracker.take()).toEqual([]);
-    tracker.finish('b');
-    expect(tracker.done).toBe(false);
-    expect(tracker.take()).toEqual(['d']);
-    tracker.finish('d');
-    expect(tracker.done).toBe(true);
-    expect(tracker.isTerminal('d')).toBe(true);
-    expect(tracker.isTerminal('zz')).toBe(false);
-  });
-
-  it('starts from jobs already terminal (rerun) and never hands them out', () => {
-    const tracker = new ReadyTracker(g({ a: '', b: 'a', c: 'b' }), ['a', 'b']);
-    expect(tracker.take()).toEqual(['c']);
-  });
-
-  it('a job finished before it was taken (skipped) is not handed out', () => {
-    const tracker = new ReadyTracker(g({ a: '', b: '' }));
-    tracker.finish('b');
-    expect(tracker.take()).toEqual(['a']);
-  });
-
-  it('reports stuck jobs (unknown, self and cyclic needs)', () => {
-    const tracker = new ReadyTracker(g({ a: '', b: 'ghost', c: 'c', d: 'e', e: 'd', f: 'a a' }));
-    expect(tracker.take()).toEqual(['a']);
-    tracker.finish('a');
-    expect(tracker.take()).toEqual(['f']);
-    tracker.finish('f');
-    expect(tracker.take()).toEqual([]);
-    expect(tracker.stuck()).toEqual(['b', 'c', 'd', 'e']);
-  });
-
-  it('agrees with readyJobs on random DAGs', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 25 }).chain((n) =>
-          fc.array(fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: 3 }), { minLength: n, maxLength: n }),
-        ),
-        (lists) => {
-          const jobs = new Map(lists.map((needs, i) => [`j${i}`, { needs: needs.filter((k) => k < i).map((k) => `j${k}`) }]));
-          const tracker = new ReadyTracker(jobs);
-          const done = new Set<string>();
-          const started = new Set<string>();
-          while (done.size < jobs.size) {
-            const batch = tracker.take();
-            expect(batch).toEqual(readyJobs(jobs, done, started));
-            expect(batch.length).toBeGreaterThan(0);
-            for (const id of batch) started.add(id);
-            const first = batch[0] ?? '';
-            done.add(first); // finish one at a time to interleave
-            tracker.finish(first);
-            for (const id of batch.slice(1)) {
-              done.add(id);
-              tracker.finish(id);
-            }
-          }
-          expect(tracker.done).toBe(true);
-        },
-      ),
-      { seed: 42 },
-    );
-  });
-
-  it('is linear on a 10,000-job chain', () => {
-    const tracker = new ReadyTracker(chain(10_000));
-    const started = performance.now();
-    let count = 0;
-    for (let batch = tracker.take(); batch.length > 0; batch = tracker.take()) {
-      for (const id of batch) {
-        tracker.finish(id);
-        count++;
-      }
-    }
-    expect(count).toBe(10_000);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 });

@@ -1,6 +1,6 @@
 /** Search attribute registration against a fake operator service: registered, already there, refused. */
 import { describe, expect, it } from 'vitest';
-import { ensureSearchAttributes, runSearchAttributeValues, type OperatorConnection } from '../../../src/client/search-attributes.js';
+import { ensureSearchAttributes, runSearchAttributeValues, type OperatorConnection } from '../../../src/engine/search-attributes.js';
 
 function fake(initial: Record<string, number>, add?: (attrs: Record<string, number>) => void): OperatorConnection & { added: Record<string, number>[] } {
   const custom = { ...initial };
