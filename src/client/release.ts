@@ -20,14 +20,12 @@ import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { WorkflowError } from '../errors.js';
 import { renderDeep } from '../expressions/index.js';
-import { ReleaseType, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
+import { ReleaseType, RELEASE_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
 import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/release-workflow.js';
 import { awaitResult, Result } from './result.js';
+import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
-
-/** Temporal workflow type of the release workflow (the name of `tempoflowRelease` in src/workflows). */
-export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
 
 /** `WORKFLOW_CORE_PROJECT` (default `default`): keeps two conf trees' schedules apart on one namespace. */
 export function projectName(env: NodeJS.ProcessEnv = process.env): string {
@@ -356,19 +354,6 @@ export interface RerunOptions {
 /** A run to rerun: its id, a `Result` (id and context), or a bare context (needs `options.target`). */
 export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext;
 
-function newRunId(workflowName: string, now = new Date()): string {
-  const s = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${workflowName}-${s}-${randomBytes(3).toString('hex')}`;
-}
-
-function envSeconds(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new WorkflowError(`${name}=${raw} is not a positive number`);
-  return n;
-}
-
 /**
  * Reruns a previous run (SPEC §4 "Rerun"): every job that did not succeed
  * and everything that depends on it runs again; the rest is kept (marked
@@ -401,8 +386,8 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
         params: snapshot.params,
         runId,
         parentRunId: snapshot.runId,
-        timeoutSeconds: options.timeout ?? options.target?.extras.timeout ?? snapshot.spec.timeoutSeconds ?? envSeconds('WORKFLOW_CORE_TIMEOUT', 3600),
-        maxJobParallel: options.maxJobParallel ?? options.target?.extras.maxJobParallel ?? envSeconds('WORKFLOW_CORE_MAX_JOB_PARALLEL', 2),
+        timeoutSeconds: options.timeout ?? options.target?.extras.timeout ?? snapshot.spec.timeoutSeconds ?? defaultTimeoutSeconds(),
+        maxJobParallel: options.maxJobParallel ?? options.target?.extras.maxJobParallel ?? defaultMaxJobParallel(),
         extras: snapshot.extras ?? {},
         ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
         ...(options.target?.confPath ?? snapshot.confPath ? { confPath: options.target?.confPath ?? snapshot.confPath } : {}),

@@ -21,8 +21,8 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import { ConfigError } from '../config/errors.js';
 import { loadConfTree, validateTree } from '../config/loader.js';
 import type { CronTriggerSpec, OverlapPolicyName, WorkflowSpec } from '../engine/spec.js';
+import { RELEASE_WORKFLOW_TYPE } from '../workflows/definitions.js';
 import type { ReleaseInput } from '../workflows/release-workflow.js';
-import { RELEASE_WORKFLOW_TYPE } from './release.js';
 
 /** How tempoflow's overlap names map to Temporal's policies. */
 export const OVERLAP_POLICIES: Readonly<Record<OverlapPolicyName, ScheduleOverlapPolicy>> = {

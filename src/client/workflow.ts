@@ -2,7 +2,6 @@
  * The public `Workflow` API (SPEC §2): load a workflow from the conf tree,
  * validate its params, and execute it on Temporal.
  */
-import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
@@ -13,6 +12,7 @@ import { parameterize } from '../config/params.js';
 import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
 import { RUN_WORKFLOW_TYPE, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import { awaitResult, type Result } from './result.js';
+import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
@@ -48,20 +48,6 @@ export interface ExecuteOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Scale limits (continue-as-new threshold, batch and chunk sizes); tests lower them. */
   readonly limits?: ScaleLimits;
-}
-
-function envNumber(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number`);
-  return n;
-}
-
-/** A new run id: `<workflow>-<UTC yyyymmddTHHMMSS>-<6 hex>`. */
-export function newRunId(workflowName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${workflowName}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 /** A workflow loaded from the conf tree. */
@@ -175,8 +161,8 @@ export class Workflow {
       params: values,
       runId: options.runId ?? newRunId(this.name),
       ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
-      timeoutSeconds: options.timeout ?? this.extras.timeout ?? this.spec.timeoutSeconds ?? envNumber('WORKFLOW_CORE_TIMEOUT', 3600),
-      maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel ?? envNumber('WORKFLOW_CORE_MAX_JOB_PARALLEL', 2),
+      timeoutSeconds: options.timeout ?? this.extras.timeout ?? this.spec.timeoutSeconds ?? defaultTimeoutSeconds(),
+      maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel ?? defaultMaxJobParallel(),
       extras: publicExtras(this.extras),
       ...(options.jobs ? { onlyJobs: options.jobs } : {}),
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),

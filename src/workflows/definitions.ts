@@ -1,6 +1,6 @@
 /**
- * The interpreter workflow's public contract: its type name, input, queries
- * and signals. Shared by workflow code and clients.
+ * The public contract of tempoflow's Temporal workflows: their type names,
+ * inputs, queries and signals. Shared by workflow code and clients.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
@@ -14,6 +14,9 @@ export const JOB_WORKFLOW_TYPE = 'tempoflowJob';
 
 /** Temporal workflow type of a batch of combinations of a very large matrix. */
 export const MATRIX_BATCH_WORKFLOW_TYPE = 'tempoflowMatrixBatch';
+
+/** Temporal workflow type of the release workflow (schedules and `release()` start it). */
+export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
 
 /** Activity tuning shared by runs and their children. */
 export interface ActivityTuning {

@@ -40,9 +40,6 @@ import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { ReleaseType, RUN_WORKFLOW_TYPE, RunFailureType, type ActivityTuning, type ReleaseInfo, type ReusePlan, type RunInput } from './definitions.js';
 
-/** Temporal workflow type of the release workflow. */
-export const RELEASE_WORKFLOW_TYPE = 'tempoflowRelease';
-
 /** Run timeout of a release when neither the caller nor the YAML sets one (SPEC §4). */
 export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 600;
 
