@@ -21,6 +21,7 @@ import type { BashStageInput, PythonStageInput, StageAddress, StageAttemptResult
 import { auditConfigFromEnv, type AuditConfig } from '../audit/store.js';
 import { createAuditActivities } from './audit.js';
 import { createReleaseActivities } from './release.js';
+import { safeSegment, traceDirFromEnv, traceFilePath } from './trace-file.js';
 
 /** Worker-side settings the activities close over. */
 export interface ActivityConfig {
@@ -56,7 +57,7 @@ export function activityConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cwd 
   const workdir = resolve(cwd, env.WORKFLOW_CORE_WORKSPACE_PATH || '.tempoflow/workspaces');
   return {
     workdir,
-    traceDir: resolve(cwd, env.WORKFLOW_CORE_TRACE_PATH || '.tempoflow/traces'),
+    traceDir: traceDirFromEnv(env, cwd),
     tailBytes: Number(env.WORKFLOW_CORE_OUTPUT_TAIL_BYTES) || 16 * 1024,
     killGraceMs: Number(env.WORKFLOW_CORE_KILL_GRACE_MS) || 5000,
     heartbeatIntervalMs: 1000,
@@ -65,12 +66,6 @@ export function activityConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cwd 
     secrets: SecretStore.fromEnv(env, { cwd }),
     audit: auditConfigFromEnv(env, cwd),
   };
-}
-
-/** Names a value may not take as a path component. */
-function safeSegment(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9_.:=-]/g, '_').replace(/^\.+/, '_');
-  return cleaned.slice(0, 200) || '_';
 }
 
 /** `TF_PARAM_<NAME>` naming: upper-case, `-` → `_` (SPEC §4). */
@@ -151,7 +146,7 @@ class StageTrace {
     private readonly masker: Masker,
   ) {
     this.prefix = `[${input.workflowName}] [${input.jobId}] [${input.stageId}]`;
-    this.file = join(dir, `${safeSegment(input.runId)}.log`);
+    this.file = traceFilePath(dir, input.runId);
   }
 
   private append(text: string): void {

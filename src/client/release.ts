@@ -11,7 +11,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { openAuditStore, auditConfigFromEnv, releaseKey, type AuditStore } from '../audit/index.js';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
 import { cronMatches, nextFireTimes } from '../engine/cron.js';
@@ -24,6 +23,7 @@ import { ReleaseType, RELEASE_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, type ReleaseInfo
 import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/release-workflow.js';
 import { awaitResult, Result } from './result.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
+import { readRunInput } from './run-handle.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
@@ -289,14 +289,8 @@ export async function loadRunSnapshot(runtime: TempoflowRuntime, runId: string, 
     if (description.status.name === 'RUNNING') {
       throw new WorkflowError(`run ${runId} is still running; wait for it to end (tempoflow status ${runId}) or cancel it (tempoflow cancel ${runId}) before rerunning it`);
     }
-    const history = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: runtime.namespace,
-      execution: { workflowId: runId, runId: description.runId },
-      maximumPageSize: 1,
-    });
-    const started = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-    if (!started) throw new WorkflowError(`run ${runId}: its history has no start event; it cannot be rerun`);
-    const input = await decodeFromPayloadsAtIndex<RunInput>(client.options.loadedDataConverter, 0, started.input?.payloads);
+    const input = await readRunInput(runtime, runId, description.runId);
+    if (!input) throw new WorkflowError(`run ${runId}: its history has no start event; it cannot be rerun`);
     const result = await awaitResult(handle, runId);
     return {
       runId,

@@ -21,6 +21,13 @@ export const TEMPOFLOW_SEARCH_ATTRIBUTES = {
 } as const;
 export type TempoflowSearchAttribute = keyof typeof TEMPOFLOW_SEARCH_ATTRIBUTES;
 
+/** Typed keys of the attributes, to read them from a description or a listing. */
+export const SEARCH_ATTRIBUTE_KEYS = {
+  workflow: defineSearchAttributeKey('TfWorkflow', SearchAttributeType.KEYWORD),
+  releaseType: defineSearchAttributeKey('TfReleaseType', SearchAttributeType.KEYWORD),
+  releaseTime: defineSearchAttributeKey('TfReleaseTime', SearchAttributeType.DATETIME),
+} as const;
+
 /** `temporal.api.enums.v1.IndexedValueType` values (stable protobuf enum numbers). */
 type IndexedValueType = number;
 
