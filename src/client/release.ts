@@ -27,6 +27,9 @@ import { readRunInput } from './run-handle.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
+export { ReleaseType } from '../workflows/definitions.js';
+export { RerunPlanError } from '../engine/rerun.js';
+
 /** `WORKFLOW_CORE_PROJECT` (default `default`): keeps two conf trees' schedules apart on one namespace. */
 export function projectName(env: NodeJS.ProcessEnv = process.env): string {
   const name = (env.WORKFLOW_CORE_PROJECT ?? '').trim() || 'default';
