@@ -1,15 +1,14 @@
 /**
  * Shared CLI plumbing: one wrapper owns error printing and exit codes, so
- * every command reports problems the same way; one helper owns the
- * connection of a command (connect, run the body, close).
+ * every command reports problems the same way. (The connection of a
+ * command is `with-runtime.ts`: this module stays free of the Temporal SDK,
+ * so `validate`, `list`, `graph` and `schema` load without it.)
  *
  * Commands are thin wrappers over the public API (src/client): each file
  * exports its command body as a function, so it can be called without
  * spawning the CLI.
  */
-import { RerunPlanError } from '../client/release.js';
 import type { ErrorInfo } from '../client/result.js';
-import { TempoflowRuntime, type RuntimeOptions } from '../client/runtime.js';
 import { ConfigError, formatIssue, WorkflowNotFoundError } from '../config/errors.js';
 import { ParamError, RunEndedError, RunNotFoundError } from '../errors.js';
 
@@ -64,7 +63,7 @@ export function report(err: unknown): ExitCode {
     info(`${errors} error${errors === 1 ? '' : 's'}; nothing ran`);
     return ExitCode.INVALID;
   }
-  if (err instanceof WorkflowNotFoundError || err instanceof ParamError || err instanceof RunNotFoundError || err instanceof RunEndedError || err instanceof RerunPlanError) {
+  if (err instanceof WorkflowNotFoundError || err instanceof ParamError || err instanceof RunNotFoundError || err instanceof RunEndedError) {
     info(`error: ${err.message}`);
     return ExitCode.INVALID;
   }
@@ -73,24 +72,6 @@ export function report(err: unknown): ExitCode {
   if (process.env.TEMPOFLOW_DEBUG) info(e?.stack ?? '');
   return ExitCode.ERROR;
 }
-
-/**
- * Connects for one command, runs `body` with the connection, and closes it
- * (stopping the in-process worker, leaving the embedded server) whatever
- * happens. Progress goes to stderr. By default no worker runs in the CLI
- * process: control commands talk to the run's own workers.
- */
-export async function withRuntime<T>(options: RuntimeOptions, body: (runtime: TempoflowRuntime) => Promise<T>): Promise<T> {
-  const runtime = await TempoflowRuntime.connect({ log: info, ...options });
-  try {
-    return await body(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
-
-/** The connection of a command that only talks to runs (no in-process worker). */
-export const CONTROL: RuntimeOptions = { inProcessWorker: false };
 
 /** One error of a run, as every command prints it: `job.stage: message (file:line:col)`. */
 export function errorLine(e: ErrorInfo): string {

@@ -8,7 +8,8 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { stageResults, type RunContext, type StageContext } from '../client/result.js';
 import { getRun, type WaitingApproval } from '../client/run-handle.js';
-import { action, CONTROL, ExitCode, info, out, withRuntime } from './common.js';
+import { action, ExitCode, info, out } from './common.js';
+import { CONTROL, withRuntime } from './with-runtime.js';
 
 /** `tempoflow status <run>`: the run's jobs, stages (nested ones indented) and waiting approvals. */
 export async function statusCommand(runId: string, opts: { json?: boolean } = {}): Promise<ExitCode> {

@@ -1,6 +1,7 @@
 /** `tempoflow dev`: the embedded server, the Web UI and a worker, in the foreground. */
 import type { Command } from 'commander';
-import { action, CliExit, ExitCode, info, withRuntime } from './common.js';
+import { action, CliExit, ExitCode, info } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
 /** `tempoflow dev`: until SIGINT or SIGTERM. */
 export async function devCommand(): Promise<ExitCode> {

@@ -8,7 +8,8 @@
 import type { Command } from 'commander';
 import { getRun } from '../client/run-handle.js';
 import type { RunLogs, StageLog } from '../client/run-logs.js';
-import { action, CONTROL, ExitCode, info, out, withRuntime } from './common.js';
+import { action, ExitCode, info, out } from './common.js';
+import { CONTROL, withRuntime } from './with-runtime.js';
 
 /** Seconds between two polls of `--follow`. */
 const FOLLOW_INTERVAL_MS = 1000;

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { ReleaseType, type ReleaseResult } from '../client/release.js';
 import { Status } from '../client/result.js';
 import { Workflow } from '../client/workflow.js';
-import { action, CliExit, collectParam, errorLine, ExitCode, info, out, positiveNumber, withRuntime } from './common.js';
+import { action, CliExit, collectParam, errorLine, ExitCode, info, out, positiveNumber } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
 /** Options of `tempoflow release`. */
 export interface ReleaseCliOptions {

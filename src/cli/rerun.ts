@@ -5,9 +5,10 @@
  * After Temporal's retention the audit record is the source.
  */
 import type { Command } from 'commander';
-import { rerunRun } from '../client/release.js';
+import { RerunPlanError, rerunRun } from '../client/release.js';
 import { Status } from '../client/result.js';
-import { action, errorLine, ExitCode, info, out, positiveNumber, withRuntime } from './common.js';
+import { action, CliExit, errorLine, ExitCode, info, out, positiveNumber } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
 /** Options of `tempoflow rerun`. */
 export interface RerunCliOptions {
@@ -36,6 +37,9 @@ export async function rerunCommand(runId: string, opts: RerunCliOptions = {}): P
         ...(opts.timeout ? { timeout: opts.timeout } : {}),
         ...(opts.maxJobParallel ? { maxJobParallel: opts.maxJobParallel } : {}),
         onStart: ({ runId: id, rerun, uiUrl }) => info(`started rerun ${id} of ${runId}: rerunning ${rerun.join(', ')}${uiUrl ? `\n  ${uiUrl}` : ''}`),
+      }).catch((err: unknown) => {
+        if (err instanceof RerunPlanError) throw new CliExit(ExitCode.INVALID, `error: ${err.message}`);
+        throw err;
       });
       if (opts.json) out(JSON.stringify(result.toJSON(), null, 2));
       else {

@@ -11,7 +11,8 @@ import { Status, type RunContext } from '../client/result.js';
 import type { RunHandle } from '../client/run-handle.js';
 import { remoteConfigured, type TempoflowRuntime } from '../client/runtime.js';
 import { Workflow, type StartOptions } from '../client/workflow.js';
-import { action, CliExit, collectParam, errorLine, ExitCode, info, out, positiveNumber, withRuntime } from './common.js';
+import { action, CliExit, collectParam, errorLine, ExitCode, info, out, positiveNumber } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
 /** Options of `tempoflow run`. */
 export interface RunOptions {

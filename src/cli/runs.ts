@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { listRuns, RUN_STATUS_FILTERS, type RunSummary } from '../client/runs.js';
-import { action, CliExit, CONTROL, ExitCode, info, out, positiveNumber, withRuntime } from './common.js';
+import { action, CliExit, ExitCode, info, out, positiveNumber } from './common.js';
+import { CONTROL, withRuntime } from './with-runtime.js';
 
 /** Options of `tempoflow runs`. */
 export interface RunsOptions {

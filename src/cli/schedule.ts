@@ -19,7 +19,8 @@ import {
   type ScheduleAction,
   type ScheduleChange,
 } from '../client/schedules.js';
-import { action, CliExit, CONTROL, ExitCode, info, withRuntime } from './common.js';
+import { action, CliExit, ExitCode, info } from './common.js';
+import { CONTROL, withRuntime } from './with-runtime.js';
 
 interface CommonOptions {
   conf?: string;

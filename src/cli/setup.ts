@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { TEMPOFLOW_SEARCH_ATTRIBUTES } from '../client/search-attributes.js';
-import { action, CliExit, ExitCode, info, withRuntime } from './common.js';
+import { action, CliExit, ExitCode, info } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
 /** `tempoflow setup`. */
 export async function setupCommand(): Promise<ExitCode> {

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
-import { openAuditStore, auditConfigFromEnv, releaseKey, type AuditStore } from '../audit/index.js';
+import { releaseKey, type AuditStore } from '../audit/index.js';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
 import { cronMatches, nextFireTimes } from '../engine/cron.js';
 import { planRerun } from '../engine/rerun.js';
@@ -21,6 +21,7 @@ import { WorkflowError } from '../errors.js';
 import { renderDeep } from '../expressions/index.js';
 import { ReleaseType, RELEASE_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
 import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/release-workflow.js';
+import { clientAuditStore } from './audit.js';
 import { awaitResult, Result } from './result.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
 import { readRunInput } from './run-handle.js';
@@ -161,12 +162,6 @@ function previousReleaseRun(target: ReleaseTarget, date: Date, options: ReleaseO
   const records = store()?.forRelease(target.name, releaseKey(date)) ?? [];
   const latest = records.filter((r) => r.type !== ReleaseType.DRYRUN).pop();
   return latest?.runId ?? `tf:${target.name}:${stamp(date)}`;
-}
-
-/** Opens the audit store this process's environment names (for reading). */
-export function clientAuditStore(env: NodeJS.ProcessEnv = process.env): AuditStore | undefined {
-  const config = auditConfigFromEnv(env);
-  return config.enabled ? openAuditStore(config) : undefined;
 }
 
 /**

@@ -18,6 +18,8 @@ import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
+export type { JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
+
 /** Per-call config overrides (SPEC §2 "extras"); other keys are readable as `${{ extras.<key> }}`. */
 export interface WorkflowExtras {
   readonly confPath?: string;
