@@ -102,7 +102,7 @@ async function foregroundRun(wf: Workflow, params: Record<string, unknown>, opts
 /** `--detach`: starts the run with every run option and prints its id. */
 async function detachedRun(wf: Workflow, params: Record<string, unknown>, opts: RunOptions): Promise<ExitCode> {
   if (!remoteConfigured()) {
-    throw new CliExit(ExitCode.INVALID, '--detach needs a server that outlives this command: start `tempoflow dev` in another terminal, or set TEMPORAL_ADDRESS');
+    throw new CliExit(ExitCode.INVALID, '--detach needs a server that outlives this command: set TEMPORAL_ADDRESS (to your cluster, or to the address `tempoflow dev` prints)');
   }
   return withRuntime({}, async (runtime) => {
     const run = await wf.start(params, startOptions(opts, runtime));
