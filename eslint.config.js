@@ -8,7 +8,7 @@
  * Prettier's job (`npm run format`), not ESLint's.
  *
  * How a layer rule reads an import: every file sits at `src/<layer>/<file>.ts`
- * (layers are flat; a subfolder is refused until these rules learn about it),
+ * (layers are flat but for the subfolders a layer declares; another subfolder is refused until these rules learn about it),
  * so `./x.js` is its own folder, `../<layer>/x.js` another layer, `../errors.js`
  * the shared error classes. `@typescript-eslint/no-restricted-imports` checks
  * `import`, `import type`, `export ... from` and `import x = require()`;
@@ -30,6 +30,7 @@ const INVARIANTS = 'ARCHITECTURE.md "Invariants" and "Changing workflow code saf
  * @property {string[]} temporal Packages of the Temporal SDK it may import (`@temporalio/<name>`).
  * @property {boolean} node Whether it may import Node built-ins.
  * @property {boolean} packages Whether it may import npm packages other than the Temporal SDK.
+ * @property {string[]} [subfolders] Subfolders of the layer (one level), e.g. `stages` for `src/workflows/stages/*.ts`.
  * @property {'sandbox' | 'pure'} [determinism] `sandbox`: runs in the workflow sandbox (no randomness;
  *   the SDK's `Date.now()` is allowed); `pure`: imported by workflow code and never reads a clock either.
  */
@@ -39,19 +40,19 @@ export const LAYERS = {
   expressions: { ours: [], temporal: [], node: false, packages: false, determinism: 'pure' },
   engine: { ours: ['expressions'], temporal: [], node: false, packages: false, determinism: 'pure' },
   config: { ours: ['engine', 'expressions'], temporal: [], node: true, packages: true },
-  workflows: { ours: ['engine', 'expressions'], typesOnly: ['activities'], temporal: ['workflow', 'common'], node: false, packages: false, determinism: 'sandbox' },
+  workflows: { ours: ['engine', 'expressions'], typesOnly: ['activities'], temporal: ['workflow', 'common'], node: false, packages: false, determinism: 'sandbox', subfolders: ['stages'] },
   activities: { ours: ['engine', 'config', 'audit', 'expressions'], temporal: ['activity', 'common'], node: true, packages: true },
   worker: { ours: ['activities', 'codec'], temporal: ['worker', 'common'], node: true, packages: true },
   audit: { ours: ['engine'], temporal: [], node: true, packages: true },
   codec: { ours: [], temporal: ['common', 'proto'], node: true, packages: true },
   client: {
     ours: ['config', 'engine', 'expressions', 'worker', 'audit', 'codec'],
-    files: ['workflows/definitions.js'],
+    files: ['workflows/definitions.js', 'activities/trace-file.js'],
     temporal: ['client', 'common', 'envconfig', 'worker'],
     node: true,
     packages: true,
   },
-  cli: { ours: ['client', 'config'], temporal: ['client', 'common', 'envconfig', 'worker'], node: true, packages: true },
+  cli: { ours: ['client', 'config'], temporal: [], node: true, packages: true },
 };
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -59,9 +60,11 @@ const list = (items) => (items.length <= 1 ? items.join('') : `${items.slice(0, 
 const NODE_BUILTINS = builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.split('/')[0]);
 const BUILTIN = `(?:node:|(?:${[...new Set(NODE_BUILTINS)].map(escape).join('|')})(?:/|$))`;
 
-/** `no-restricted-imports` patterns of one layer. */
-function importPatterns(name, layer) {
+/** `no-restricted-imports` patterns of one layer, for its files `depth` folders below `src/<layer>/`. */
+function importPatterns(name, layer, depth = 0) {
   const here = `src/${name}`;
+  // From `src/<layer>/<sub>/x.ts`, other layers are `../../<layer>/`; `../` is the layer's own root.
+  const up = '\\.\\./'.repeat(depth + 1);
   // Folders imported as types only are left to their own pattern below, which lets `import type` through.
   const allowedOurs = [...layer.ours, ...(layer.typesOnly ?? [])].map((l) => `${escape(l)}/`);
   allowedOurs.push(...(layer.files ?? []).map((f) => `${escape(f)}$`), 'errors\\.js$');
@@ -69,7 +72,7 @@ function importPatterns(name, layer) {
   const typesText = (layer.typesOnly ?? []).map((l) => `, and ${l === 'activities' ? 'activity' : l} types (\`import type\` from src/${l})`).join('');
   const patterns = [
     {
-      regex: `^\\.\\./(?!\\.\\./)(?!${allowedOurs.join('|')})`, // `../../` is NORMAL_FORM's
+      regex: `^${up}(?!\\.\\./)(?!${allowedOurs.join('|')})`, // one `../` more is NORMAL_FORM's
       caseSensitive: true,
       message: `layer rule: ${here} may import only ${list(oursText)} of ours${typesText} (${WHERE}).`,
     },
@@ -77,7 +80,7 @@ function importPatterns(name, layer) {
   for (const folder of layer.typesOnly ?? []) {
     // A type import matching this pattern passes every pattern (typescript-eslint's `allowTypeImports`).
     patterns.push({
-      regex: `^\\.\\./${escape(folder)}/`,
+      regex: `^${up}${escape(folder)}/`,
       caseSensitive: true,
       allowTypeImports: true,
       message: `layer rule: ${here} imports src/${folder} as types only (\`import type\`); workflow code reaches activities through proxyActivities (${WHERE}).`,
@@ -107,11 +110,13 @@ function importPatterns(name, layer) {
   return patterns;
 }
 
-/** Imports written so that the patterns above can read them. */
-const NORMAL_FORM = {
-  regex: '^\\.\\.?$|^\\./\\.\\.|/\\.\\.?/',
-  message: `layer rule: write relative imports in normal form (\`./file.js\`, \`../layer/file.js\`) so the layer rules can read them (${WHERE}).`,
-};
+/** Imports written so that the patterns above can read them: no `./..`, no `x/../`, no climbing above `src/`. */
+function normalForm(depth) {
+  return {
+    regex: `^\\.\\.?$|^\\./\\.\\.|^(?:\\.\\./){${depth + 2},}|(?:^|/)[^./][^/]*/\\.\\.?(?:/|$)`,
+    message: `layer rule: write relative imports in normal form (\`./file.js\`, \`../layer/file.js\`${depth ? ', \`../../layer/file.js\` from a subfolder' : ''}) so the layer rules can read them (${WHERE}).`,
+  };
+}
 
 const SYNTAX_EVERYWHERE = [
   {
@@ -156,15 +161,16 @@ function determinism(name, kind) {
 }
 
 /** The rules of one layer, complete (flat config replaces a rule's options, it does not merge them). */
-function layerConfig(name, layer) {
-  return {
-    name: `tempoflow/layer/${name}`,
-    files: [`src/${name}/**/*.ts`],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NORMAL_FORM, ...importPatterns(name, layer)] }],
-      ...(layer.determinism ? determinism(name, layer.determinism) : { 'no-restricted-syntax': ['error', ...SYNTAX_EVERYWHERE] }),
-    },
-  };
+function layerConfigs(name, layer) {
+  const rules = (depth) => ({
+    '@typescript-eslint/no-restricted-imports': ['error', { patterns: [normalForm(depth), ...importPatterns(name, layer, depth)] }],
+    ...(layer.determinism ? determinism(name, layer.determinism) : { 'no-restricted-syntax': ['error', ...SYNTAX_EVERYWHERE] }),
+  });
+  const subfolders = layer.subfolders ?? [];
+  return [
+    { name: `tempoflow/layer/${name}`, files: [`src/${name}/**/*.ts`], rules: rules(0) },
+    ...(subfolders.length ? [{ name: `tempoflow/layer/${name}/subfolders`, files: subfolders.map((f) => `src/${name}/${f}/*.ts`), rules: rules(1) }] : []),
+  ];
 }
 
 export default defineConfig(
@@ -189,7 +195,7 @@ export default defineConfig(
       'no-new-func': 'error',
     },
   },
-  ...Object.entries(LAYERS).map(([name, layer]) => layerConfig(name, layer)),
+  ...Object.entries(LAYERS).flatMap(([name, layer]) => layerConfigs(name, layer)),
   {
     name: 'tempoflow/layer/errors',
     files: ['src/errors.ts'],
@@ -200,10 +206,11 @@ export default defineConfig(
   {
     name: 'tempoflow/layer/flat',
     files: ['src/*/*/**/*.ts'],
+    ignores: Object.entries(LAYERS).flatMap(([name, layer]) => (layer.subfolders ?? []).map((f) => `src/${name}/${f}/*.ts`)),
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: 'Program', message: `layer rule: layer folders are flat (src/<layer>/<file>.ts); teach eslint.config.js the subfolder before adding one (${WHERE}).` },
+        { selector: 'Program', message: `layer rule: layer folders are flat (src/<layer>/<file>.ts) but for the subfolders LAYERS declares; declare the subfolder in eslint.config.js before adding one (${WHERE}).` },
       ],
     },
   },

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
 import { defineTask, TaskRegistry } from '../src/activities/registry.js';
-import { startDevServer } from '../src/client/dev-server.js';
+import { startDevServer } from '../test/helpers/dev-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 

@@ -38,3 +38,52 @@ export class WorkflowTimeoutError extends WorkflowError {
 export class WorkflowCancelledError extends WorkflowError {
   override readonly name: string = 'WorkflowCancelledError';
 }
+
+/**
+ * Thrown by `getRun()` when the server has no tempoflow run with that id (none
+ * at all, or an execution of another kind such as a release workflow), and by
+ * a run handle when its run has gone (deleted after Temporal's retention).
+ */
+export class RunNotFoundError extends WorkflowError {
+  override readonly name: string = 'RunNotFoundError';
+  readonly runId: string;
+  constructor(runId: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.runId = runId;
+  }
+}
+
+/**
+ * Thrown by a run handle's `approve()`, `reject()` and `cancel()` when the run
+ * has already ended: there is nothing left to decide or stop.
+ */
+export class RunEndedError extends WorkflowError {
+  override readonly name: string = 'RunEndedError';
+  readonly runId: string;
+  /** Temporal's status of the closed execution (`COMPLETED`, `FAILED`, `CANCELLED`, ...). */
+  readonly executionStatus: string;
+  constructor(runId: string, executionStatus: string, options?: { cause?: unknown }) {
+    super(`run ${runId} has already ended (${executionStatus}); \`tempoflow status ${runId}\` shows how it ended`, options);
+    this.runId = runId;
+    this.executionStatus = executionStatus;
+  }
+}
+
+/**
+ * Thrown by a run handle's `status()` (and what builds on it: `jobs()`,
+ * `waitingApprovals()`, `logs()`) when the run is running but no worker
+ * answered its `status` query in time: no worker serves its task queue.
+ */
+export class RunQueryTimeoutError extends WorkflowError {
+  override readonly name: string = 'RunQueryTimeoutError';
+  readonly runId: string;
+  readonly taskQueue: string;
+  constructor(runId: string, taskQueue: string, timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      `run ${runId} is running but no worker answered its status query within ${Math.round(timeoutMs / 100) / 10} s; start \`tempoflow dev\` or a \`tempoflow worker --task-queue ${taskQueue}\` on its server`,
+      options,
+    );
+    this.runId = runId;
+    this.taskQueue = taskQueue;
+  }
+}

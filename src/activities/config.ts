@@ -7,6 +7,7 @@ import { auditConfigFromEnv, type AuditConfig } from '../audit/store.js';
 import { pythonExecutable } from './python.js';
 import type { TaskRegistry } from './registry.js';
 import { SecretStore } from './secrets.js';
+import { traceDirFromEnv } from './trace-file.js';
 
 /** Worker-side settings the activities close over. */
 export interface ActivityConfig {
@@ -39,7 +40,7 @@ export function activityConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cwd 
   const workdir = resolve(cwd, env.WORKFLOW_CORE_WORKSPACE_PATH || '.tempoflow/workspaces');
   return {
     workdir,
-    traceDir: resolve(cwd, env.WORKFLOW_CORE_TRACE_PATH || '.tempoflow/traces'),
+    traceDir: traceDirFromEnv(env, cwd),
     tailBytes: Number(env.WORKFLOW_CORE_OUTPUT_TAIL_BYTES) || 16 * 1024,
     killGraceMs: Number(env.WORKFLOW_CORE_KILL_GRACE_MS) || 5000,
     heartbeatIntervalMs: 1000,

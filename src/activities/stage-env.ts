@@ -11,13 +11,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ActivityFailureType } from '../engine/stage-errors.js';
 import type { ActivityConfig } from './config.js';
 import { SECRETS_FILE_ENV } from './secrets.js';
+import { safeSegment } from './trace-file.js';
 import type { StageAddress } from './types.js';
 
-/** Names a value may not take as a path component. */
-export function safeSegment(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9_.:=-]/g, '_').replace(/^\.+/, '_');
-  return cleaned.slice(0, 200) || '_';
-}
+export { safeSegment } from './trace-file.js';
 
 /** `TF_PARAM_<NAME>` naming: upper-case, `-` → `_` (docs/semantics.md, "Stages"). */
 export function envName(prefix: string, key: string): string {

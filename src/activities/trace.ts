@@ -4,9 +4,8 @@
  * (docs/semantics.md, "Stages"). Best effort: tracing never fails a stage.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { MaskingDecoder, type Masker } from './secrets.js';
-import { safeSegment } from './stage-env.js';
+import { traceFilePath } from './trace-file.js';
 import type { StageAddress } from './types.js';
 
 /** Default of `ActivityConfig.traceStageBytes`: bytes of one attempt's output written to the trace. */
@@ -32,7 +31,7 @@ export class StageTrace {
     private readonly masker: Masker,
   ) {
     this.prefix = `[${input.workflowName}] [${input.jobId}] [${input.stageId}]`;
-    this.file = join(dir, `${safeSegment(input.runId)}.log`);
+    this.file = traceFilePath(dir, input.runId);
   }
 
   private append(text: string): void {

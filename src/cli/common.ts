@@ -1,9 +1,16 @@
 /**
  * Shared CLI plumbing: one wrapper owns error printing and exit codes, so
- * every command reports problems the same way.
+ * every command reports problems the same way. (The connection of a
+ * command is `with-runtime.ts`: this module stays free of the Temporal SDK,
+ * so `validate`, `list`, `graph` and `schema` load without it.)
+ *
+ * Commands are thin wrappers over the public API (src/client): each file
+ * exports its command body as a function, so it can be called without
+ * spawning the CLI.
  */
+import type { ErrorInfo } from '../client/result.js';
 import { ConfigError, formatIssue, WorkflowNotFoundError } from '../config/errors.js';
-import { ParamError } from '../errors.js';
+import { ParamError, RunEndedError, RunNotFoundError } from '../errors.js';
 
 /** Exit codes. */
 export const ExitCode = {
@@ -56,7 +63,7 @@ export function report(err: unknown): ExitCode {
     info(`${errors} error${errors === 1 ? '' : 's'}; nothing ran`);
     return ExitCode.INVALID;
   }
-  if (err instanceof WorkflowNotFoundError || err instanceof ParamError) {
+  if (err instanceof WorkflowNotFoundError || err instanceof ParamError || err instanceof RunNotFoundError || err instanceof RunEndedError) {
     info(`error: ${err.message}`);
     return ExitCode.INVALID;
   }
@@ -64,6 +71,16 @@ export function report(err: unknown): ExitCode {
   info(`error: ${e?.message ?? String(err)}`);
   if (process.env.TEMPOFLOW_DEBUG) info(e?.stack ?? '');
   return ExitCode.ERROR;
+}
+
+/** One error of a run, as every command prints it: `job.stage: message (file:line:col)`. */
+export function errorLine(e: ErrorInfo): string {
+  return `error: ${e.job ? `${e.job}${e.stage ? `.${e.stage}` : ''}: ` : ''}${e.message}${e.location ? ` (${e.location})` : ''}`;
+}
+
+/** Writes one line to stdout (results; progress goes to stderr with {@link info}). */
+export function out(line: string): void {
+  process.stdout.write(`${line}\n`);
 }
 
 /** Collects repeated `-p key=value` options. */

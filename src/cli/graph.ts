@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { defaultConfPath, loadWorkflowSpec } from '../config/loader.js';
-import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
+import type { JobSpec, WorkflowSpec } from '../client/workflow.js';
 import { action, ExitCode } from './common.js';
 
 /** Output formats. */

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { defaultConfPath, listWorkflowNames, loadConfTree, validateWorkflow } from '../config/loader.js';
-import type { WorkflowSpec } from '../engine/spec.js';
+import type { WorkflowSpec } from '../client/workflow.js';
 import { action, ExitCode } from './common.js';
 
 /** What `list --json` prints per workflow. */

@@ -43,13 +43,10 @@ const pureOnly = asked !== undefined && asked in PURE_COMMANDS;
 for (const load of Object.values(PURE_COMMANDS)) (await load()).register(program);
 if (!pureOnly) {
   for (const load of TEMPORAL_COMMANDS) (await load()).register(program);
-  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
-  program.hook('preAction', (cmd) => {
-    // The SDK's own logs (worker, workflow `log`) at the chosen level; the
-    // CLI prints progress and results itself.
-    const level = String(cmd.opts().logLevel ?? 'error').toUpperCase() as ConstructorParameters<typeof DefaultLogger>[0];
-    Runtime.install({ logger: new DefaultLogger(level) });
-  });
+  const { installSdkLogger } = await import('./sdk-logger.js');
+  // The SDK's own logs (worker, workflow `log`) at the chosen level; the
+  // CLI prints progress and results itself.
+  program.hook('preAction', (cmd) => installSdkLogger(String(cmd.opts().logLevel ?? 'error')));
 }
 
 await program.parseAsync(process.argv);

@@ -5,14 +5,14 @@
  * already done prints SKIP with the existing run's id and exits 0.
  */
 import type { Command } from 'commander';
-import { TempoflowRuntime } from '../client/runtime.js';
+import { ReleaseType, type ReleaseResult } from '../client/release.js';
+import { Status } from '../client/result.js';
 import { Workflow } from '../client/workflow.js';
-import type { ReleaseResult } from '../client/release.js';
-import { Status } from '../engine/status.js';
-import { ReleaseType } from '../workflows/definitions.js';
-import { action, CliExit, collectParam, ExitCode, info, positiveNumber } from './common.js';
+import { action, CliExit, collectParam, errorLine, ExitCode, info, out, positiveNumber } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
-interface ReleaseCliOptions {
+/** Options of `tempoflow release`. */
+export interface ReleaseCliOptions {
   at?: string;
   type?: string;
   param?: Record<string, string>;
@@ -25,25 +25,8 @@ interface ReleaseCliOptions {
   conf?: string;
 }
 
-export function register(program: Command): void {
-  program
-    .command('release')
-    .description('release a workflow at a time (dedup per minute, audit record); see docs/operations.md')
-    .argument('<name>', 'workflow name')
-    .requiredOption('--at <iso>', 'release (logical) time, ISO 8601; must be a fire time of an on: cron entry unless the workflow has none or manual: true')
-    .option('--type <type>', 'normal | force | rerun | event | dryrun', 'normal')
-    .option('-p, --param <key=value>', 'a param value, may use ${{ release.* }} (repeatable)', collectParam)
-    .option('--exclude <job...>', 'jobs not to run in this release')
-    .option('--timeout <seconds>', 'run timeout (default: the YAML timeout, else 600)', positiveNumber('--timeout'))
-    .option('--run-id <id>', 'run id of the release run')
-    .option('--parent-run-id <id>', 'for --type rerun: the run to rerun (default: the latest run of that release)')
-    .option('--no-audit', 'do not write an audit record')
-    .option('--json', 'print the result as JSON')
-    .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
-    .action(action((name: string, opts: ReleaseCliOptions) => releaseCommand(name, opts)));
-}
-
-async function releaseCommand(name: string, opts: ReleaseCliOptions): Promise<ExitCode> {
+/** `tempoflow release <name> --at <time>`. */
+export async function releaseCommand(name: string, opts: ReleaseCliOptions = {}): Promise<ExitCode> {
   const type = (opts.type ?? 'normal').toUpperCase() as ReleaseType;
   if (!Object.values(ReleaseType).includes(type)) {
     throw new CliExit(ExitCode.INVALID, `--type ${opts.type}: use one of ${Object.values(ReleaseType).map((t) => t.toLowerCase()).join(', ')}`);
@@ -51,8 +34,7 @@ async function releaseCommand(name: string, opts: ReleaseCliOptions): Promise<Ex
   const wf = await Workflow.fromConf(name, { path: opts.conf });
   const at = opts.at ?? '';
   wf.validateRelease(at); // a bad time fails before connecting
-  const runtime = await TempoflowRuntime.connect({ log: info });
-  try {
+  return withRuntime({}, async (runtime) => {
     const result = await wf.release(at, opts.param ?? {}, {
       releaseType: type,
       runtime,
@@ -63,12 +45,10 @@ async function releaseCommand(name: string, opts: ReleaseCliOptions): Promise<Ex
       ...(opts.exclude?.length ? { excluded: opts.exclude } : {}),
       onStart: ({ releaseWorkflowId, uiUrl }) => info(`started release ${releaseWorkflowId}${uiUrl ? `\n  ${uiUrl}` : ''}`),
     });
-    if (opts.json) process.stdout.write(`${JSON.stringify(result.toJSON(), null, 2)}\n`);
+    if (opts.json) out(JSON.stringify(result.toJSON(), null, 2));
     else printRelease(result);
     return result.status === Status.SUCCESS || result.status === Status.SKIP ? ExitCode.OK : ExitCode.RUN_NOT_SUCCESS;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 function printRelease(r: ReleaseResult): void {
@@ -87,7 +67,25 @@ function printRelease(r: ReleaseResult): void {
     return;
   }
   for (const [id, job] of Object.entries(r.context.jobs)) info(`  job ${id}: ${job.status}${job.reason && job.status !== Status.SUCCESS ? ` (${job.reason})` : ''}`);
-  for (const e of r.errors) info(`  error: ${e.job ? `${e.job}${e.stage ? `.${e.stage}` : ''}: ` : ''}${e.message}`);
+  for (const e of r.errors) info(`  ${errorLine(e)}`);
   if (r.audit) info(`  audit: ${r.audit.written ? 'written' : 'already there'} ${r.audit.where}`);
   process.stdout.write(`${r.status}${r.runId ? ` ${r.runId}` : ''}\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('release')
+    .description('release a workflow at a time (dedup per minute, audit record); see docs/operations.md')
+    .argument('<name>', 'workflow name')
+    .requiredOption('--at <iso>', 'release (logical) time, ISO 8601; must be a fire time of an on: cron entry unless the workflow has none or manual: true')
+    .option('--type <type>', 'normal | force | rerun | event | dryrun', 'normal')
+    .option('-p, --param <key=value>', 'a param value, may use ${{ release.* }} (repeatable)', collectParam)
+    .option('--exclude <job...>', 'jobs not to run in this release')
+    .option('--timeout <seconds>', 'run timeout (default: the YAML timeout, else 600)', positiveNumber('--timeout'))
+    .option('--run-id <id>', 'run id of the release run')
+    .option('--parent-run-id <id>', 'for --type rerun: the run to rerun (default: the latest run of that release)')
+    .option('--no-audit', 'do not write an audit record')
+    .option('--json', 'print the result as JSON')
+    .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
+    .action(action(releaseCommand));
 }

@@ -1,22 +1,57 @@
 /**
  * `tempoflow rerun <run> [--from-stage <job>.<stage>]`: reruns a finished
- * run from its YAML snapshot and params: jobs that did not succeed and
- * their dependents run again, the rest is kept (marked reused). After
- * Temporal's retention the audit record is the source.
+ * run from its YAML snapshot and params (`rerunRun`): jobs that did not
+ * succeed and their dependents run again, the rest is kept (marked reused).
+ * After Temporal's retention the audit record is the source.
  */
 import type { Command } from 'commander';
-import { rerunRun } from '../client/release.js';
-import { TempoflowRuntime } from '../client/runtime.js';
-import { RerunPlanError } from '../engine/rerun.js';
-import { Status } from '../engine/status.js';
-import { action, CliExit, ExitCode, info, positiveNumber } from './common.js';
+import { RerunPlanError, rerunRun } from '../client/release.js';
+import { Status } from '../client/result.js';
+import { action, CliExit, errorLine, ExitCode, info, out, positiveNumber } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
-interface RerunCliOptions {
+/** Options of `tempoflow rerun`. */
+export interface RerunCliOptions {
   fromStage?: string;
   runId?: string;
   timeout?: number;
   maxJobParallel?: number;
   json?: boolean;
+}
+
+/** `tempoflow rerun <run>`; Ctrl-C cancels the new run. */
+export async function rerunCommand(runId: string, opts: RerunCliOptions = {}): Promise<ExitCode> {
+  return withRuntime({}, async (runtime) => {
+    const abort = new AbortController();
+    const onSigint = () => {
+      info('cancelling the rerun...');
+      abort.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const result = await rerunRun(runId, {
+        runtime,
+        signal: abort.signal,
+        ...(opts.fromStage ? { fromStage: opts.fromStage } : {}),
+        ...(opts.runId ? { runId: opts.runId } : {}),
+        ...(opts.timeout ? { timeout: opts.timeout } : {}),
+        ...(opts.maxJobParallel ? { maxJobParallel: opts.maxJobParallel } : {}),
+        onStart: ({ runId: id, rerun, uiUrl }) => info(`started rerun ${id} of ${runId}: rerunning ${rerun.join(', ')}${uiUrl ? `\n  ${uiUrl}` : ''}`),
+      }).catch((err: unknown) => {
+        if (err instanceof RerunPlanError) throw new CliExit(ExitCode.INVALID, `error: ${err.message}`);
+        throw err;
+      });
+      if (opts.json) out(JSON.stringify(result.toJSON(), null, 2));
+      else {
+        for (const [id, job] of Object.entries(result.context.jobs)) info(`  job ${id}: ${job.status}${job.reusedFrom ? ` (reused from ${job.reusedFrom})` : ''}`);
+        for (const e of result.errors) info(`  ${errorLine(e)}`);
+        out(`${result.status} ${result.runId}`);
+      }
+      return result.status === Status.SUCCESS ? ExitCode.OK : ExitCode.RUN_NOT_SUCCESS;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  });
 }
 
 export function register(program: Command): void {
@@ -29,39 +64,5 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'run timeout', positiveNumber('--timeout'))
     .option('--max-job-parallel <n>', 'jobs running at once', positiveNumber('--max-job-parallel'))
     .option('--json', 'print the result as JSON')
-    .action(
-      action(async (runId: string, opts: RerunCliOptions) => {
-        const runtime = await TempoflowRuntime.connect({ log: info });
-        const abort = new AbortController();
-        const onSigint = () => {
-          info('cancelling the rerun...');
-          abort.abort();
-        };
-        process.on('SIGINT', onSigint);
-        try {
-          const result = await rerunRun(runId, {
-            runtime,
-            signal: abort.signal,
-            ...(opts.fromStage ? { fromStage: opts.fromStage } : {}),
-            ...(opts.runId ? { runId: opts.runId } : {}),
-            ...(opts.timeout ? { timeout: opts.timeout } : {}),
-            ...(opts.maxJobParallel ? { maxJobParallel: opts.maxJobParallel } : {}),
-            onStart: ({ runId: id, rerun, uiUrl }) => info(`started rerun ${id} of ${runId}: rerunning ${rerun.join(', ')}${uiUrl ? `\n  ${uiUrl}` : ''}`),
-          }).catch((err: unknown) => {
-            if (err instanceof RerunPlanError) throw new CliExit(ExitCode.INVALID, `error: ${err.message}`);
-            throw err;
-          });
-          if (opts.json) process.stdout.write(`${JSON.stringify(result.toJSON(), null, 2)}\n`);
-          else {
-            for (const [id, job] of Object.entries(result.context.jobs)) info(`  job ${id}: ${job.status}${job.reusedFrom ? ` (reused from ${job.reusedFrom})` : ''}`);
-            for (const e of result.errors) info(`  error: ${e.job ? `${e.job}${e.stage ? `.${e.stage}` : ''}: ` : ''}${e.message}`);
-            process.stdout.write(`${result.status} ${result.runId}\n`);
-          }
-          return result.status === Status.SUCCESS ? ExitCode.OK : ExitCode.RUN_NOT_SUCCESS;
-        } finally {
-          process.off('SIGINT', onSigint);
-          await runtime.close();
-        }
-      }),
-    );
+    .action(action(rerunCommand));
 }

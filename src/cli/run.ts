@@ -1,20 +1,21 @@
 /**
- * `tempoflow run <name>`: runs a workflow and shows each job's status as it
- * finishes, the final status and the run's Web UI link. The first Ctrl-C
- * cancels the run; a second one detaches.
+ * `tempoflow run <name>`: starts a run (`Workflow.start()`) and shows each
+ * job's status as it finishes, the final status and the run's Web UI link.
+ * The first Ctrl-C cancels the run; a second one detaches. `--detach`
+ * starts the run with the same options and prints its id at once.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { WorkflowHandle } from '@temporalio/client';
 import { parse as parseYaml } from 'yaml';
-import type { RunContext } from '../engine/context.js';
-import { Status } from '../engine/status.js';
-import { TempoflowRuntime } from '../client/runtime.js';
-import { Workflow } from '../client/workflow.js';
-import { statusQuery } from '../workflows/definitions.js';
-import { action, CliExit, collectParam, ExitCode, info, positiveNumber } from './common.js';
+import { Status, type RunContext } from '../client/result.js';
+import type { RunHandle } from '../client/run-handle.js';
+import { remoteConfigured, type TempoflowRuntime } from '../client/runtime.js';
+import { Workflow, type StartOptions } from '../client/workflow.js';
+import { action, CliExit, collectParam, errorLine, ExitCode, info, out, positiveNumber } from './common.js';
+import { withRuntime } from './with-runtime.js';
 
-interface RunOptions {
+/** Options of `tempoflow run`. */
+export interface RunOptions {
   param?: Record<string, string>;
   paramsFile?: string;
   json?: boolean;
@@ -24,23 +25,6 @@ interface RunOptions {
   detach?: boolean;
   conf?: string;
   runId?: string;
-}
-
-export function register(program: Command): void {
-  program
-    .command('run')
-    .description('run a workflow and wait for its result')
-    .argument('<name>', 'workflow name')
-    .option('-p, --param <key=value>', 'a param value (repeatable)', collectParam)
-    .option('--params-file <file>', 'params from a JSON or YAML file (-p wins)')
-    .option('--json', 'print the result as JSON on stdout')
-    .option('--timeout <seconds>', 'run timeout', positiveNumber('--timeout'))
-    .option('--max-job-parallel <n>', 'jobs running at once', positiveNumber('--max-job-parallel'))
-    .option('--job <id...>', 'run only these jobs')
-    .option('--detach', 'start the run and return at once')
-    .option('--run-id <id>', 'run id (attaches when it exists)')
-    .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
-    .action(action((name: string, opts: RunOptions) => runCommand(name, opts)));
 }
 
 function readParamsFile(file: string): Record<string, unknown> {
@@ -54,86 +38,78 @@ function readParamsFile(file: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
-async function runCommand(name: string, opts: RunOptions): Promise<ExitCode> {
+/** The run options of the command line, as `start()` takes them: the same with and without `--detach`. */
+function startOptions(opts: RunOptions, runtime: TempoflowRuntime): StartOptions {
+  return {
+    runtime,
+    ...(opts.timeout ? { timeout: opts.timeout } : {}),
+    ...(opts.maxJobParallel ? { maxJobParallel: opts.maxJobParallel } : {}),
+    ...(opts.job ? { jobs: opts.job } : {}),
+    ...(opts.runId ? { runId: opts.runId } : {}),
+  };
+}
+
+/** `tempoflow run <name>`. */
+export async function runCommand(name: string, opts: RunOptions = {}): Promise<ExitCode> {
   const wf = await Workflow.fromConf(name, { path: opts.conf });
   const params = { ...(opts.paramsFile ? readParamsFile(opts.paramsFile) : {}), ...(opts.param ?? {}) };
   wf.parameterize(params); // fail on bad params before connecting to anything
-  const runtime = await TempoflowRuntime.connect({ log: info });
-  const abort = new AbortController();
+  if (opts.detach) return detachedRun(wf, params, opts);
+  return withRuntime({}, (runtime) => foregroundRun(wf, params, opts, runtime));
+}
+
+async function foregroundRun(wf: Workflow, params: Record<string, unknown>, opts: RunOptions, runtime: TempoflowRuntime): Promise<ExitCode> {
+  let run: RunHandle | undefined;
   let interrupts = 0;
-  let detachNow: (() => void) | undefined;
+  let detachNow: () => void = () => undefined;
   const detached = new Promise<'detached'>((res) => (detachNow = () => res('detached')));
+  const cancel = () => void run?.cancel().catch(() => undefined);
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       info('cancelling the run... (press Ctrl-C again to detach)');
-      abort.abort();
-    } else detachNow?.();
+      cancel();
+    } else detachNow();
   };
   process.on('SIGINT', onSigint);
   let stopProgress = () => undefined as void;
   const printed = new Set<string>();
-  let temporalRunId: string | undefined;
   try {
-    if (opts.detach) {
-      return await detachRun(wf, runtime, params, opts);
-    }
-    const result = wf.execute(params, {
-      runtime,
-      signal: abort.signal,
-      ...(opts.timeout ? { timeout: opts.timeout } : {}),
-      ...(opts.maxJobParallel ? { maxJobParallel: opts.maxJobParallel } : {}),
-      ...(opts.job ? { jobs: opts.job } : {}),
-      ...(opts.runId ? { runId: opts.runId } : {}),
-      onStart: ({ runId, handle, uiUrl, attached, temporalRunId: trid }) => {
-        temporalRunId = trid;
-        info(`${attached ? 'attached to' : 'started'} run ${runId} of ${name}${uiUrl ? `\n  ${uiUrl}` : ''}`);
-        if (!opts.json) stopProgress = showProgress(handle, printed);
-      },
-    });
-    const first = await Promise.race([result, detached]);
+    run = await wf.start(params, startOptions(opts, runtime));
+    info(`${run.attached ? 'attached to' : 'started'} run ${run.runId} of ${wf.name}${run.uiUrl ? `\n  ${run.uiUrl}` : ''}`);
+    if (interrupts > 0) cancel(); // Ctrl-C while starting
+    if (!opts.json) stopProgress = showProgress(run, printed);
+    const first = await Promise.race([run.result(), detached]);
     stopProgress();
     if (first === 'detached') {
       info(`detached; the run goes on${runtime.isEmbedded ? ' when a worker serves it (`tempoflow dev`)' : ''}`);
       return ExitCode.RUN_NOT_SUCCESS;
     }
-    const res = first;
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify(res.toJSON(), null, 2)}\n`);
-    } else {
-      printJobs(res.context, printed);
-      for (const e of res.errors) info(`  error: ${e.job ? `${e.job}${e.stage ? `.${e.stage}` : ''}: ` : ''}${e.message}${e.location ? ` (${e.location})` : ''}`);
-      process.stdout.write(`${res.status}\n`);
-      const link = runtime.uiLink(res.runId, temporalRunId);
-      if (link) info(`  ${link}${runtime.startedEmbeddedServer ? '\n  (the embedded server stops with this command; keep `tempoflow dev` running to browse runs in the Web UI)' : ''}`);
+    if (opts.json) out(JSON.stringify(first.toJSON(), null, 2));
+    else {
+      printJobs(first.context, printed);
+      for (const e of first.errors) info(`  ${errorLine(e)}`);
+      out(first.status);
+      if (run.uiUrl) info(`  ${run.uiUrl}${runtime.startedEmbeddedServer ? '\n  (the embedded server stops with this command; keep `tempoflow dev` running to browse runs in the Web UI)' : ''}`);
     }
-    return res.status === Status.SUCCESS ? ExitCode.OK : ExitCode.RUN_NOT_SUCCESS;
+    return first.status === Status.SUCCESS ? ExitCode.OK : ExitCode.RUN_NOT_SUCCESS;
   } finally {
     stopProgress();
     process.off('SIGINT', onSigint);
-    await runtime.close();
   }
 }
 
-async function detachRun(wf: Workflow, runtime: TempoflowRuntime, params: Record<string, unknown>, opts: RunOptions): Promise<ExitCode> {
-  if (runtime.isEmbedded) {
-    throw new CliExit(ExitCode.INVALID, '--detach needs a server that outlives this command: start `tempoflow dev` in another terminal, or set TEMPORAL_ADDRESS');
+/** `--detach`: starts the run with every run option and prints its id. */
+async function detachedRun(wf: Workflow, params: Record<string, unknown>, opts: RunOptions): Promise<ExitCode> {
+  if (!remoteConfigured()) {
+    throw new CliExit(ExitCode.INVALID, '--detach needs a server that outlives this command: set TEMPORAL_ADDRESS (to your cluster, or to the address `tempoflow dev` prints)');
   }
-  const abort = new AbortController();
-  let started = '';
-  const pending = wf.execute(params, {
-    runtime,
-    ...(opts.timeout ? { timeout: opts.timeout } : {}),
-    ...(opts.runId ? { runId: opts.runId } : {}),
-    onStart: ({ runId, uiUrl }) => {
-      started = runId;
-      process.stdout.write(`${runId}\n`);
-      if (uiUrl) info(`  ${uiUrl}`);
-      abort.abort();
-    },
+  return withRuntime({}, async (runtime) => {
+    const run = await wf.start(params, startOptions(opts, runtime));
+    out(run.runId);
+    if (run.uiUrl) info(`  ${run.uiUrl}`);
+    return ExitCode.OK;
   });
-  await Promise.race([pending, new Promise((r) => abort.signal.addEventListener('abort', r))]);
-  return started ? ExitCode.OK : ExitCode.ERROR;
 }
 
 /** Prints jobs that reached a terminal status since the last call. */
@@ -146,13 +122,13 @@ function printJobs(ctx: RunContext, printed: Set<string>): void {
   }
 }
 
-/** Polls the `status` query and prints each job as it finishes. */
-function showProgress(handle: WorkflowHandle, printed: Set<string>): () => void {
+/** Polls the run's status and prints each job as it finishes. */
+function showProgress(run: RunHandle, printed: Set<string>): () => void {
   let stopped = false;
   const tick = async () => {
     if (stopped) return;
     try {
-      printJobs(await handle.query(statusQuery), printed);
+      printJobs(await run.status(), printed);
     } catch {
       /* not yet queryable, or already closed */
     }
@@ -163,4 +139,21 @@ function showProgress(handle: WorkflowHandle, printed: Set<string>): () => void 
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a workflow and wait for its result')
+    .argument('<name>', 'workflow name')
+    .option('-p, --param <key=value>', 'a param value (repeatable)', collectParam)
+    .option('--params-file <file>', 'params from a JSON or YAML file (-p wins)')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--timeout <seconds>', 'run timeout', positiveNumber('--timeout'))
+    .option('--max-job-parallel <n>', 'jobs running at once', positiveNumber('--max-job-parallel'))
+    .option('--job <id...>', 'run only these jobs')
+    .option('--detach', 'start the run with these options, print its id and return at once')
+    .option('--run-id <id>', 'run id (attaches when it exists)')
+    .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
+    .action(action(runCommand));
 }

@@ -1,40 +1,50 @@
 /**
  * `tempoflow runs [--workflow <name>] [--status <s>] [--limit n]`: recent
- * runs from Temporal's visibility store, newest first. `--workflow` uses the
- * `TfWorkflow` search attribute when the server has it.
+ * runs from Temporal's visibility store, newest first (`listRuns`).
  */
 import type { Command } from 'commander';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { TempoflowRuntime } from '../client/runtime.js';
-import { registrationHint } from '../client/search-attributes.js';
-import { RUN_WORKFLOW_TYPE } from '../workflows/definitions.js';
-import { action, CliExit, ExitCode, info, positiveNumber } from './common.js';
+import { listRuns, RUN_STATUS_FILTERS, type RunSummary } from '../client/runs.js';
+import { action, CliExit, ExitCode, info, out, positiveNumber } from './common.js';
+import { CONTROL, withRuntime } from './with-runtime.js';
 
-/** `--status` values: Temporal's execution statuses, or tempoflow's words for them. */
-const STATUSES: Readonly<Record<string, string>> = {
-  running: 'Running',
-  wait: 'Running',
-  completed: 'Completed',
-  success: 'Completed',
-  skip: 'Completed',
-  failed: 'Failed',
-  timeout: 'Failed',
-  canceled: 'Canceled',
-  cancelled: 'Canceled',
-  cancel: 'Canceled',
-  terminated: 'Terminated',
-  timedout: 'TimedOut',
-};
+/** Options of `tempoflow runs`. */
+export interface RunsOptions {
+  workflow?: string;
+  status?: string;
+  limit?: number;
+  json?: boolean;
+}
 
-const KEYS = {
-  workflow: defineSearchAttributeKey('TfWorkflow', SearchAttributeType.KEYWORD),
-  type: defineSearchAttributeKey('TfReleaseType', SearchAttributeType.KEYWORD),
-  time: defineSearchAttributeKey('TfReleaseTime', SearchAttributeType.DATETIME),
-};
+/** A listed run as `--json` prints it. */
+function row(r: RunSummary): Record<string, unknown> {
+  return {
+    runId: r.runId,
+    status: r.status,
+    start: r.start.toISOString(),
+    ...(r.close ? { close: r.close.toISOString() } : {}),
+    ...(r.workflow ? { workflow: r.workflow } : {}),
+    ...(r.releaseType ? { releaseType: r.releaseType } : {}),
+    ...(r.releaseTime ? { releaseTime: r.releaseTime.toISOString() } : {}),
+  };
+}
 
-/** A visibility query string literal. */
-function quote(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** `tempoflow runs`. */
+export async function runsCommand(opts: RunsOptions = {}): Promise<ExitCode> {
+  if (opts.status !== undefined && !(opts.status.toLowerCase() in RUN_STATUS_FILTERS)) {
+    throw new CliExit(ExitCode.INVALID, `--status ${opts.status}: use one of ${Object.keys(RUN_STATUS_FILTERS).join(', ')}`);
+  }
+  return withRuntime(CONTROL, async (runtime) => {
+    const { query, runs } = await listRuns({ ...opts, runtime });
+    if (opts.json) out(JSON.stringify(runs.map(row), null, 2));
+    else {
+      if (runs.length === 0) info(`no runs match ${query}`);
+      for (const r of runs) {
+        const release = r.releaseType ? `  ${r.releaseType}${r.releaseTime ? ` @ ${r.releaseTime.toISOString()}` : ''}` : '';
+        out(`${r.status.padEnd(10)} ${r.start.toISOString()}  ${r.runId}${release}`);
+      }
+    }
+    return ExitCode.OK;
+  });
 }
 
 export function register(program: Command): void {
@@ -45,48 +55,5 @@ export function register(program: Command): void {
     .option('--status <status>', 'running | completed (success, skip) | failed (timeout) | canceled | terminated')
     .option('--limit <n>', 'at most this many runs', positiveNumber('--limit'), 20)
     .option('--json', 'print as JSON')
-    .action(
-      action(async (opts: { workflow?: string; status?: string; limit: number; json?: boolean }) => {
-        const runtime = await TempoflowRuntime.connect({ log: info, inProcessWorker: false });
-        try {
-          const clauses = [`WorkflowType = ${quote(RUN_WORKFLOW_TYPE)}`];
-          if (opts.workflow) {
-            if (!runtime.searchAttributes.available.has('TfWorkflow')) {
-              throw new CliExit(ExitCode.ERROR, `--workflow needs the TfWorkflow search attribute, which namespace ${runtime.namespace} does not have; ${registrationHint(runtime.namespace)}`);
-            }
-            clauses.push(`TfWorkflow = ${quote(opts.workflow)}`);
-          }
-          if (opts.status) {
-            const status = STATUSES[opts.status.toLowerCase()];
-            if (!status) throw new CliExit(ExitCode.INVALID, `--status ${opts.status}: use one of ${Object.keys(STATUSES).join(', ')}`);
-            clauses.push(`ExecutionStatus = ${quote(status)}`);
-          }
-          const query = clauses.join(' AND ');
-          const rows: Record<string, unknown>[] = [];
-          for await (const wf of runtime.client.workflow.list({ query, pageSize: Math.min(opts.limit, 1000) })) {
-            rows.push({
-              runId: wf.workflowId,
-              status: wf.status.name,
-              start: wf.startTime.toISOString(),
-              ...(wf.closeTime ? { close: wf.closeTime.toISOString() } : {}),
-              ...(wf.typedSearchAttributes.get(KEYS.workflow) ? { workflow: wf.typedSearchAttributes.get(KEYS.workflow) } : {}),
-              ...(wf.typedSearchAttributes.get(KEYS.type) ? { releaseType: wf.typedSearchAttributes.get(KEYS.type) } : {}),
-              ...(wf.typedSearchAttributes.get(KEYS.time) ? { releaseTime: wf.typedSearchAttributes.get(KEYS.time)!.toISOString() } : {}),
-            });
-            if (rows.length >= opts.limit) break;
-          }
-          if (opts.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-          else {
-            if (rows.length === 0) info(`no runs match ${query}`);
-            for (const r of rows) {
-              const release = r.releaseType ? `  ${String(r.releaseType)}${r.releaseTime ? ` @ ${String(r.releaseTime)}` : ''}` : '';
-              process.stdout.write(`${String(r.status).padEnd(10)} ${String(r.start)}  ${String(r.runId)}${release}\n`);
-            }
-          }
-          return ExitCode.OK;
-        } finally {
-          await runtime.close();
-        }
-      }),
-    );
+    .action(action(runsCommand));
 }

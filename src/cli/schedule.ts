@@ -1,29 +1,30 @@
 /**
  * `tempoflow schedule sync|list|pause|unpause|trigger|backfill|delete`: the
  * Temporal Schedules of the conf tree's cron entries (one per entry, id
- * `tf:<project>:<workflow>:<hash>`). They act on the server only; the
- * releases they fire run on workers (`tempoflow worker`, `tempoflow dev`).
+ * `tf:<project>:<workflow>:<hash>`), through src/client/schedules.ts. They
+ * act on the server only; the releases they fire run on workers
+ * (`tempoflow worker`, `tempoflow dev`).
  */
 import type { Command } from 'commander';
-import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import { defaultConfPath } from '../config/loader.js';
 import { projectName } from '../client/release.js';
-import { TempoflowRuntime } from '../client/runtime.js';
-import { desiredFromConf, resolveSchedules, syncSchedules, viewSchedules, type DesiredSchedule, type ScheduleChange } from '../client/schedules.js';
+import type { TempoflowRuntime } from '../client/runtime.js';
+import {
+  controlSchedules,
+  desiredFromConf,
+  syncSchedules,
+  UnknownScheduleError,
+  viewSchedules,
+  type DesiredSchedule,
+  type ScheduleAction,
+  type ScheduleChange,
+} from '../client/schedules.js';
 import { action, CliExit, ExitCode, info } from './common.js';
+import { CONTROL, withRuntime } from './with-runtime.js';
 
 interface CommonOptions {
   conf?: string;
   json?: boolean;
-}
-
-async function withRuntime<T>(fn: (runtime: TempoflowRuntime) => Promise<T>): Promise<T> {
-  const runtime = await TempoflowRuntime.connect({ log: info, inProcessWorker: false });
-  try {
-    return await fn(runtime);
-  } finally {
-    await runtime.close();
-  }
 }
 
 function desired(runtime: TempoflowRuntime, opts: CommonOptions): DesiredSchedule[] {
@@ -45,22 +46,58 @@ function printChanges(changes: readonly ScheduleChange[], dryRun: boolean): void
   else info(`${dryRun ? 'dry run: ' : ''}${changed} change${changed === 1 ? '' : 's'} (${['create', 'update', 'delete'].map((a) => `${changes.filter((c) => c.action === a).length} ${a}`).join(', ')})`);
 }
 
-async function forEachSchedule(name: string, opts: CommonOptions, fn: (handle: ScheduleHandle) => Promise<void>): Promise<ExitCode> {
-  return withRuntime(async (runtime) => {
-    const project = projectName();
+/** What a control subcommand prints per schedule. */
+function done(a: ScheduleAction, id: string): string {
+  if (a.kind === 'backfill') return `backfill requested for ${id}: ${a.start.toISOString()} → ${a.end.toISOString()}`;
+  return `${a.kind === 'trigger' ? 'triggered' : `${a.kind}d`} ${id}`;
+}
+
+/** `tempoflow schedule pause|unpause|trigger|backfill|delete <name>`: the action on each schedule of a workflow, or on one schedule id. */
+export async function controlCommand(target: string, scheduleAction: ScheduleAction, opts: CommonOptions = {}): Promise<ExitCode> {
+  return withRuntime(CONTROL, async (runtime) => {
     let wanted: DesiredSchedule[] = [];
     try {
       wanted = desired(runtime, opts);
     } catch {
       /* an invalid conf tree does not stop pause/trigger/...: the server's listing still names the schedules */
     }
-    let handles: ScheduleHandle[];
     try {
-      handles = await resolveSchedules(runtime.client, project, name, wanted);
+      for (const id of await controlSchedules(runtime.client, projectName(), target, scheduleAction, wanted)) info(done(scheduleAction, id));
     } catch (err) {
-      throw new CliExit(ExitCode.INVALID, (err as Error).message);
+      if (err instanceof UnknownScheduleError) throw new CliExit(ExitCode.INVALID, err.message);
+      throw err;
     }
-    for (const handle of handles) await fn(handle);
+    return ExitCode.OK;
+  });
+}
+
+/** `tempoflow schedule sync`. */
+export async function syncCommand(opts: CommonOptions & { dryRun?: boolean } = {}): Promise<ExitCode> {
+  return withRuntime(CONTROL, async (runtime) => {
+    const project = projectName();
+    const changes = await syncSchedules(runtime.client, desired(runtime, opts), { project, ...(opts.dryRun ? { dryRun: true } : {}) });
+    if (opts.json) process.stdout.write(`${JSON.stringify({ project, dryRun: Boolean(opts.dryRun), changes }, null, 2)}\n`);
+    else printChanges(changes, Boolean(opts.dryRun));
+    return ExitCode.OK;
+  });
+}
+
+/** `tempoflow schedule list`. */
+export async function listCommand(opts: CommonOptions = {}): Promise<ExitCode> {
+  return withRuntime(CONTROL, async (runtime) => {
+    const views = await viewSchedules(runtime.client, desired(runtime, opts), projectName());
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
+      return ExitCode.OK;
+    }
+    if (views.length === 0) info(`no cron entries and no schedules in project '${projectName()}'`);
+    for (const v of views) {
+      const state = !v.exists ? 'NOT SYNCED (run `tempoflow schedule sync`)' : !v.desired ? 'ORPHAN (not in the YAML; `tempoflow schedule sync` deletes it)' : v.paused ? `PAUSED${v.note ? ` (${v.note})` : ''}` : 'active';
+      process.stdout.write(`${v.workflow ?? '?'}  ${v.cron ?? ''} ${v.timezone ?? ''}  ${state}${v.outdated ? ', YAML changed since the last sync' : ''}\n  id ${v.id}\n`);
+      if (v.nextActionTimes.length) process.stdout.write(`  next: ${v.nextActionTimes.slice(0, 3).map((d) => d.toISOString()).join(', ')}\n`);
+      const last = v.recentActions.at(-1);
+      if (last) process.stdout.write(`  last: ${last.scheduledAt.toISOString()}${last.workflowId ? ` (${last.workflowId})` : ''}\n`);
+    }
     return ExitCode.OK;
   });
 }
@@ -74,62 +111,26 @@ export function register(program: Command): void {
     .option('--dry-run', 'only print what would change')
     .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
     .option('--json', 'print the changes as JSON')
-    .action(
-      action(async (opts: CommonOptions & { dryRun?: boolean }) =>
-        withRuntime(async (runtime) => {
-          const project = projectName();
-          const changes = await syncSchedules(runtime.client, desired(runtime, opts), { project, ...(opts.dryRun ? { dryRun: true } : {}) });
-          if (opts.json) process.stdout.write(`${JSON.stringify({ project, dryRun: Boolean(opts.dryRun), changes }, null, 2)}\n`);
-          else printChanges(changes, Boolean(opts.dryRun));
-          return ExitCode.OK;
-        }),
-      ),
-    );
+    .action(action(syncCommand));
 
   schedule
     .command('list')
     .description('list the schedules with their next fire times and paused state')
     .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
     .option('--json', 'print as JSON')
-    .action(
-      action(async (opts: CommonOptions) =>
-        withRuntime(async (runtime) => {
-          const views = await viewSchedules(runtime.client, desired(runtime, opts), projectName());
-          if (opts.json) {
-            process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
-            return ExitCode.OK;
-          }
-          if (views.length === 0) info(`no cron entries and no schedules in project '${projectName()}'`);
-          for (const v of views) {
-            const state = !v.exists ? 'NOT SYNCED (run `tempoflow schedule sync`)' : !v.desired ? 'ORPHAN (not in the YAML; `tempoflow schedule sync` deletes it)' : v.paused ? `PAUSED${v.note ? ` (${v.note})` : ''}` : 'active';
-            process.stdout.write(`${v.workflow ?? '?'}  ${v.cron ?? ''} ${v.timezone ?? ''}  ${state}${v.outdated ? ', YAML changed since the last sync' : ''}\n  id ${v.id}\n`);
-            if (v.nextActionTimes.length) process.stdout.write(`  next: ${v.nextActionTimes.slice(0, 3).map((d) => d.toISOString()).join(', ')}\n`);
-            const last = v.recentActions.at(-1);
-            if (last) process.stdout.write(`  last: ${last.scheduledAt.toISOString()}${last.workflowId ? ` (${last.workflowId})` : ''}\n`);
-          }
-          return ExitCode.OK;
-        }),
-      ),
-    );
+    .action(action(listCommand));
 
-  for (const [name, description, fn] of [
-    ['pause', 'pause the schedules of a workflow (or one schedule id)', (h: ScheduleHandle, note?: string) => h.pause(note ?? 'paused with tempoflow schedule pause')],
-    ['unpause', 'unpause the schedules of a workflow (or one schedule id)', (h: ScheduleHandle, note?: string) => h.unpause(note ?? 'unpaused with tempoflow schedule unpause')],
+  for (const [kind, description] of [
+    ['pause', 'pause the schedules of a workflow (or one schedule id)'],
+    ['unpause', 'unpause the schedules of a workflow (or one schedule id)'],
   ] as const) {
     schedule
-      .command(name)
+      .command(kind)
       .description(description)
       .argument('<name>', 'workflow name or schedule id')
       .option('--note <text>', 'a note recorded on the schedule')
       .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
-      .action(
-        action(async (target: string, opts: CommonOptions & { note?: string }) =>
-          forEachSchedule(target, opts, async (h) => {
-            await fn(h, opts.note);
-            info(`${name}d ${h.scheduleId}`);
-          }),
-        ),
-      );
+      .action(action((target: string, opts: CommonOptions & { note?: string }) => controlCommand(target, { kind, ...(opts.note ? { note: opts.note } : {}) }, opts)));
   }
 
   schedule
@@ -137,14 +138,7 @@ export function register(program: Command): void {
     .description('start a release now (the release time is now)')
     .argument('<name>', 'workflow name or schedule id')
     .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
-    .action(
-      action(async (target: string, opts: CommonOptions) =>
-        forEachSchedule(target, opts, async (h) => {
-          await h.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
-          info(`triggered ${h.scheduleId}`);
-        }),
-      ),
-    );
+    .action(action((target: string, opts: CommonOptions) => controlCommand(target, { kind: 'trigger' }, opts)));
 
   schedule
     .command('backfill')
@@ -158,10 +152,7 @@ export function register(program: Command): void {
         const start = isoOption('--from', opts.from);
         const end = isoOption('--to', opts.to);
         if (end.getTime() <= start.getTime()) throw new CliExit(ExitCode.INVALID, `--to (${end.toISOString()}) must be after --from (${start.toISOString()})`);
-        return forEachSchedule(target, opts, async (h) => {
-          await h.backfill({ start, end, overlap: ScheduleOverlapPolicy.BUFFER_ALL });
-          info(`backfill requested for ${h.scheduleId}: ${start.toISOString()} → ${end.toISOString()}`);
-        });
+        return controlCommand(target, { kind: 'backfill', start, end }, opts);
       }),
     );
 
@@ -170,12 +161,5 @@ export function register(program: Command): void {
     .description('delete the schedules of a workflow (or one schedule id); `schedule sync` recreates them while the YAML has them')
     .argument('<name>', 'workflow name or schedule id')
     .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
-    .action(
-      action(async (target: string, opts: CommonOptions) =>
-        forEachSchedule(target, opts, async (h) => {
-          await h.delete();
-          info(`deleted ${h.scheduleId}`);
-        }),
-      ),
-    );
+    .action(action((target: string, opts: CommonOptions) => controlCommand(target, { kind: 'delete' }, opts)));
 }

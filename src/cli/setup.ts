@@ -5,28 +5,26 @@
  * command says clearly whether it worked.
  */
 import type { Command } from 'commander';
-import { TempoflowRuntime } from '../client/runtime.js';
 import { TEMPOFLOW_SEARCH_ATTRIBUTES } from '../client/search-attributes.js';
 import { action, CliExit, ExitCode, info } from './common.js';
+import { withRuntime } from './with-runtime.js';
+
+/** `tempoflow setup`. */
+export async function setupCommand(): Promise<ExitCode> {
+  return withRuntime({ log: () => undefined, inProcessWorker: false }, async (runtime) => {
+    const status = runtime.searchAttributes;
+    for (const [name, type] of Object.entries(TEMPOFLOW_SEARCH_ATTRIBUTES)) {
+      process.stdout.write(`${name.padEnd(14)} ${type.padEnd(9)} ${status.available.has(name as keyof typeof TEMPOFLOW_SEARCH_ATTRIBUTES) ? 'registered' : 'MISSING'}\n`);
+    }
+    if (status.problem) throw new CliExit(ExitCode.ERROR, `error: ${status.problem}`);
+    info(`namespace ${runtime.namespace} on ${runtime.address} is ready for tempoflow`);
+    return ExitCode.OK;
+  });
+}
 
 export function register(program: Command): void {
   program
     .command('setup')
     .description('register tempoflow\'s search attributes (TfWorkflow, TfReleaseType, TfReleaseTime) in the namespace')
-    .action(
-      action(async () => {
-        const runtime = await TempoflowRuntime.connect({ log: () => undefined, inProcessWorker: false });
-        try {
-          const status = runtime.searchAttributes;
-          for (const [name, type] of Object.entries(TEMPOFLOW_SEARCH_ATTRIBUTES)) {
-            process.stdout.write(`${name.padEnd(14)} ${type.padEnd(9)} ${status.available.has(name as keyof typeof TEMPOFLOW_SEARCH_ATTRIBUTES) ? 'registered' : 'MISSING'}\n`);
-          }
-          if (status.problem) throw new CliExit(ExitCode.ERROR, `error: ${status.problem}`);
-          info(`namespace ${runtime.namespace} on ${runtime.address} is ready for tempoflow`);
-          return ExitCode.OK;
-        } finally {
-          await runtime.close();
-        }
-      }),
-    );
+    .action(action(setupCommand));
 }

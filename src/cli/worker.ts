@@ -1,17 +1,39 @@
 /**
  * `tempoflow worker`: serves a task queue on the configured Temporal server
- * (`TEMPORAL_ADDRESS`, or this directory's embedded one). SIGTERM and SIGINT
- * shut it down gracefully: running stages get the shutdown grace time.
+ * (`TEMPORAL_ADDRESS`, or this directory's embedded one) through
+ * `startWorkerHost`. SIGTERM and SIGINT shut it down gracefully: running
+ * stages get the shutdown grace time.
  */
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
-import { acquireEmbeddedServer } from '../client/embedded-server.js';
-import { remoteConfigured } from '../client/runtime.js';
-import { codecFromEnv, encryptingDataConverter } from '../codec/index.js';
-import { createWorker, DEFAULT_TASK_QUEUE } from '../worker/index.js';
+import { DEFAULT_TASK_QUEUE } from '../client/runtime.js';
+import { startWorkerHost } from '../client/worker-host.js';
 import { action, ExitCode, info, positiveNumber } from './common.js';
+
+/** Options of `tempoflow worker`. */
+export interface WorkerOptions {
+  taskQueue?: string;
+  maxConcurrentStages?: number;
+}
+
+/** `tempoflow worker`: until SIGTERM or SIGINT. */
+export async function workerCommand(opts: WorkerOptions = {}): Promise<ExitCode> {
+  const host = await startWorkerHost({
+    taskQueue: opts.taskQueue ?? process.env.WORKFLOW_CORE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    maxConcurrentStages: opts.maxConcurrentStages ?? 2 * cpus().length,
+    log: info,
+  });
+  const stop = () => {
+    info('shutting down the worker (running stages get the shutdown grace time)...');
+    host.shutdown();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  info(`worker ${process.pid} serving task queue '${host.taskQueue}' on ${host.address} (namespace ${host.namespace})${host.codecKeyId ? `; payloads encrypted with key ${host.codecKeyId}` : ''}`);
+  await host.run();
+  info('worker stopped');
+  return ExitCode.OK;
+}
 
 export function register(program: Command): void {
   program
@@ -19,40 +41,5 @@ export function register(program: Command): void {
     .description('run a worker for a task queue until SIGTERM')
     .option('--task-queue <name>', 'task queue to serve', process.env.WORKFLOW_CORE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE)
     .option('--max-concurrent-stages <n>', 'stages running at once (default 2 x cores)', positiveNumber('--max-concurrent-stages'))
-    .action(
-      action(async (opts: { taskQueue: string; maxConcurrentStages?: number }) => {
-        const lease = remoteConfigured() ? undefined : await acquireEmbeddedServer({ log: info });
-        const config = remoteConfigured() ? loadClientConnectConfig() : undefined;
-        const address = lease?.record.address ?? config?.connectionOptions.address ?? 'localhost:7233';
-        const namespace = lease?.record.namespace ?? config?.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
-        const connection = await NativeConnection.connect(config?.connectionOptions ?? { address });
-        const msEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-        // A malformed TEMPOFLOW_CODEC_KEY stops the worker here, naming the variable.
-        const codec = codecFromEnv();
-        const worker = await createWorker({
-          ...(codec ? { dataConverter: encryptingDataConverter(codec) } : {}),
-          connection,
-          namespace,
-          taskQueue: opts.taskQueue,
-          maxConcurrentStages: opts.maxConcurrentStages ?? 2 * cpus().length,
-          ...(msEnv('TEMPOFLOW_SHUTDOWN_GRACE_MS') !== undefined ? { shutdownGraceTime: msEnv('TEMPOFLOW_SHUTDOWN_GRACE_MS') } : {}),
-          ...(msEnv('TEMPOFLOW_STICKY_QUEUE_TIMEOUT_MS') !== undefined ? { stickyQueueScheduleToStartTimeout: msEnv('TEMPOFLOW_STICKY_QUEUE_TIMEOUT_MS') } : {}),
-        });
-        const stop = () => {
-          info('shutting down the worker (running stages get the shutdown grace time)...');
-          worker.shutdown();
-        };
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-        info(`worker ${process.pid} serving task queue '${opts.taskQueue}' on ${address} (namespace ${namespace})${codec ? `; payloads encrypted with key ${codec.keyId}` : ''}`);
-        try {
-          await worker.run();
-        } finally {
-          await connection.close();
-          await lease?.release();
-        }
-        info('worker stopped');
-        return ExitCode.OK;
-      }),
-    );
+    .action(action(workerCommand));
 }

@@ -11,8 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { openAuditStore, auditConfigFromEnv, releaseKey, type AuditStore } from '../audit/index.js';
+import { releaseKey, type AuditStore } from '../audit/index.js';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
 import { cronMatches, nextFireTimes } from '../engine/cron.js';
 import { planRerun } from '../engine/rerun.js';
@@ -21,12 +20,17 @@ import { Status } from '../engine/status.js';
 import { WorkflowError } from '../errors.js';
 import { renderDeep } from '../expressions/index.js';
 import { ReleaseType, RELEASE_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
-import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/release-workflow.js';
+import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/definitions.js';
+import { clientAuditStore } from './audit.js';
 import { awaitResult, Result } from './result.js';
+import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
+import { readRunInput } from './run-handle.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
 export { RELEASE_WORKFLOW_TYPE };
+export { ReleaseType } from '../workflows/definitions.js';
+export { RerunPlanError } from '../engine/rerun.js';
 
 /** `WORKFLOW_CORE_PROJECT` (default `default`): keeps two conf trees' schedules apart on one namespace. */
 export function projectName(env: NodeJS.ProcessEnv = process.env): string {
@@ -161,12 +165,6 @@ function previousReleaseRun(target: ReleaseTarget, date: Date, options: ReleaseO
   return latest?.runId ?? `tf:${target.name}:${stamp(date)}`;
 }
 
-/** Opens the audit store this process's environment names (for reading). */
-export function clientAuditStore(env: NodeJS.ProcessEnv = process.env): AuditStore | undefined {
-  const config = auditConfigFromEnv(env);
-  return config.enabled ? openAuditStore(config) : undefined;
-}
-
 /**
  * Releases `target` at `date` (docs/operations.md "Releases"): validates the time
  * and params, starts the release workflow and waits for it. Resolves with a
@@ -290,14 +288,8 @@ export async function loadRunSnapshot(runtime: TempoflowRuntime, runId: string, 
     if (description.status.name === 'RUNNING') {
       throw new WorkflowError(`run ${runId} is still running; wait for it to end (tempoflow status ${runId}) or cancel it (tempoflow cancel ${runId}) before rerunning it`);
     }
-    const history = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: runtime.namespace,
-      execution: { workflowId: runId, runId: description.runId },
-      maximumPageSize: 1,
-    });
-    const started = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-    if (!started) throw new WorkflowError(`run ${runId}: its history has no start event; it cannot be rerun`);
-    const input = await decodeFromPayloadsAtIndex<RunInput>(client.options.loadedDataConverter, 0, started.input?.payloads);
+    const input = await readRunInput(runtime, runId, description.runId);
+    if (!input) throw new WorkflowError(`run ${runId}: its history has no start event; it cannot be rerun`);
     const result = await awaitResult(handle, runId);
     return {
       runId,
@@ -355,19 +347,6 @@ export interface RerunOptions {
 /** A run to rerun: its id, a `Result` (id and context), or a bare context (needs `options.target`). */
 export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext;
 
-function newRunId(workflowName: string, now = new Date()): string {
-  const s = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${workflowName}-${s}-${randomBytes(3).toString('hex')}`;
-}
-
-function envSeconds(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new WorkflowError(`${name}=${raw} is not a positive number`);
-  return n;
-}
-
 /**
  * Reruns a previous run (docs/operations.md "Rerun"): every job that did not succeed
  * and everything that depends on it runs again; the rest is kept (marked
@@ -400,8 +379,8 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
         params: snapshot.params,
         runId,
         parentRunId: snapshot.runId,
-        timeoutSeconds: options.timeout ?? options.target?.extras.timeout ?? snapshot.spec.timeoutSeconds ?? envSeconds('WORKFLOW_CORE_TIMEOUT', 3600),
-        maxJobParallel: options.maxJobParallel ?? options.target?.extras.maxJobParallel ?? envSeconds('WORKFLOW_CORE_MAX_JOB_PARALLEL', 2),
+        timeoutSeconds: options.timeout ?? options.target?.extras.timeout ?? snapshot.spec.timeoutSeconds ?? defaultTimeoutSeconds(),
+        maxJobParallel: options.maxJobParallel ?? options.target?.extras.maxJobParallel ?? defaultMaxJobParallel(),
         extras: snapshot.extras ?? {},
         ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
         ...(options.target?.confPath ?? snapshot.confPath ? { confPath: options.target?.confPath ?? snapshot.confPath } : {}),

@@ -8,9 +8,11 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions, type Worker } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../codec/index.js';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker/index.js';
+
+export { DEFAULT_TASK_QUEUE };
 import { acquireEmbeddedServer, type EmbeddedServerLease } from './embedded-server.js';
 import { ensureSearchAttributes, type SearchAttributeStatus } from './search-attributes.js';
 
@@ -184,4 +186,13 @@ export async function closeSharedRuntime(): Promise<void> {
   const current = shared;
   shared = undefined;
   if (current) await (await current.catch(() => undefined))?.close();
+}
+
+/**
+ * Sets the level of the Temporal SDK's own logs (worker, workflow `log`) for
+ * this process: `trace`, `debug`, `info`, `warn` or `error`. Call it before
+ * the first connection; the SDK's runtime takes it once.
+ */
+export function installSdkLogger(level: string): void {
+  Runtime.install({ logger: new DefaultLogger(level.toUpperCase() as ConstructorParameters<typeof DefaultLogger>[0]) });
 }

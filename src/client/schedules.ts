@@ -19,10 +19,11 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import { ConfigError } from '../config/errors.js';
+import { WorkflowError } from '../errors.js';
 import { loadConfTree, validateTree } from '../config/loader.js';
 import type { CronTriggerSpec, OverlapPolicyName, WorkflowSpec } from '../engine/spec.js';
-import type { ReleaseInput } from '../workflows/release-workflow.js';
-import { RELEASE_WORKFLOW_TYPE } from './release.js';
+import { RELEASE_WORKFLOW_TYPE } from '../workflows/definitions.js';
+import type { ReleaseInput } from '../workflows/definitions.js';
 
 /** How tempoflow's overlap names map to Temporal's policies. */
 export const OVERLAP_POLICIES: Readonly<Record<OverlapPolicyName, ScheduleOverlapPolicy>> = {
@@ -33,6 +34,11 @@ export const OVERLAP_POLICIES: Readonly<Record<OverlapPolicyName, ScheduleOverla
   'terminate-other': ScheduleOverlapPolicy.TERMINATE_OTHER,
   'allow-all': ScheduleOverlapPolicy.ALLOW_ALL,
 };
+
+/** Thrown by `resolveSchedules()` and `controlSchedules()` when a name or id matches no schedule on the server. */
+export class UnknownScheduleError extends WorkflowError {
+  override readonly name: string = 'UnknownScheduleError';
+}
 
 /** The memo key of the fingerprint (on the schedule's action). */
 const FINGERPRINT_MEMO = 'tempoflowSchedule';
@@ -274,14 +280,14 @@ export async function viewSchedules(client: Client, desired: readonly DesiredSch
 /**
  * The existing schedules a name refers to: a schedule id, or a workflow
  * name (every schedule of that workflow in the project: the YAML's entries
- * and whatever the server lists). Throws `Error` saying what exists when
+ * and whatever the server lists). Throws `UnknownScheduleError` saying what exists when
  * none matches.
  */
 export async function resolveSchedules(client: Client, project: string, nameOrId: string, desired: readonly DesiredSchedule[] = []): Promise<ScheduleHandle[]> {
   if (nameOrId.startsWith('tf:')) {
     const handle = client.schedule.getHandle(nameOrId);
     if (await describeOrUndefined(handle)) return [handle];
-    throw new Error(`no schedule '${nameOrId}' on the server; \`tempoflow schedule list\` shows the existing ones`);
+    throw new UnknownScheduleError(`no schedule '${nameOrId}' on the server; \`tempoflow schedule list\` shows the existing ones`);
   }
   const prefix = `${projectPrefix(project)}${nameOrId}:`;
   const candidates = new Set([
@@ -294,7 +300,7 @@ export async function resolveSchedules(client: Client, project: string, nameOrId
     if (await describeOrUndefined(handle)) handles.push(handle);
   }
   if (handles.length === 0) {
-    throw new Error(
+    throw new UnknownScheduleError(
       `workflow '${nameOrId}' has no schedule in project '${project}' (WORKFLOW_CORE_PROJECT); run \`tempoflow schedule sync\` first, or check the name with \`tempoflow schedule list\``,
     );
   }
@@ -311,4 +317,42 @@ export function desiredFromConf(confPath: string, options: Omit<DesiredScheduleO
   const { issues, specs } = validateTree(tree);
   if (issues.some((i) => i.severity === 'error')) throw new ConfigError(issues);
   return desiredSchedules(specs, { ...options, confPath: resolve(confPath) });
+}
+
+/** What `controlSchedules()` does to each schedule it resolves. */
+export type ScheduleAction =
+  | { readonly kind: 'pause' | 'unpause'; readonly note?: string }
+  /** A release now (overlap allow-all: it runs even while another release runs). */
+  | { readonly kind: 'trigger' }
+  /** Every fire time in [start, end], one after another (overlap buffer-all). */
+  | { readonly kind: 'backfill'; readonly start: Date; readonly end: Date }
+  | { readonly kind: 'delete' };
+
+/**
+ * Applies `action` to the schedules of a workflow (or to one schedule id):
+ * pause, unpause, trigger, backfill or delete. Returns the ids it acted on,
+ * in order. Throws `UnknownScheduleError` when none matches.
+ */
+export async function controlSchedules(client: Client, project: string, nameOrId: string, action: ScheduleAction, desired: readonly DesiredSchedule[] = []): Promise<string[]> {
+  const handles = await resolveSchedules(client, project, nameOrId, desired);
+  for (const handle of handles) {
+    switch (action.kind) {
+      case 'pause':
+        await handle.pause(action.note ?? 'paused with tempoflow schedule pause');
+        break;
+      case 'unpause':
+        await handle.unpause(action.note ?? 'unpaused with tempoflow schedule unpause');
+        break;
+      case 'trigger':
+        await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+        break;
+      case 'backfill':
+        await handle.backfill({ start: action.start, end: action.end, overlap: ScheduleOverlapPolicy.BUFFER_ALL });
+        break;
+      case 'delete':
+        await handle.delete();
+        break;
+    }
+  }
+  return handles.map((h) => h.scheduleId);
 }

@@ -5,6 +5,8 @@
  * (docs/operations.md "Search attributes"), re-exported here for the client
  * and the CLI.
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
 export { toTypedPairs } from '../workflows/definitions.js';
 export {
   ensureSearchAttributes,
@@ -17,3 +19,10 @@ export {
   type SearchAttributeValue,
   type TempoflowSearchAttribute,
 } from '../engine/search-attributes.js';
+
+/** Typed keys of the attributes, to read them from a description or a listing. */
+export const SEARCH_ATTRIBUTE_KEYS = {
+  workflow: defineSearchAttributeKey('TfWorkflow', SearchAttributeType.KEYWORD),
+  releaseType: defineSearchAttributeKey('TfReleaseType', SearchAttributeType.KEYWORD),
+  releaseTime: defineSearchAttributeKey('TfReleaseTime', SearchAttributeType.DATETIME),
+} as const;

@@ -2,7 +2,6 @@
  * The public `Workflow` API (docs/api.md): load a workflow from the conf tree,
  * validate its params, and execute it on Temporal.
  */
-import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
@@ -12,10 +11,14 @@ import { WorkflowError } from '../errors.js';
 import { parameterize } from '../config/params.js';
 import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
 import { RUN_WORKFLOW_TYPE, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
-import { awaitResult, type Result } from './result.js';
+import type { Result } from './result.js';
+import { RunHandle, type RunConnection } from './run-handle.js';
+import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
+
+export type { JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
 
 /** Per-call config overrides (docs/api.md "extras"); other keys are readable as `${{ extras.<key> }}`. */
 export interface WorkflowExtras {
@@ -27,22 +30,22 @@ export interface WorkflowExtras {
   readonly [key: string]: unknown;
 }
 
-/** Options of `execute()`. */
-export interface ExecuteOptions {
+/** Options of `start()`. */
+export interface StartOptions {
   /** Run id (= Temporal workflow id). An existing run with this id is attached to, not started again. */
   readonly runId?: string;
   readonly parentRunId?: string;
-  /** Aborting cancels the run; `execute()` then resolves with a CANCEL result. */
-  readonly signal?: AbortSignal;
-  /** Run timeout in seconds (default `WORKFLOW_CORE_TIMEOUT` or 3600). */
+  /** Run timeout in seconds (default: the YAML's `timeout:`, else `WORKFLOW_CORE_TIMEOUT`, else 3600). */
   readonly timeout?: number;
   /** Jobs running at once (default `WORKFLOW_CORE_MAX_JOB_PARALLEL` or 2). */
   readonly maxJobParallel?: number;
   /** Run only these jobs (the seed's "test individual jobs"). */
   readonly jobs?: readonly string[];
-  /** Called once the run has started (or been attached to), with its handle and UI link. */
-  readonly onStart?: (info: { runId: string; temporalRunId?: string; handle: WorkflowHandle; uiUrl?: string; attached: boolean }) => void;
-  /** Use this runtime instead of the process's shared one (tests, CLI). */
+  /**
+   * Use this runtime instead of the process's shared one (tests, CLI). The
+   * returned handle keeps using it; without one, each of the handle's calls
+   * uses the shared runtime, which closes itself when idle.
+   */
   readonly runtime?: TempoflowRuntime;
   /** Heartbeat timeout of subprocess stages, ms (tests shorten it). */
   readonly heartbeatTimeoutMs?: number;
@@ -50,18 +53,25 @@ export interface ExecuteOptions {
   readonly limits?: ScaleLimits;
 }
 
-function envNumber(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number`);
-  return n;
+/** What `execute()`'s `onStart` is told. */
+export interface StartInfo {
+  readonly runId: string;
+  readonly temporalRunId?: string;
+  /** The run's handle (`status()`, `approve()`, `cancel()`, ...). */
+  readonly run: RunHandle;
+  /** The SDK's handle of the run's execution. */
+  readonly handle: WorkflowHandle;
+  readonly uiUrl?: string;
+  /** True when a run with `runId` existed and was attached to. */
+  readonly attached: boolean;
 }
 
-/** A new run id: `<workflow>-<UTC yyyymmddTHHMMSS>-<6 hex>`. */
-export function newRunId(workflowName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${workflowName}-${stamp}-${randomBytes(3).toString('hex')}`;
+/** Options of `execute()`. */
+export interface ExecuteOptions extends StartOptions {
+  /** Aborting cancels the run; `execute()` then resolves with a CANCEL result. */
+  readonly signal?: AbortSignal;
+  /** Called once the run has started (or been attached to), with its handles and UI link. */
+  readonly onStart?: (info: StartInfo) => void;
 }
 
 /** A workflow loaded from the conf tree. */
@@ -162,11 +172,46 @@ export class Workflow {
   }
 
   /**
+   * Starts a run (or attaches to the run with `options.runId` when it exists)
+   * and returns its handle at once; `handle.result()` waits for the end.
+   * Throws only before the run starts: `ParamError` for bad params,
+   * `WorkflowError` for an unknown job, a trigger cycle or an input too large
+   * for Temporal, or a connection error.
+   */
+  async start(params: Readonly<Record<string, unknown>> = {}, options: StartOptions = {}): Promise<RunHandle> {
+    const input = this.runInput(params, options);
+    const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
+    const start = async (runtime: TempoflowRuntime) => (await this.startOn(runtime, input, connection, options.runId !== undefined)).run;
+    if (options.runtime) return start(options.runtime);
+    return withSharedRuntime(start, { taskQueue: this.extras.taskQueue });
+  }
+
+  /**
    * Runs the workflow on Temporal and resolves with its `Result` in every case
-   * (SUCCESS, FAILED, TIMEOUT, CANCEL, SKIP). Throws only before the run
-   * starts: `ParamError` for bad params, or a connection error.
+   * (SUCCESS, FAILED, TIMEOUT, CANCEL, SKIP): `start()` then `result()`.
+   * Throws only before the run starts, as `start()` does.
    */
   async execute(params: Readonly<Record<string, unknown>> = {}, options: ExecuteOptions = {}): Promise<Result> {
+    const input = this.runInput(params, options);
+    const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
+    const run = async (runtime: TempoflowRuntime): Promise<Result> => {
+      const started = await this.startOn(runtime, input, connection, options.runId !== undefined);
+      options.onStart?.(started);
+      const onAbort = () => void started.run.cancel().catch(() => undefined);
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await started.run.result();
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+    };
+    if (options.runtime) return run(options.runtime);
+    return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
+  }
+
+  /** Checks params, jobs, trigger cycles and size, and builds the run's input; nothing is started. */
+  private runInput(params: Readonly<Record<string, unknown>>, options: StartOptions): RunInput {
     const values = this.parameterize(params);
     this.checkTriggerCycles();
     for (const id of options.jobs ?? []) this.job(id);
@@ -175,8 +220,8 @@ export class Workflow {
       params: values,
       runId: options.runId ?? newRunId(this.name),
       ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
-      timeoutSeconds: options.timeout ?? this.extras.timeout ?? this.spec.timeoutSeconds ?? envNumber('WORKFLOW_CORE_TIMEOUT', 3600),
-      maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel ?? envNumber('WORKFLOW_CORE_MAX_JOB_PARALLEL', 2),
+      timeoutSeconds: options.timeout ?? this.extras.timeout ?? this.spec.timeoutSeconds ?? defaultTimeoutSeconds(),
+      maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel ?? defaultMaxJobParallel(),
       extras: publicExtras(this.extras),
       ...(options.jobs ? { onlyJobs: options.jobs } : {}),
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
@@ -184,9 +229,7 @@ export class Workflow {
       ...(options.limits ? { limits: options.limits } : {}),
     };
     checkInputSize(input);
-    const run = (runtime: TempoflowRuntime) => this.startAndAwait(runtime, input, options);
-    if (options.runtime) return run(options.runtime);
-    return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
+    return input;
   }
 
   /** Refuses to start when `trigger:` stages lead back to this workflow (A → B → A). */
@@ -203,13 +246,14 @@ export class Workflow {
     if (cycle) throw new WorkflowError(`trigger cycle: ${cycle.join(' → ')}; a workflow may not trigger itself, directly or through others`);
   }
 
-  private async startAndAwait(runtime: TempoflowRuntime, input: RunInput, options: ExecuteOptions): Promise<Result> {
+  /** Starts the run on `runtime`; with `attachFirst` (the caller named the run id), attaches to an existing run of that id instead. */
+  private async startOn(runtime: TempoflowRuntime, input: RunInput, connection: RunConnection, attachFirst: boolean): Promise<StartInfo> {
     const client = runtime.client;
     let handle: WorkflowHandle | undefined;
     let attached = false;
-    if (options.runId) {
+    if (attachFirst) {
       // Attach to an existing run of that id, whatever its state.
-      const existing = client.workflow.getHandle(options.runId);
+      const existing = client.workflow.getHandle(input.runId);
       try {
         await existing.describe();
         handle = existing;
@@ -234,17 +278,11 @@ export class Workflow {
         attached = true;
       }
     }
-    const started = handle;
-    const description = await started.describe().catch(() => undefined);
-    options.onStart?.({ runId: input.runId, ...(description ? { temporalRunId: description.runId } : {}), handle: started, uiUrl: runtime.uiLink(input.runId, description?.runId), attached });
-    const onAbort = () => void started.cancel().catch(() => undefined);
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await awaitResult(started, input.runId);
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    const description = await handle.describe().catch(() => undefined);
+    const uiUrl = runtime.uiLink(input.runId, description?.runId);
+    const temporalRunId = description?.runId;
+    const run = new RunHandle({ runId: input.runId, workflowName: this.name, attached, ...(temporalRunId ? { temporalRunId } : {}), ...(uiUrl ? { uiUrl } : {}), connection });
+    return { runId: input.runId, ...(temporalRunId ? { temporalRunId } : {}), run, handle, ...(uiUrl ? { uiUrl } : {}), attached };
   }
 }
 

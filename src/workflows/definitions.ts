@@ -1,13 +1,14 @@
 /**
- * The interpreter workflow's public contract: its type name, input, queries
- * and signals. Shared by workflow code and clients.
+ * The public contract of tempoflow's Temporal workflows: their type names,
+ * inputs, queries and signals. Shared by workflow code and clients.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
-import type { ReleaseInfo } from '../engine/release.js';
+import type { ErrorInfo, JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
+import type { ReleaseInfo, ReleaseType } from '../engine/release.js';
 import type { SearchAttributeValue } from '../engine/search-attributes.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
+import type { Status } from '../engine/status.js';
 
 /** Temporal workflow type of the interpreter. */
 export const RUN_WORKFLOW_TYPE = 'tempoflowRun';
@@ -194,4 +195,69 @@ export function toTypedPairs(values: readonly SearchAttributeValue[]): SearchAtt
       ? { key: defineSearchAttributeKey(v.name, SearchAttributeType.DATETIME), value: new Date(v.value) }
       : { key: defineSearchAttributeKey(v.name, SearchAttributeType.KEYWORD), value: v.value },
   ) as SearchAttributePair[];
+}
+
+/** Input of one release. Schedules pass `workflow`, `schedule`, `project`, `confPath` and `params`. */
+export interface ReleaseInput {
+  readonly workflow: string;
+  /** Default NORMAL. */
+  readonly releaseType?: ReleaseType;
+  /** The nominal time, ISO 8601; absent for schedule-fired releases (read from `TemporalScheduledStartTime`). */
+  readonly releaseTime?: string;
+  /** Caller params; may hold `${{ release.* }}`; win over the cron entry's `params:`. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Set by schedules: the cron entry (its `params:` apply) and the schedule id. */
+  readonly schedule?: { readonly id: string; readonly cron: string; readonly timezone: string };
+  /** Manual releases: the cron entry the release time matches (its `params:` apply). */
+  readonly entry?: { readonly cron: string; readonly timezone: string };
+  /** `WORKFLOW_CORE_PROJECT` of whoever released it (recorded). */
+  readonly project?: string;
+  /** Conf path of whoever released it; workers use it when it exists there. */
+  readonly confPath?: string;
+  /** Run id of the release's run (default `tf:<workflow>:<yyyymmddHHMM>`, with a suffix for FORCE and RERUN). */
+  readonly runId?: string;
+  readonly parentRunId?: string;
+  /** Write the audit record (default: the worker's `WORKFLOW_CORE_AUDIT_ENABLED`). */
+  readonly audit?: boolean;
+  /** A name recorded in the audit record instead of the workflow's (seed's `override_log_name`). */
+  readonly overrideLogName?: string;
+  /** Run timeout in seconds (default: the YAML's `timeout:`, else 600). */
+  readonly timeoutSeconds?: number;
+  /** Jobs not to run in this release. */
+  readonly excluded?: readonly string[];
+  /** Jobs running at once (default: the worker's `WORKFLOW_CORE_MAX_JOB_PARALLEL`, else 2). */
+  readonly maxJobParallel?: number;
+  readonly extras?: Record<string, unknown>;
+  readonly activity?: ActivityTuning;
+  /** RERUN: the run to rerun, its YAML snapshot and params, and what to keep (prepared by the client). */
+  readonly rerun?: { readonly spec: WorkflowSpec; readonly params: Record<string, unknown>; readonly reuse: ReusePlan };
+}
+
+/** One job of a DRYRUN plan, in run order. */
+export interface PlannedJob {
+  readonly id: string;
+  readonly needs: readonly string[];
+  readonly stages: readonly string[];
+  readonly matrix: boolean;
+}
+
+/** What a release returns. */
+export interface ReleaseOutcome {
+  readonly status: Status;
+  /** The run's id (for a SKIP: the existing run's). */
+  readonly runId: string;
+  readonly parentRunId?: string;
+  readonly releaseType: ReleaseType;
+  /** The nominal time, ISO 8601 UTC. */
+  readonly logicalDate: string;
+  /** True when the release did not run because its run already exists. */
+  readonly skipped?: boolean;
+  /** Why it was skipped. */
+  readonly reason?: string;
+  readonly context?: RunContext;
+  readonly errors: readonly ErrorInfo[];
+  /** DRYRUN: the rendered params and the jobs in run order. */
+  readonly plan?: { readonly params: Record<string, unknown>; readonly jobs: readonly PlannedJob[] };
+  /** Where the audit record is, when one was written (or found). */
+  readonly audit?: { readonly written: boolean; readonly where: string };
 }

@@ -25,75 +25,10 @@ import { analyzeDag } from '../engine/dag.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { childEnding } from './child-outcome.js';
-import { ReleaseType, RUN_WORKFLOW_TYPE, toTypedPairs, type ActivityTuning, type ReleaseInfo, type ReusePlan, type RunInput, type SearchAttributeValue } from './definitions.js';
+import { ReleaseType, RUN_WORKFLOW_TYPE, toTypedPairs, type ActivityTuning, type PlannedJob, type ReleaseInfo, type ReleaseInput, type ReleaseOutcome, type ReusePlan, type RunInput, type SearchAttributeValue } from './definitions.js';
 
 /** Run timeout of a release when neither the caller nor the YAML sets one (docs/operations.md, "Releases"). */
 export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 600;
-
-/** Input of one release. Schedules pass `workflow`, `schedule`, `project`, `confPath` and `params`. */
-export interface ReleaseInput {
-  readonly workflow: string;
-  /** Default NORMAL. */
-  readonly releaseType?: ReleaseType;
-  /** The nominal time, ISO 8601; absent for schedule-fired releases (read from `TemporalScheduledStartTime`). */
-  readonly releaseTime?: string;
-  /** Caller params; may hold `${{ release.* }}`; win over the cron entry's `params:`. */
-  readonly params?: Readonly<Record<string, unknown>>;
-  /** Set by schedules: the cron entry (its `params:` apply) and the schedule id. */
-  readonly schedule?: { readonly id: string; readonly cron: string; readonly timezone: string };
-  /** Manual releases: the cron entry the release time matches (its `params:` apply). */
-  readonly entry?: { readonly cron: string; readonly timezone: string };
-  /** `WORKFLOW_CORE_PROJECT` of whoever released it (recorded). */
-  readonly project?: string;
-  /** Conf path of whoever released it; workers use it when it exists there. */
-  readonly confPath?: string;
-  /** Run id of the release's run (default `tf:<workflow>:<yyyymmddHHMM>`, with a suffix for FORCE and RERUN). */
-  readonly runId?: string;
-  readonly parentRunId?: string;
-  /** Write the audit record (default: the worker's `WORKFLOW_CORE_AUDIT_ENABLED`). */
-  readonly audit?: boolean;
-  /** A name recorded in the audit record instead of the workflow's (seed's `override_log_name`). */
-  readonly overrideLogName?: string;
-  /** Run timeout in seconds (default: the YAML's `timeout:`, else 600). */
-  readonly timeoutSeconds?: number;
-  /** Jobs not to run in this release. */
-  readonly excluded?: readonly string[];
-  /** Jobs running at once (default: the worker's `WORKFLOW_CORE_MAX_JOB_PARALLEL`, else 2). */
-  readonly maxJobParallel?: number;
-  readonly extras?: Record<string, unknown>;
-  readonly activity?: ActivityTuning;
-  /** RERUN: the run to rerun, its YAML snapshot and params, and what to keep (prepared by the client). */
-  readonly rerun?: { readonly spec: WorkflowSpec; readonly params: Record<string, unknown>; readonly reuse: ReusePlan };
-}
-
-/** One job of a DRYRUN plan, in run order. */
-export interface PlannedJob {
-  readonly id: string;
-  readonly needs: readonly string[];
-  readonly stages: readonly string[];
-  readonly matrix: boolean;
-}
-
-/** What a release returns. */
-export interface ReleaseOutcome {
-  readonly status: Status;
-  /** The run's id (for a SKIP: the existing run's). */
-  readonly runId: string;
-  readonly parentRunId?: string;
-  readonly releaseType: ReleaseType;
-  /** The nominal time, ISO 8601 UTC. */
-  readonly logicalDate: string;
-  /** True when the release did not run because its run already exists. */
-  readonly skipped?: boolean;
-  /** Why it was skipped. */
-  readonly reason?: string;
-  readonly context?: RunContext;
-  readonly errors: readonly ErrorInfo[];
-  /** DRYRUN: the rendered params and the jobs in run order. */
-  readonly plan?: { readonly params: Record<string, unknown>; readonly jobs: readonly PlannedJob[] };
-  /** Where the audit record is, when one was written (or found). */
-  readonly audit?: { readonly written: boolean; readonly where: string };
-}
 
 const { prepareRelease, findReleaseAudit } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

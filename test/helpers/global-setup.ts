@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startDevServer } from '../../src/client/dev-server.js';
+import { startDevServer } from './dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,13 +3,14 @@
  * nothing), and the embedded default (one server per working directory,
  * recorded in .tempoflow/server.json, shared, stopped by the last user).
  */
-import { existsSync, readFileSync, cpSync } from 'node:fs';
+import { existsSync, readFileSync, cpSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireEmbeddedServer } from '../../src/client/embedded-server.js';
+import { getRun, readRunInput } from '../../src/client/run-handle.js';
 import { runCli } from '../helpers/cli.js';
 import { processesMatching } from '../helpers/processes.js';
-import { tempDir, temporalAddress, uniqueTaskQueue, workflowBundlePath } from '../helpers/temporal.js';
+import { tempDir, temporalAddress, uniqueTaskQueue, withWorker, workflowBundlePath, writeConf } from '../helpers/temporal.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
 
 const conf = resolve(import.meta.dirname, '../../conf');
@@ -63,6 +64,61 @@ describe('tempoflow run', () => {
     const report = JSON.parse(bad.stdout);
     expect(report.ok).toBe(false);
     expect(report.issues[0]).toMatchObject({ code: 'unknown-key', line: 5, col: 7, hint: "did you mean 'needs'?" });
+  });
+});
+
+describe('tempoflow run --detach', () => {
+  it('keeps every run option: --job, --max-job-parallel, --timeout, --run-id, --params-file, -p, --conf', async () => {
+    await withWorker(async ({ runtime, taskQueue }) => {
+      const dir = tempDir('tf-detach-');
+      const conf = writeConf({
+        'd.yml': `
+detached:
+  type: Workflow
+  params:
+    who: { type: str }
+    greeting: { type: str, default: hello }
+  jobs:
+    a:
+      stages:
+        - name: Say
+          id: say
+          bash: echo "$TF_PARAM_GREETING $TF_PARAM_WHO from a"; sleep 1
+    b:
+      stages:
+        - name: Say
+          id: say
+          bash: echo "b"; sleep 1
+    c:
+      stages:
+        - bash: echo c
+`,
+      });
+      writeFileSync(join(dir, 'params.yml'), 'who: file\ngreeting: hi\n');
+      const runId = `detached-${Date.now().toString(36)}`;
+      const args = ['run', 'detached', '--detach', '--conf', conf, '--job', 'a', 'b', '--max-job-parallel', '1', '--timeout', '120', '--run-id', runId, '--params-file', join(dir, 'params.yml'), '-p', 'who=cli'];
+      const res = await runCli(args, { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), WORKFLOW_CORE_TASK_QUEUE: taskQueue } });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toBe(`${runId}\n`);
+
+      // What the run was started with: every option made it.
+      expect(await readRunInput(runtime, runId)).toMatchObject({ runId, maxJobParallel: 1, onlyJobs: ['a', 'b'], timeoutSeconds: 120, params: { who: 'cli', greeting: 'hi' } });
+      // And what it did with them.
+      const result = await (await getRun(runId, { runtime })).result();
+      expect(result.status).toBe('SUCCESS');
+      expect(Object.keys(result.context.jobs).sort()).toEqual(['a', 'b']);
+      expect(result.context.jobs['a']!.stages['say']!.outputs['stdout']).toBe('hi cli from a\n');
+      const [first, second] = [result.context.jobs['a']!, result.context.jobs['b']!].sort((x, y) => Date.parse(x.start!) - Date.parse(y.start!));
+      expect(Date.parse(second!.start!)).toBeGreaterThanOrEqual(Date.parse(first!.end!)); // one job at a time
+    });
+  });
+
+  it('is refused against an embedded server that would stop with the command, before starting anything', async () => {
+    const dir = tempDir('tf-detach-');
+    const res = await runCli(['run', 'hello-world', '--detach', '--conf', conf], { cwd: dir, env: { TEMPORAL_ADDRESS: undefined } });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--detach needs a server that outlives this command/);
+    expect(existsSync(join(dir, '.tempoflow'))).toBe(false);
   });
 });
 

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
-import { startDevServer } from '../../src/client/dev-server.js';
+import { startDevServer } from '../helpers/dev-server.js';
 import { TempoflowRuntime } from '../../src/client/runtime.js';
 import { awaitResult } from '../../src/client/result.js';
 import { Workflow } from '../../src/client/workflow.js';

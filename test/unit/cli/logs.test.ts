@@ -1,14 +1,10 @@
-/** `tempoflow logs` lines: bash tails from outputs, run tails from logs. */
+/** `tempoflow logs` lines: each line of a stage's tails, prefixed. */
 import { describe, expect, it } from 'vitest';
-import { stageLines } from '../../../src/cli/logs.js';
+import { logLines } from '../../../src/cli/logs.js';
 
-describe('stageLines', () => {
-  it('prefixes each line with workflow, job and stage, bash and run alike', () => {
-    expect(stageLines('wf', 'j', 'b', { status: 'SUCCESS', name: 'b', outputs: { stdout: 'one\ntwo\n', stderr: 'warn\n', return_code: 0 } })).toEqual([
-      '[wf] [j] [b] one',
-      '[wf] [j] [b] two',
-      '[wf] [j] [b] (stderr) warn',
-    ]);
-    expect(stageLines('wf', 'j', 'py', { status: 'SUCCESS', name: 'py', outputs: { stdout: 'a user output named stdout' }, logs: { stdout: 'printed\n', stderr: '' } })).toEqual(['[wf] [j] [py] printed']);
+describe('logLines', () => {
+  it('prefixes each line with workflow, job and stage path, and marks stderr', () => {
+    expect(logLines('wf', { job: 'j', path: 'b', status: 'SUCCESS', stdout: 'one\ntwo\n', stderr: 'warn\n' })).toEqual(['[wf] [j] [b] one', '[wf] [j] [b] two', '[wf] [j] [b] (stderr) warn']);
+    expect(logLines('wf', { job: 'j', path: 'each.x.say', status: 'FAILED', stdout: '', stderr: 'no newline' })).toEqual(['[wf] [j] [each.x.say] (stderr) no newline']);
   });
 });

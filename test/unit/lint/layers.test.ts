@@ -19,6 +19,7 @@ interface Layer {
   readonly node: boolean;
   readonly packages: boolean;
   readonly determinism?: 'sandbox' | 'pure';
+  readonly subfolders?: readonly string[];
 }
 
 let eslint: ESLint;
@@ -65,7 +66,7 @@ describe('the layer table of ARCHITECTURE.md and LAYERS in eslint.config.js', ()
   }
 
   /** What a "May import" cell says, in the shape of a `Layer`. */
-  function parseCell(cell: string, folders: ReadonlySet<string>): Omit<Layer, 'determinism'> {
+  function parseCell(cell: string, folders: ReadonlySet<string>): Omit<Layer, 'determinism' | 'subfolders'> {
     const ours: string[] = [];
     const files: string[] = [];
     const typesOnly: string[] = [];
@@ -93,8 +94,8 @@ describe('the layer table of ARCHITECTURE.md and LAYERS in eslint.config.js', ()
     expect([...rows.keys()].sort()).toEqual(Object.keys(LAYERS).sort());
     const folders = new Set(rows.keys());
     for (const [folder, cell] of rows) {
-      const { determinism: _d, ...layer } = LAYERS[folder]!;
-      const sorted = (l: Omit<Layer, 'determinism'>) => ({
+      const { determinism: _d, subfolders: _s, ...layer } = LAYERS[folder]!;
+      const sorted = (l: Omit<Layer, 'determinism' | 'subfolders'>) => ({
         ...l,
         ours: [...l.ours].sort(),
         temporal: [...l.temporal].sort(),
@@ -154,16 +155,18 @@ describe('layer rules', () => {
     await expectProblems('src/audit/fixture.ts', `import type { ReleaseType } from '../workflows/definitions.js';`, [1], /src\/audit may import only src\/engine and src\/errors\.ts/);
   });
 
-  it('lets the client import workflows/definitions.ts and nothing else of workflows', async () => {
+  it('lets the client import workflows/definitions.ts and activities/trace-file.ts, nothing else of those layers', async () => {
     const code = [
       `import { RUN_WORKFLOW_TYPE } from '../workflows/definitions.js';`,
+      `import { traceFilePath } from '../activities/trace-file.js';`,
       `import type { ReleaseWorkflowInput } from '../workflows/release-workflow.js';`,
       `import { tempoflowRun } from '../workflows/index.js';`,
+      `import { createActivities } from '../activities/index.js';`,
     ].join('\n');
-    await expectProblems('src/client/fixture.ts', code, [2, 3], /src\/client may import only .*src\/workflows\/definitions\.ts/);
+    await expectProblems('src/client/fixture.ts', code, [3, 4, 5], /src\/client may import only .*src\/workflows\/definitions\.ts/);
   });
 
-  it('keeps the CLI on the client and config', async () => {
+  it('keeps the CLI on the client and config, without the Temporal SDK', async () => {
     const code = [
       `import { Workflow } from '../client/workflow.js';`,
       `import { loadWorkflowSpec } from '../config/loader.js';`,
@@ -171,6 +174,7 @@ describe('layer rules', () => {
       `import { Status } from '../engine/status.js';`,
     ].join('\n');
     await expectProblems('src/cli/fixture.ts', code, [3, 4], /layer rule: src\/cli may import only src\/client, src\/config and src\/errors\.ts/);
+    await expectProblems('src/cli/fixture.ts', `import { Client } from '@temporalio/client';`, [1], /src\/cli never imports the Temporal SDK/);
   });
 
   it('keeps Node built-ins, npm packages and other Temporal packages out of workflow code and the pure layers', async () => {
@@ -217,6 +221,29 @@ describe('layer rules', () => {
 
   it('refuses a subfolder of a layer until the rules know it', async () => {
     await expectProblems('src/engine/deep/fixture.ts', `export const x = 1;`, [1], /layer folders are flat/);
+    await expectProblems('src/workflows/stages/deeper/fixture.ts', `export const x = 1;`, [1], /layer folders are flat/);
+  });
+
+  it('applies the layer rules one folder down in a declared subfolder (src/workflows/stages)', async () => {
+    const allowed = [
+      `import { a } from './own.js';`,
+      `import { b } from '../pool.js';`,
+      `import { Status } from '../../engine/status.js';`,
+      `import type { Activities } from '../../activities/index.js';`,
+      `import { sleep } from '@temporalio/workflow';`,
+    ].join('\n');
+    expect(await lint('src/workflows/stages/fixture.ts', allowed)).toEqual([]);
+    const refused = [
+      `import { Workflow } from '../../client/workflow.js';`,
+      `import { bashStage } from '../../activities/index.js';`,
+      `import { c } from '../../../src/engine/status.js';`,
+      `import { readFileSync } from 'node:fs';`,
+    ].join('\n');
+    const problems = await lint('src/workflows/stages/fixture.ts', refused);
+    expect(problems.map((p) => p.line)).toEqual([1, 2, 3, 4]);
+    expect(problems[0]!.message).toContain('src/workflows may import only');
+    expect(problems[1]!.message).toContain('as types only');
+    expect(problems[2]!.message).toContain('normal form');
   });
 
   it('keeps src/errors.ts a leaf', async () => {

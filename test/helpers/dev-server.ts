@@ -1,10 +1,10 @@
 /**
  * A throwaway Temporal dev server for tests, benchmarks and scripts: the real
  * Temporal CLI, headless, in memory unless a SQLite file is given, on a free
- * port. (The embedded default for users is `embedded-server.ts`.)
+ * port. (The embedded default for users is `src/client/embedded-server.ts`.)
  */
 import { spawn } from 'node:child_process';
-import { findTemporalCli, freePort, waitForPort } from './embedded-server.js';
+import { findTemporalCli, freePort, waitForPort } from '../../src/client/embedded-server.js';
 
 /** A running throwaway dev server. */
 export interface DevServer {
