@@ -15,7 +15,7 @@ import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity'
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { createActivities, type Activities } from '../../src/activities/index.js';
 import type { BashStageInput, StageAttemptResult } from '../../src/activities/types.js';
 import { awaitResult, type Result } from '../../src/client/result.js';
@@ -269,6 +269,38 @@ export class WorkflowTestEnv {
     await this.workerRun.catch(() => undefined);
     await this.env.teardown();
   }
+}
+
+/**
+ * Starts a {@link WorkflowTestEnv} before this file's tests and stops it
+ * after them. When it cannot start (no test server: Java or Maven missing),
+ * every test of the file fails with the reason, so the count of failed tests
+ * says so too.
+ */
+export function useWorkflowTestEnv(): Pick<WorkflowTestEnv, 'runToEnd' | 'withRun'> {
+  let env: WorkflowTestEnv | undefined;
+  let problem: unknown;
+  beforeAll(async () => {
+    try {
+      env = await WorkflowTestEnv.start();
+    } catch (err) {
+      problem = err;
+    }
+  });
+  beforeEach(() => {
+    if (problem !== undefined) throw problem;
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  const current = (): WorkflowTestEnv => {
+    if (!env) throw new Error('the workflow test environment is not started');
+    return env;
+  };
+  return {
+    runToEnd: (scenario) => current().runToEnd(scenario),
+    withRun: (scenario, body) => current().withRun(scenario, body),
+  };
 }
 
 /** Polls the `status` query until `check` holds (real time; no time is skipped meanwhile). */

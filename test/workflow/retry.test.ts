@@ -4,16 +4,10 @@
  * server time, are initial-interval × coefficient^k capped by
  * maximum-interval (docs/yaml-format.md "Retry").
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitWith, FakeStages, secondsBetween, succeed, WorkflowTestEnv, type StageCall } from '../helpers/time-skipping.js';
+import { describe, expect, it } from 'vitest';
+import { exitWith, FakeStages, secondsBetween, succeed, useWorkflowTestEnv, type StageCall } from '../helpers/time-skipping.js';
 
-let env: WorkflowTestEnv;
-beforeAll(async () => {
-  env = await WorkflowTestEnv.start();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useWorkflowTestEnv();
 
 /** Seconds between consecutive calls, in server time. */
 function gaps(calls: readonly StageCall[]): number[] {

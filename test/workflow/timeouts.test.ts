@@ -3,16 +3,10 @@
  * skipping: a job timeout during a stage's retry wait, a run timeout during a
  * durable sleep and during a running stage, and an `echo` sleep of hours.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitWith, FakeStages, secondsBetween, succeed, untilCancelled, WorkflowTestEnv } from '../helpers/time-skipping.js';
+import { describe, expect, it } from 'vitest';
+import { exitWith, FakeStages, secondsBetween, succeed, untilCancelled, useWorkflowTestEnv } from '../helpers/time-skipping.js';
 
-let env: WorkflowTestEnv;
-beforeAll(async () => {
-  env = await WorkflowTestEnv.start();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const env = useWorkflowTestEnv();
 
 describe('job timeout', () => {
   it('fires during a stage retry wait: job TIMEOUT, no attempt after the deadline, dependents skipped', async () => {
