@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context, activityInfo } from '@temporalio/activity';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
@@ -156,7 +156,8 @@ export interface Scenario {
 
 /** A started run. */
 export interface StartedRun {
-  readonly handle: WorkflowHandle;
+  /** Follows continue-as-new: `describe()` and `result()` reach the latest execution. */
+  readonly handle: WorkflowHandleWithFirstExecutionRunId;
   readonly runId: string;
   /**
    * Waits for the end and decodes it as `execute()` does (`client/result.ts`).

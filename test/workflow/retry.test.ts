@@ -119,6 +119,42 @@ picky:
   });
 });
 
+describe('stage retry in matrix combinations (child workflows)', () => {
+  it('each combination backs off on its own durable timers, in its child workflow', async () => {
+    const fakes = new FakeStages({
+      deploy: (call) => (call.args[0] === 'us' && call.attempt < 3 ? exitWith(call, 1, 'us is flaky') : succeed({ stdout: call.args[0] })),
+    });
+    const result = await env.runToEnd({
+      workflow: 'matrix-retry',
+      fakes,
+      yaml: `
+matrix-retry:
+  type: Workflow
+  timeout: 6h
+  jobs:
+    deploy:
+      strategy:
+        matrix:
+          region: [eu, us]
+      stages:
+        - name: Deploy
+          bash: deploy \${{ matrix.region }}
+          retry: { maximum-attempts: 3, initial-interval: 15m, backoff-coefficient: 2, maximum-interval: 1h }
+`,
+    });
+    expect(result.status).toBe('SUCCESS');
+    const strategies = result.context.jobs.deploy!.strategies!;
+    expect(strategies.map((s) => [s.matrix['region'], s.status])).toEqual([
+      ['eu', 'SUCCESS'],
+      ['us', 'SUCCESS'],
+    ]);
+    const us = fakes.calls.filter((c) => c.args[0] === 'us');
+    expect(us.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expectGaps(gaps(us), [900, 1800]);
+    expect(fakes.calls.filter((c) => c.args[0] === 'eu')).toHaveLength(1);
+  });
+});
+
 describe('job retry', () => {
   it('reruns the whole job after its backoff; the job stays WAIT until its last attempt', async () => {
     let pushes = 0;

@@ -159,6 +159,49 @@ run-deadline-activity:
   });
 });
 
+describe('run timeout across continue-as-new', () => {
+  it('is the absolute deadline of the first execution, not restarted by the next', async () => {
+    const fakes = new FakeStages({});
+    const result = await env.withRun(
+      {
+        workflow: 'carried-deadline',
+        fakes,
+        // A history this short is "long": the run continues as new after the first job.
+        input: { limits: { maxHistoryEvents: 5 } },
+        yaml: `
+carried-deadline:
+  type: Workflow
+  timeout: 1h
+  jobs:
+    first:
+      stages:
+        - name: Nap
+          echo: first
+          sleep: 2400
+    second:
+      needs: [first]
+      stages:
+        - name: Nap
+          echo: second
+          sleep: 2400
+`,
+      },
+      async (run) => {
+        const ended = await run.result();
+        // The execution that ended is not the first one: the run continued as new.
+        expect((await run.handle.describe()).runId).not.toBe(run.handle.firstExecutionRunId);
+        return ended;
+      },
+    );
+    expect(result.status).toBe('TIMEOUT');
+    expect(result.context.jobs.first?.status).toBe('SUCCESS');
+    expect(result.context.jobs.second).toMatchObject({ status: 'TIMEOUT', reason: 'the run timed out while this job was running' });
+    // 40 min + 40 min of sleep, cut at the first execution's 60 min deadline.
+    expect(secondsBetween(result.context.start, result.context.end)).toBeGreaterThanOrEqual(3600);
+    expect(secondsBetween(result.context.start, result.context.end)).toBeLessThan(3615);
+  });
+});
+
 describe('echo sleep', () => {
   it('sleeps hours on a durable timer and goes on', async () => {
     const fakes = new FakeStages({ after: () => succeed() });
