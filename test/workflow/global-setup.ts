@@ -1,7 +1,7 @@
 /**
  * Global setup of the workflow-level tests: Temporal's Java test server (found
- * or fetched by scripts/setup-test-server.sh) and one workflow bundle for the
- * whole run. Each test file starts its own time-skipping server from it.
+ * or fetched by scripts/setup-test-server.sh) and the workflow bundle (shared
+ * with the integration tests' setup). Each test file starts its own time-skipping server from it.
  *
  * When the server cannot be had (no Java or Maven), setup does not throw —
  * that would stop the other projects too — but hands the reason to the tests,
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleCode } from '../helpers/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,10 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const root = resolve(import.meta.dirname, '../..');
   const tmp = mkdtempSync(join(tmpdir(), 'tempoflow-wf-test-'));
   const bundlePath = join(tmp, 'workflow-bundle.js');
-  const [server, { code }] = await Promise.all([
-    findTestServer(join(root, 'scripts/setup-test-server.sh')),
-    bundleWorkflowCode({ workflowsPath: join(root, 'src/workflows/index.ts'), logger: quietLogger }),
-  ]);
+  const [server, code] = await Promise.all([findTestServer(join(root, 'scripts/setup-test-server.sh')), workflowBundleCode(root)]);
   writeFileSync(bundlePath, code);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('testServerPath', server.path);
@@ -54,6 +51,3 @@ async function findTestServer(script: string): Promise<{ path: string; problem: 
     return { path: '', problem: stderr || (err as Error).message };
   }
 }
-
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error } as never;
