@@ -43,7 +43,7 @@ function quietRuntime(): void {
 /** One call of a fake stage activity, as the worker saw it. */
 export interface StageCall {
   readonly job: string;
-  /** Dotted stage path (`loop.until.2.check` inside nested stages). */
+  /** Dotted stage path (`wait.2.check`: stage `check` in loop 2 of the `until` stage `wait`). */
   readonly stage: string;
   /** The stage's own attempt (`TF_ATTEMPT`), 1-based. */
   readonly attempt: number;
@@ -148,7 +148,7 @@ export interface Scenario {
   readonly workflow: string;
   readonly params?: Readonly<Record<string, unknown>>;
   readonly fakes: FakeStages;
-  /** Run timeout in seconds (else the workflow's `timeout`, else 3600, as `execute()`). */
+  /** Run timeout in seconds (else the workflow's `timeout`, else 3600, as `execute()`; `WORKFLOW_CORE_*` are not read). */
   readonly timeoutSeconds?: number;
   /** Other RunInput fields (e.g. `activity` tuning). */
   readonly input?: Partial<Pick<RunInput, 'activity' | 'maxJobParallel' | 'limits'>>;
