@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: `unit` (pure code, milliseconds, no server) and
+ * Three projects: `unit` (pure code, milliseconds, no server),
  * `integration` (one real Temporal dev server and one workflow bundle per
- * run, started in the global setup). At most 2 test workers (2 cores).
+ * run, started in the global setup) and `workflow` (the interpreter workflow
+ * with fake stage activities under Temporal's time-skipping test server, one
+ * per test file). At most 2 test workers (2 cores).
  */
 export default defineConfig({
   test: {
@@ -23,6 +25,17 @@ export default defineConfig({
           environment: 'node',
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 120_000,
+          hookTimeout: 120_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'workflow',
+          include: ['test/workflow/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/workflow/global-setup.ts'],
+          testTimeout: 60_000,
           hookTimeout: 120_000,
           maxWorkers: 2,
         },

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from './dev-server.js';
+import { workflowBundleCode } from './workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,10 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     .pop()!;
   const tmp = mkdtempSync(join(tmpdir(), 'tempoflow-test-'));
   const bundlePath = join(tmp, 'workflow-bundle.js');
-  const [server, { code }] = await Promise.all([
-    startDevServer({ cliPath: cli }),
-    bundleWorkflowCode({ workflowsPath: join(root, 'src/workflows/index.ts'), logger: quietLogger }),
-  ]);
+  const [server, code] = await Promise.all([startDevServer({ cliPath: cli }), workflowBundleCode(root)]);
   const address = server.address;
   writeFileSync(bundlePath, code);
   project.provide('temporalAddress', address);
@@ -40,6 +37,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
     rmSync(tmp, { recursive: true, force: true });
   };
 }
-
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error } as never;
