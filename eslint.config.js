@@ -210,7 +210,10 @@ export default defineConfig(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: 'Program', message: `layer rule: layer folders are flat (src/<layer>/<file>.ts) but for the subfolders LAYERS declares; declare the subfolder in eslint.config.js before adding one (${WHERE}).` },
+        {
+          selector: 'Program',
+          message: `layer rule: layer folders are flat (src/<layer>/<file>.ts) but for the subfolders LAYERS declares; declare the subfolder in eslint.config.js before adding one (${WHERE}).`,
+        },
       ],
     },
   },

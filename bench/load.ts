@@ -38,8 +38,6 @@ ${[1, 2, 3, 4].map((i) => `    b${i}:\n      needs: [a${i}]\n      stages: [{ na
       stages: [{ name: Join, echo: "done \${{ params.n }}" }]
 `;
 
-
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 const server = process.env.TEMPORAL_ADDRESS ? { address: process.env.TEMPORAL_ADDRESS, stop: () => undefined } : await startDevServer({ log: (m) => console.error(m) });

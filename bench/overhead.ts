@@ -27,8 +27,7 @@ const REPS = opt('--reps', 5);
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const server = await startDevServer({ log: (m) => console.error(m) });
 const dir = mkdtempSync(join(tmpdir(), 'tf-overhead-'));
-const stage = (kind: string) =>
-  kind === 'bash' ? 'bash: "true"' : kind === 'run' ? 'run: "x = 1"' : 'uses: tasks/noop@v1';
+const stage = (kind: string) => (kind === 'bash' ? 'bash: "true"' : kind === 'run' ? 'run: "x = 1"' : 'uses: tasks/noop@v1');
 writeFileSync(
   join(dir, 'o.yml'),
   ['bash', 'run', 'uses']

@@ -79,8 +79,6 @@ function foreachYaml(items: number): string {
 `;
 }
 
-
-
 /** Largest history length among every execution whose id starts with the run id. */
 async function largestHistory(client: Client, runId: string): Promise<{ max: number; executions: number; where: string }> {
   let max = 0;

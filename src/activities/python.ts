@@ -346,12 +346,7 @@ export function failureTails(outcome: Pick<ProcessOutcome, 'stdout' | 'stderr'>)
  * The attempt's result from the process outcome and the runner's report
  * (cancellation and timeout are handled by the caller first).
  */
-export function pythonAttemptResult(
-  input: PythonStageInput,
-  outcome: ProcessOutcome,
-  report: PythonRunnerReport | undefined,
-  python: string,
-): StageAttemptResult {
+export function pythonAttemptResult(input: PythonStageInput, outcome: ProcessOutcome, report: PythonRunnerReport | undefined, python: string): StageAttemptResult {
   const where = { job: input.jobId, stage: input.stageId };
   if (report) {
     if (report.ok) return { ok: true, outputs: report.outputs };

@@ -201,8 +201,17 @@ export class TaskRegistry {
       return { error: `unknown task '${uses}': '${parsed.name}' has tag${tags.length > 1 ? 's' : ''} ${tags.join(', ')} (tags match exactly)` };
     }
     const refs = known.map(taskReference);
-    const bestKey = didYouMean(`${parsed.name}@${parsed.tag}`, known.map((t) => `${t.name}@${t.tag}`));
-    const bestName = bestKey === undefined ? didYouMean(parsed.name, known.map((t) => t.name)) : undefined;
+    const bestKey = didYouMean(
+      `${parsed.name}@${parsed.tag}`,
+      known.map((t) => `${t.name}@${t.tag}`),
+    );
+    const bestName =
+      bestKey === undefined
+        ? didYouMean(
+            parsed.name,
+            known.map((t) => t.name),
+          )
+        : undefined;
     const best = bestKey !== undefined ? `tasks/${bestKey}` : bestName !== undefined ? taskReference(known.find((t) => t.name === bestName)!) : undefined;
     const hint = best === undefined ? '' : `; did you mean '${best}'?`;
     const listed = refs.length > 20 ? `${refs.slice(0, 20).join(', ')}, … (${refs.length} in all)` : refs.join(', ');

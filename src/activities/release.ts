@@ -82,7 +82,15 @@ export function loadRelease(input: PrepareReleaseInput, defaultPath: () => strin
     return { spec, params };
   } catch (err) {
     if (err instanceof ConfigError) {
-      return { error: { name: StageErrorName.ConfigError, message: `workflow '${input.workflow}' is invalid:\n${err.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}` } };
+      return {
+        error: {
+          name: StageErrorName.ConfigError,
+          message: `workflow '${input.workflow}' is invalid:\n${err.issues
+            .filter((i) => i.severity === 'error')
+            .map(formatIssue)
+            .join('\n')}`,
+        },
+      };
     }
     if (err instanceof ExpressionError) {
       return { error: { name: StageErrorName.ExpressionError, message: `release params of '${input.workflow}': ${err.message}` } };

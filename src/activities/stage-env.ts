@@ -18,7 +18,10 @@ export { safeSegment } from './trace-file.js';
 
 /** `TF_PARAM_<NAME>` naming: upper-case, `-` → `_` (docs/semantics.md, "Stages"). */
 export function envName(prefix: string, key: string): string {
-  return `${prefix}${key.toUpperCase().replace(/-/g, '_').replace(/[^A-Z0-9_]/g, '_')}`;
+  return `${prefix}${key
+    .toUpperCase()
+    .replace(/-/g, '_')
+    .replace(/[^A-Z0-9_]/g, '_')}`;
 }
 
 /** A param or matrix value as an environment string. */

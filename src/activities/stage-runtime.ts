@@ -89,7 +89,13 @@ export function timeoutResult(input: StageAddress & { readonly timeoutSeconds?: 
   return {
     ok: false,
     outputs,
-    error: { name: StageErrorName.TimeoutError, message: `stage timed out after ${input.timeoutSeconds} s (attempt ${input.attempt}); ${how}`, job: input.jobId, stage: input.stageId, location: input.location },
+    error: {
+      name: StageErrorName.TimeoutError,
+      message: `stage timed out after ${input.timeoutSeconds} s (attempt ${input.attempt}); ${how}`,
+      job: input.jobId,
+      stage: input.stageId,
+      location: input.location,
+    },
   };
 }
 

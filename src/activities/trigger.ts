@@ -21,9 +21,7 @@ export interface PrepareTriggerInput {
 }
 
 /** The validated target and its params, or why it cannot run (never retried). */
-export type PrepareTriggerResult =
-  | { readonly ok: true; readonly spec: WorkflowSpec; readonly params: Record<string, unknown> }
-  | { readonly ok: false; readonly error: ErrorInfo };
+export type PrepareTriggerResult = { readonly ok: true; readonly spec: WorkflowSpec; readonly params: Record<string, unknown> } | { readonly ok: false; readonly error: ErrorInfo };
 
 /** Loads, validates and parameterizes a workflow to trigger. */
 export function prepareTriggeredRun(input: PrepareTriggerInput, defaultPath: () => string = () => defaultConfPath()): PrepareTriggerResult {
@@ -34,7 +32,16 @@ export function prepareTriggeredRun(input: PrepareTriggerInput, defaultPath: () 
     return { ok: true, spec, params };
   } catch (err) {
     if (err instanceof ConfigError) {
-      return { ok: false, error: { name: StageErrorName.ConfigError, message: `workflow '${input.name}' is invalid:\n${err.issues.filter((i) => i.severity === 'error').map(formatIssue).join('\n')}` } };
+      return {
+        ok: false,
+        error: {
+          name: StageErrorName.ConfigError,
+          message: `workflow '${input.name}' is invalid:\n${err.issues
+            .filter((i) => i.severity === 'error')
+            .map(formatIssue)
+            .join('\n')}`,
+        },
+      };
     }
     if (err instanceof WorkflowNotFoundError || err instanceof ParamError) {
       return { ok: false, error: { name: err.name, message: err.message } };

@@ -56,9 +56,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   findRun(runId: string, workflow?: string): AuditRecord | undefined {
-    const rows = workflow
-      ? this.db.prepare('SELECT record FROM audits WHERE run = ? AND workflow = ?').all(runId, workflow)
-      : this.db.prepare('SELECT record FROM audits WHERE run = ?').all(runId);
+    const rows = workflow ? this.db.prepare('SELECT record FROM audits WHERE run = ? AND workflow = ?').all(runId, workflow) : this.db.prepare('SELECT record FROM audits WHERE run = ?').all(runId);
     return this.rows(rows)[0];
   }
 

@@ -23,7 +23,14 @@ export async function auditListCommand(name: string, opts: { limit?: number; jso
   const store = openStore();
   try {
     const records = store.list(name, { limit: opts.limit ?? 50 });
-    if (opts.json) process.stdout.write(`${JSON.stringify(records.map(({ spec: _s, context: _c, ...r }) => r), null, 2)}\n`);
+    if (opts.json)
+      process.stdout.write(
+        `${JSON.stringify(
+          records.map(({ spec: _s, context: _c, ...r }) => r),
+          null,
+          2,
+        )}\n`,
+      );
     else {
       if (records.length === 0) info(`no audit records of '${name}' in ${store.location}`);
       for (const r of records) process.stdout.write(`${summary(r)}\n`);
@@ -42,7 +49,10 @@ export async function auditShowCommand(name: string, release: string, opts: { ru
   try {
     const records = store.forRelease(name, key).filter((r) => !opts.run || r.runId === opts.run);
     if (records.length === 0) {
-      throw new CliExit(ExitCode.INVALID, `no audit record of '${name}' at ${key}${opts.run ? ` for run ${opts.run}` : ''} in ${store.location}; \`tempoflow audit list ${name}\` shows the releases recorded`);
+      throw new CliExit(
+        ExitCode.INVALID,
+        `no audit record of '${name}' at ${key}${opts.run ? ` for run ${opts.run}` : ''} in ${store.location}; \`tempoflow audit list ${name}\` shows the releases recorded`,
+      );
     }
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);

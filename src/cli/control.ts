@@ -56,7 +56,12 @@ function printStatus(runId: string, context: RunContext, running: boolean, appro
   for (const [id, job] of Object.entries(context.jobs)) {
     out(`  job ${id}: ${job.status}${job.reason ? ` (${job.reason})` : ''}`);
     for (const { path, stage, depth } of stageResults(job.stages)) out(`${'  '.repeat(depth + 2)}${path}: ${stageSummary(stage)}`);
-    for (const s of job.strategies ?? []) out(`    [${Object.entries(s.matrix).map(([k, v]) => `${k}=${String(v)}`).join(',')}] ${s.status}`);
+    for (const s of job.strategies ?? [])
+      out(
+        `    [${Object.entries(s.matrix)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(',')}] ${s.status}`,
+      );
   }
   for (const w of approvals) out(`  waiting for approval: ${w.path}: ${w.message}  (tempoflow approve ${runId} ${w.path})`);
 }

@@ -22,8 +22,5 @@ export async function devCommand(): Promise<ExitCode> {
 }
 
 export function register(program: Command): void {
-  program
-    .command('dev')
-    .description('run the embedded Temporal dev server, its Web UI and a worker until Ctrl-C')
-    .action(action(devCommand));
+  program.command('dev').description('run the embedded Temporal dev server, its Web UI and a worker until Ctrl-C').action(action(devCommand));
 }

@@ -68,7 +68,9 @@ export function graphDot(spec: WorkflowSpec): string {
   const q = (t: string) => `"${t.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   const out = [`digraph ${q(spec.name)} {`, '  rankdir=LR;', '  node [shape=box];'];
   for (const job of spec.jobs) {
-    const label = jobLabelLines(job).map((l) => shorten(l)).join('\\n');
+    const label = jobLabelLines(job)
+      .map((l) => shorten(l))
+      .join('\\n');
     out.push(`  ${q(job.id)} [label="${label.replace(/\\(?!n)/g, '\\\\').replace(/"/g, '\\"')}"${job.strategy ? ', shape=box3d' : ''}];`);
   }
   for (const job of spec.jobs) for (const need of job.needs) out.push(`  ${q(need)} -> ${q(job.id)};`);

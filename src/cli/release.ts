@@ -29,7 +29,12 @@ export interface ReleaseCliOptions {
 export async function releaseCommand(name: string, opts: ReleaseCliOptions = {}): Promise<ExitCode> {
   const type = (opts.type ?? 'normal').toUpperCase() as ReleaseType;
   if (!Object.values(ReleaseType).includes(type)) {
-    throw new CliExit(ExitCode.INVALID, `--type ${opts.type}: use one of ${Object.values(ReleaseType).map((t) => t.toLowerCase()).join(', ')}`);
+    throw new CliExit(
+      ExitCode.INVALID,
+      `--type ${opts.type}: use one of ${Object.values(ReleaseType)
+        .map((t) => t.toLowerCase())
+        .join(', ')}`,
+    );
   }
   const wf = await Workflow.fromConf(name, { path: opts.conf });
   const at = opts.at ?? '';

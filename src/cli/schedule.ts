@@ -9,16 +9,7 @@ import type { Command } from 'commander';
 import { defaultConfPath } from '../config/loader.js';
 import { projectName } from '../client/release.js';
 import type { TempoflowRuntime } from '../client/runtime.js';
-import {
-  controlSchedules,
-  desiredFromConf,
-  syncSchedules,
-  UnknownScheduleError,
-  viewSchedules,
-  type DesiredSchedule,
-  type ScheduleAction,
-  type ScheduleChange,
-} from '../client/schedules.js';
+import { controlSchedules, desiredFromConf, syncSchedules, UnknownScheduleError, viewSchedules, type DesiredSchedule, type ScheduleAction, type ScheduleChange } from '../client/schedules.js';
 import { action, CliExit, ExitCode, info } from './common.js';
 import { CONTROL, withRuntime } from './with-runtime.js';
 
@@ -43,7 +34,8 @@ function printChanges(changes: readonly ScheduleChange[], dryRun: boolean): void
   for (const c of changes) process.stdout.write(`${verb(c.action).padEnd(14)} ${c.id}${c.cron ? `  (${c.cron} ${c.timezone})` : ''}\n`);
   const changed = changes.filter((c) => c.action !== 'unchanged').length;
   if (changed === 0) info(`${changes.length} schedule${changes.length === 1 ? '' : 's'} already in sync; nothing to do`);
-  else info(`${dryRun ? 'dry run: ' : ''}${changed} change${changed === 1 ? '' : 's'} (${['create', 'update', 'delete'].map((a) => `${changes.filter((c) => c.action === a).length} ${a}`).join(', ')})`);
+  else
+    info(`${dryRun ? 'dry run: ' : ''}${changed} change${changed === 1 ? '' : 's'} (${['create', 'update', 'delete'].map((a) => `${changes.filter((c) => c.action === a).length} ${a}`).join(', ')})`);
 }
 
 /** What a control subcommand prints per schedule. */
@@ -92,9 +84,21 @@ export async function listCommand(opts: CommonOptions = {}): Promise<ExitCode> {
     }
     if (views.length === 0) info(`no cron entries and no schedules in project '${projectName()}'`);
     for (const v of views) {
-      const state = !v.exists ? 'NOT SYNCED (run `tempoflow schedule sync`)' : !v.desired ? 'ORPHAN (not in the YAML; `tempoflow schedule sync` deletes it)' : v.paused ? `PAUSED${v.note ? ` (${v.note})` : ''}` : 'active';
+      const state = !v.exists
+        ? 'NOT SYNCED (run `tempoflow schedule sync`)'
+        : !v.desired
+          ? 'ORPHAN (not in the YAML; `tempoflow schedule sync` deletes it)'
+          : v.paused
+            ? `PAUSED${v.note ? ` (${v.note})` : ''}`
+            : 'active';
       process.stdout.write(`${v.workflow ?? '?'}  ${v.cron ?? ''} ${v.timezone ?? ''}  ${state}${v.outdated ? ', YAML changed since the last sync' : ''}\n  id ${v.id}\n`);
-      if (v.nextActionTimes.length) process.stdout.write(`  next: ${v.nextActionTimes.slice(0, 3).map((d) => d.toISOString()).join(', ')}\n`);
+      if (v.nextActionTimes.length)
+        process.stdout.write(
+          `  next: ${v.nextActionTimes
+            .slice(0, 3)
+            .map((d) => d.toISOString())
+            .join(', ')}\n`,
+        );
       const last = v.recentActions.at(-1);
       if (last) process.stdout.write(`  last: ${last.scheduledAt.toISOString()}${last.workflowId ? ` (${last.workflowId})` : ''}\n`);
     }
@@ -107,7 +111,7 @@ export function register(program: Command): void {
 
   schedule
     .command('sync')
-    .description('make the server match the YAML: create, update, and delete this project\'s orphan schedules')
+    .description("make the server match the YAML: create, update, and delete this project's orphan schedules")
     .option('--dry-run', 'only print what would change')
     .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
     .option('--json', 'print the changes as JSON')

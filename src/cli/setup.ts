@@ -23,8 +23,5 @@ export async function setupCommand(): Promise<ExitCode> {
 }
 
 export function register(program: Command): void {
-  program
-    .command('setup')
-    .description('register tempoflow\'s search attributes (TfWorkflow, TfReleaseType, TfReleaseTime) in the namespace')
-    .action(action(setupCommand));
+  program.command('setup').description("register tempoflow's search attributes (TfWorkflow, TfReleaseType, TfReleaseTime) in the namespace").action(action(setupCommand));
 }

@@ -249,22 +249,7 @@ export async function acquireEmbeddedServer(options: EmbeddedServerOptions = {})
     const out = openSync(logFile, 'a');
     const child = spawn(
       cli,
-      [
-        'server',
-        'start-dev',
-        '--db-filename',
-        dbFile,
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--ui-port',
-        String(uiPort),
-        '--namespace',
-        namespace,
-        '--log-level',
-        'warn',
-      ],
+      ['server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--namespace', namespace, '--log-level', 'warn'],
       { detached: true, stdio: ['ignore', out, out] },
     );
     closeSync(out);

@@ -172,12 +172,7 @@ function previousReleaseRun(target: ReleaseTarget, date: Date, options: ReleaseO
  * run's id); throws before starting for a bad time, bad params, an unknown
  * excluded job, or a RERUN with nothing to rerun.
  */
-export async function startRelease(
-  target: ReleaseTarget,
-  date: Date | string,
-  params: Readonly<Record<string, unknown>> = {},
-  options: ReleaseOptions = {},
-): Promise<ReleaseResult> {
+export async function startRelease(target: ReleaseTarget, date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseResult> {
   const when = validateReleaseTime(target.spec, date);
   const type = options.releaseType ?? ReleaseType.NORMAL;
   if (!Object.values(ReleaseType).includes(type)) {
@@ -191,7 +186,11 @@ export async function startRelease(
   // Bad params fail here, before anything starts (the worker renders them again with the real release.*).
   const provisional: ReleaseInfo = { logical_date: when.toISOString(), execute_date: new Date().toISOString(), run_id: `tf:${target.name}:${stamp(when)}`, type };
   if (type !== ReleaseType.RERUN) {
-    const entryParams = target.spec.schedules.find((e) => { const m = matchingEntry(target.spec, when); return m && e.cron === m.cron && e.timezone === m.timezone; })?.params ?? {};
+    const entryParams =
+      target.spec.schedules.find((e) => {
+        const m = matchingEntry(target.spec, when);
+        return m && e.cron === m.cron && e.timezone === m.timezone;
+      })?.params ?? {};
     const values = { release: provisional };
     target.parameterize({ ...(renderDeep(entryParams, { values }) as Record<string, unknown>), ...(renderDeep(params, { values }) as Record<string, unknown>) });
   }
@@ -219,9 +218,9 @@ export async function startRelease(
         ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
         ...(options.audit !== undefined ? { audit: options.audit } : {}),
         ...(options.overrideLogName ? { overrideLogName: options.overrideLogName } : {}),
-        ...(options.timeout ?? target.extras.timeout ? { timeoutSeconds: options.timeout ?? target.extras.timeout } : {}),
+        ...((options.timeout ?? target.extras.timeout) ? { timeoutSeconds: options.timeout ?? target.extras.timeout } : {}),
         ...(options.excluded?.length ? { excluded: options.excluded } : {}),
-        ...(options.maxJobParallel ?? target.extras.maxJobParallel ? { maxJobParallel: options.maxJobParallel ?? target.extras.maxJobParallel } : {}),
+        ...((options.maxJobParallel ?? target.extras.maxJobParallel) ? { maxJobParallel: options.maxJobParallel ?? target.extras.maxJobParallel } : {}),
         ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
         ...(rerun ? { rerun } : {}),
       };
@@ -362,7 +361,9 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
       if (typeof source === 'string') {
         snapshot = await loadRunSnapshot(runtime, source, openStore);
         if (options.target && options.target.name !== snapshot.spec.name) {
-          throw new WorkflowError(`run ${source} is a run of '${snapshot.spec.name}', not of '${options.target.name}'; rerun it with Workflow.fromConf('${snapshot.spec.name}') or \`tempoflow rerun ${source}\``);
+          throw new WorkflowError(
+            `run ${source} is a run of '${snapshot.spec.name}', not of '${options.target.name}'; rerun it with Workflow.fromConf('${snapshot.spec.name}') or \`tempoflow rerun ${source}\``,
+          );
         }
       } else {
         const target = options.target;
@@ -383,7 +384,7 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
         maxJobParallel: options.maxJobParallel ?? options.target?.extras.maxJobParallel ?? defaultMaxJobParallel(),
         extras: snapshot.extras ?? {},
         ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
-        ...(options.target?.confPath ?? snapshot.confPath ? { confPath: options.target?.confPath ?? snapshot.confPath } : {}),
+        ...((options.target?.confPath ?? snapshot.confPath) ? { confPath: options.target?.confPath ?? snapshot.confPath } : {}),
         ...(snapshot.release ? { release: { ...snapshot.release, run_id: runId, type: ReleaseType.RERUN } } : {}),
         reuse: plan,
       };

@@ -7,7 +7,10 @@ import { WorkflowError } from '../errors.js';
 
 /** A new run id: `<workflow>-<UTC yyyymmddTHHMMSS>Z-<6 hex>`. */
 export function newRunId(workflowName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${workflowName}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -271,10 +271,7 @@ export async function getRun(runId: string, options: GetRunOptions = {}): Promis
     const d = await describeExecution(runtime, runId);
     if (d.type !== RUN_WORKFLOW_TYPE) {
       const parent = d.parentExecution?.workflowId;
-      throw new RunNotFoundError(
-        runId,
-        `'${runId}' is a ${d.type} execution, not a tempoflow run${parent ? ` (it belongs to ${parent})` : ''}; pass a run id (\`tempoflow runs\` lists them)`,
-      );
+      throw new RunNotFoundError(runId, `'${runId}' is a ${d.type} execution, not a tempoflow run${parent ? ` (it belongs to ${parent})` : ''}; pass a run id (\`tempoflow runs\` lists them)`);
     }
     const workflowName = await workflowNameOf(runtime, runId, d);
     const uiUrl = runtime.uiLink(runId, d.runId);

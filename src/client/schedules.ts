@@ -55,7 +55,10 @@ function normalCron(cron: string): string {
 
 /** `tf:<project>:<workflow>:<12 hex of sha256(cron, timezone)>`. */
 export function scheduleId(project: string, workflow: string, cron: string, timezone: string): string {
-  const hash = createHash('sha256').update(`${normalCron(cron)}\n${timezone}`).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(`${normalCron(cron)}\n${timezone}`)
+    .digest('hex')
+    .slice(0, 12);
   return `${projectPrefix(project)}${workflow}:${hash}`;
 }
 
@@ -188,11 +191,7 @@ function fingerprintOf(description: ScheduleDescription): string | undefined {
  * only reports. Deletions come from the server's listing, which lags a
  * moment behind creations.
  */
-export async function syncSchedules(
-  client: Client,
-  desired: readonly DesiredSchedule[],
-  options: { project: string; dryRun?: boolean },
-): Promise<ScheduleChange[]> {
+export async function syncSchedules(client: Client, desired: readonly DesiredSchedule[], options: { project: string; dryRun?: boolean }): Promise<ScheduleChange[]> {
   const changes: ScheduleChange[] = [];
   const wanted = new Set(desired.map((d) => d.id));
   for (const d of desired) {

@@ -49,9 +49,7 @@ export function parseKey(text: string, source = 'the key'): Buffer {
   if (/^[0-9a-fA-F]{64}$/.test(t)) key = Buffer.from(t, 'hex');
   else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) key = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (!key || key.length !== KEY_BYTES) {
-    throw new CodecError(
-      `${source} must be 32 random bytes written as base64 (44 characters) or hex (64 characters), got ${t.length} characters; generate one with \`openssl rand -base64 32\``,
-    );
+    throw new CodecError(`${source} must be 32 random bytes written as base64 (44 characters) or hex (64 characters), got ${t.length} characters; generate one with \`openssl rand -base64 32\``);
   }
   return key;
 }

@@ -44,7 +44,10 @@ export function codecFromEnv(env: Readonly<Record<string, string | undefined>> =
   const key = parseKey(raw, CODEC_KEY_ENV);
   const id = env[CODEC_KEY_ID_ENV]?.trim() || keyFingerprint(key);
   const keys = new Map<string, Buffer>();
-  for (const entry of (env[CODEC_PREVIOUS_KEYS_ENV] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (env[CODEC_PREVIOUS_KEYS_ENV] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new CodecError(`${CODEC_PREVIOUS_KEYS_ENV}: expected id=key entries separated by commas, got an entry without '='`);
     const prevId = entry.slice(0, eq).trim();

@@ -113,7 +113,7 @@ function checkOn(r: Reporter, on: unknown): void {
         }
         return;
       } else if (cron === undefined) {
-        r.add(path, 'missing-key', "an `on` entry needs `cron: ...` or `manual: true`", { hint: "e.g. `- cron: '0 9 * * 1-5'`" });
+        r.add(path, 'missing-key', 'an `on` entry needs `cron: ...` or `manual: true`', { hint: "e.g. `- cron: '0 9 * * 1-5'`" });
         return;
       }
     }
@@ -143,7 +143,7 @@ function checkJob(r: Reporter, id: string, job: unknown, ctx: CheckContext): voi
   if (job.if !== undefined && job['trigger-rule'] !== undefined) {
     r.add([...path, 'trigger-rule'], 'if-and-trigger-rule', 'a job has `if` or `trigger-rule`, not both', {
       at: 'key',
-      hint: "fold the rule into the condition, e.g. `if: ${{ always() }}` for all_done",
+      hint: 'fold the rule into the condition, e.g. `if: ${{ always() }}` for all_done',
     });
   }
   if (job.timeout !== undefined && job['timeout-minutes'] !== undefined) {
@@ -313,7 +313,13 @@ function checkDag(r: Reporter, jobs: Record<string, unknown>): void {
     const job = jobs[p.job];
     const rawNeeds = isRecord(job) ? job.needs : undefined;
     const path: ValuePath =
-      p.needIndex !== undefined ? (Array.isArray(rawNeeds) ? ['jobs', p.job, 'needs', p.needIndex] : ['jobs', p.job, 'needs']) : p.code === 'cycle' && rawNeeds !== undefined ? ['jobs', p.job, 'needs'] : ['jobs', p.job];
+      p.needIndex !== undefined
+        ? Array.isArray(rawNeeds)
+          ? ['jobs', p.job, 'needs', p.needIndex]
+          : ['jobs', p.job, 'needs']
+        : p.code === 'cycle' && rawNeeds !== undefined
+          ? ['jobs', p.job, 'needs']
+          : ['jobs', p.job];
     r.add(path, p.code, p.message, { at: path.length === 2 ? 'key' : 'value' });
   }
 }

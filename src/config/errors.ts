@@ -56,10 +56,7 @@ export class ConfigError extends Error {
 
   constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
     const errors = issues.filter((i) => i.severity === 'error');
-    const head =
-      errors.length === 1
-        ? 'invalid workflow configuration'
-        : `invalid workflow configuration (${errors.length} problems)`;
+    const head = errors.length === 1 ? 'invalid workflow configuration' : `invalid workflow configuration (${errors.length} problems)`;
     super(`${head}:\n${errors.map((i) => `  ${formatIssue(i)}`).join('\n')}`, options);
     this.issues = issues;
   }

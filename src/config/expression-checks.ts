@@ -192,8 +192,7 @@ function checkReference(ctx: Context, text: string, path: ValuePath, scope: Scop
   const r = ctx.r;
   const root = namespaceKey(ref[0] ?? '');
   const second = ref[1];
-  const at = (code: string, message: string, hint?: string, severity: 'error' | 'warning' = 'error'): void =>
-    r.addInString(path, text, offset, code, message, { hint, severity });
+  const at = (code: string, message: string, hint?: string, severity: 'error' | 'warning' = 'error'): void => r.addInString(path, text, offset, code, message, { hint, severity });
   if (!(EXPRESSION_ROOTS as readonly string[]).includes(root)) {
     const best = didYouMean(root, EXPRESSION_ROOTS);
     at('unknown-namespace', `unknown namespace '${ref[0]}'`, best ? `did you mean '${best}'?` : `expressions read ${EXPRESSION_ROOTS.join(', ')}`);

@@ -175,9 +175,10 @@ function indexObjects(source: SourceFile, objects: Map<string, ConfObject>, issu
   }
   // Specs cross Temporal as JSON: values JSON cannot hold are errors here,
   // not silent changes later.
-  value = jsonSafe(value, [], (path, what) =>
-    issueAt(path, 'unsupported-value', `${what} cannot be used in a workflow file`, 'use strings, numbers, booleans, null, lists and maps only'),
-  ) as Record<string, unknown>;
+  value = jsonSafe(value, [], (path, what) => issueAt(path, 'unsupported-value', `${what} cannot be used in a workflow file`, 'use strings, numbers, booleans, null, lists and maps only')) as Record<
+    string,
+    unknown
+  >;
   for (const pair of contents.items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
     const name = String(pair.key.value);

@@ -12,17 +12,7 @@
  *   ahead of the ones written beside it (the order matrix expansion uses).
  * - `{ else: [stages] }` becomes `{ else: true, stages }`.
  */
-import type {
-  CronTriggerSpec,
-  JobSpec,
-  OverlapPolicyName,
-  ParamSpec,
-  RetrySpec,
-  StageSpec,
-  StrategySpec,
-  Templated,
-  WorkflowSpec,
-} from '../engine/spec.js';
+import type { CronTriggerSpec, JobSpec, OverlapPolicyName, ParamSpec, RetrySpec, StageSpec, StrategySpec, Templated, WorkflowSpec } from '../engine/spec.js';
 import { stageId, stageName, stageActions } from './checks.js';
 import type { Reporter } from './origins.js';
 import { durationSeconds, type CaseBranch, type EnvMap, type JobDecl, type OnEntry, type Retry, type StageDecl, type Strategy, type WorkflowDecl } from './schema.js';

@@ -10,7 +10,7 @@ import type { ParamSpec } from '../engine/spec.js';
 import { ParamError } from '../errors.js';
 
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -108,20 +108,13 @@ export function coerceParam(spec: Pick<ParamSpec, 'type' | 'options'>, value: un
  * types, rejects missing and (unless allowed) undeclared params. Throws
  * `ParamError` on the first bad param, naming it.
  */
-export function parameterize(
-  specs: readonly ParamSpec[],
-  input: Readonly<Record<string, unknown>>,
-  options: { allowUndeclared?: boolean } = {},
-): Record<string, unknown> {
+export function parameterize(specs: readonly ParamSpec[], input: Readonly<Record<string, unknown>>, options: { allowUndeclared?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const declared = new Set(specs.map((s) => s.name));
   for (const key of Object.keys(input)) {
     if (!declared.has(key) && !options.allowUndeclared) {
       const names = [...declared];
-      throw new ParamError(
-        key,
-        `not declared by this workflow (declared: ${names.length ? names.join(', ') : 'none'}); remove it, declare it under params:, or set allow-undeclared-params: true`,
-      );
+      throw new ParamError(key, `not declared by this workflow (declared: ${names.length ? names.join(', ') : 'none'}); remove it, declare it under params:, or set allow-undeclared-params: true`);
     }
     if (!declared.has(key)) out[key] = input[key];
   }

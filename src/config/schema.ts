@@ -37,10 +37,7 @@ export function fieldLabel(schema: z.ZodType): FieldLabel | undefined {
 export const WHOLE_TEMPLATE = /^\s*\$\{\{[\s\S]*\}\}\s*$/;
 
 /** A string holding exactly one `${{ }}` template, accepted where a number or boolean is expected. */
-export const TemplateString = z
-  .string()
-  .regex(WHOLE_TEMPLATE, 'expected a `${{ }}` expression')
-  .describe('A `${{ expression }}` evaluated at run time');
+export const TemplateString = z.string().regex(WHOLE_TEMPLATE, 'expected a `${{ }}` expression').describe('A `${{ expression }}` evaluated at run time');
 export type TemplateString = z.infer<typeof TemplateString>;
 
 /** A literal duration in text: `30s`, `10m`, `1h30m`, `2d`, `500ms`. */
@@ -49,9 +46,7 @@ const DURATION_OR_TEMPLATE = /^(?:(\d+(\.\d+)?(ms|s|m|h|d))+|\s*\$\{\{[\s\S]*\}\
 
 /** A duration: seconds as a number, or text like `30s`, `10m`, `1h30m`, `2d`; or a `${{ }}` (seconds). */
 export const Duration = labeled(
-  z
-    .union([z.number().positive(), z.string().regex(DURATION_OR_TEMPLATE)])
-    .describe('Seconds as a number, a duration such as `30s`, `10m`, `1h30m`, `2d`, or a `${{ }}` expression yielding seconds'),
+  z.union([z.number().positive(), z.string().regex(DURATION_OR_TEMPLATE)]).describe('Seconds as a number, a duration such as `30s`, `10m`, `1h30m`, `2d`, or a `${{ }}` expression yielding seconds'),
   'a duration: seconds, or text such as `30s`, `10m`, `1h30m` (or a `${{ }}` expression)',
   'bad-duration',
 );
@@ -149,32 +144,33 @@ export type RetryObject = z.infer<typeof RetryObject>;
 export const Retry = labeled(
   z
     .union([z.int().nonnegative(), TemplateString, RetryObject])
-    .describe('Retries after the first attempt (`retry: 2` = up to 3 attempts), a `${{ }}` expression, or `{ maximum-attempts, initial-interval, backoff-coefficient, maximum-interval, non-retryable-errors }`'),
+    .describe(
+      'Retries after the first attempt (`retry: 2` = up to 3 attempts), a `${{ }}` expression, or `{ maximum-attempts, initial-interval, backoff-coefficient, maximum-interval, non-retryable-errors }`',
+    ),
   'an integer ≥ 0, a `${{ }}` expression, or `{ maximum-attempts: ..., initial-interval: ... }`',
 );
 export type Retry = z.infer<typeof Retry>;
 
-
 /** A `case:` branch: `{ case: value, stages: [...] }` or `{ else: [...] }`. */
 export const CaseBranch = z.strictObject({
-    /** The value this branch matches (compared after rendering). */
-    case: z.unknown().optional().describe('The value this branch matches'),
-    /** Stages of a `case:` branch. */
-    get stages(): z.ZodOptional<z.ZodArray<typeof StageDecl>> {
-      return stageList().optional().describe('Stages run when this branch matches');
-    },
-    /** Stages run when no branch matches (last entry only). */
-    get else(): z.ZodOptional<z.ZodArray<typeof StageDecl>> {
-      return stageList().optional().describe('Stages run when no `case` matches (the last entry)');
-    },
+  /** The value this branch matches (compared after rendering). */
+  case: z.unknown().optional().describe('The value this branch matches'),
+  /** Stages of a `case:` branch. */
+  get stages(): z.ZodOptional<z.ZodArray<typeof StageDecl>> {
+    return stageList().optional().describe('Stages run when this branch matches');
+  },
+  /** Stages run when no branch matches (last entry only). */
+  get else(): z.ZodOptional<z.ZodArray<typeof StageDecl>> {
+    return stageList().optional().describe('Stages run when no `case` matches (the last entry)');
+  },
 });
 z.globalRegistry.add(CaseBranch, { description: 'A branch of `match:`: `{ case: value, stages: [...] }` or `{ else: [...] }`' });
 export type CaseBranch = z.infer<typeof CaseBranch>;
 
 /** A stage. Exactly one action key (`echo`, `bash`, `run`, ...) is allowed; the validator checks it. */
 export const StageDecl = z.strictObject({
-    // Keys every stage may carry besides its action (written out, not spread:
-    // a spread defeats the inference of this recursive schema).
+  // Keys every stage may carry besides its action (written out, not spread:
+  // a spread defeats the inference of this recursive schema).
   /** Display name; may contain templates. Its slug is the default id. */
   name: z.string().optional().describe('Display name; may hold `${{ }}`. Its slug (templates stripped) is the default id'),
   /** Unique id within its stage list, used in `stages.<id>`. */
@@ -197,66 +193,66 @@ export const StageDecl = z.strictObject({
   env: EnvMap.optional(),
   /** The stage keeps FAILED but does not fail the job. */
   'continue-on-error': BoolOrTemplate('When true, a failure of this stage does not fail the job').optional(),
-    /** Log a templated message (no activity). */
-    echo: z.string().optional().describe('Action: log this message (templated); no activity'),
-    /** With `echo`: sleep durably for this many seconds. */
-    sleep: templated(z.number().nonnegative(), 'a number of seconds ≥ 0', 'With `echo`: sleep durably for this many seconds').optional(),
-    /** Run a bash script (`bash --noprofile --norc -eo pipefail`). */
-    bash: z.string().optional().describe('Action: run this bash script (`bash --noprofile --norc -eo pipefail`)'),
-    /** With `bash`: working directory relative to `$TF_WORKSPACE`. */
-    cwd: z.string().optional().describe('With `bash`: working directory, relative to `$TF_WORKSPACE`'),
-    /** Run Python 3 code in a subprocess. */
-    run: z.string().optional().describe('Action: run this Python 3 code in a subprocess'),
-    /** With `run`: extra variables for the code. */
-    vars: z.record(z.string(), z.unknown()).optional().describe('With `run`: extra variables visible to the code (values may hold templates)'),
-    /** Call a registered TypeScript task, `tasks/<name>@<tag>`. */
-    uses: z.string().optional().describe('Action: call the registered TypeScript task `tasks/<name>@<tag>`'),
-    /** With `uses`: the task's arguments. */
-    with: z.record(z.string(), z.unknown()).optional().describe("With `uses`: arguments, validated against the task's zod schema"),
-    /** Run another conf workflow as a child workflow. */
-    trigger: z.string().optional().describe('Action: run this conf workflow as a Temporal child workflow'),
-    /** With `trigger`: params of the triggered workflow. */
-    params: z.record(z.string(), z.unknown()).optional().describe('With `trigger`: params of the triggered workflow'),
-    /** Run named branches of stages at once. */
-    get parallel(): z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodArray<typeof StageDecl>>> {
-      return labeled(
-        z.record(z.string(), stageList()).optional().describe('Action: run these named branches of stages at once'),
-        'a map of branch names to stage lists',
-      );
-    },
-    /** With `parallel`: branches running at once. */
-    'max-workers': PositiveOrTemplate('With `parallel`: branches running at once').optional(),
-    /** Run the nested stages once per item. */
-    foreach: labeled(
-      z.union([z.array(z.unknown()), TemplateString]).optional().describe('Action: run `stages` once per item of this list (or a `${{ }}` yielding one)'),
-      'a list or a `${{ }}` expression',
-    ),
-    /** With `foreach`/`until`: the nested stages. */
-    get stages(): z.ZodOptional<z.ZodArray<typeof StageDecl>> {
-      return stageList().optional().describe('With `foreach` / `until`: the nested stages');
-    },
-    /** With `foreach`: items running at once. */
-    concurrent: PositiveOrTemplate('With `foreach`: items running at once (default 1)').optional(),
-    /** Repeat the nested stages until this condition holds. */
-    until: z.string().optional().describe('Action: repeat `stages` until this condition (with `item` and `loop`) holds'),
-    /** With `until`: the initial `item`. */
-    item: z.unknown().optional().describe('With `until`: the initial `item`'),
-    /** With `until`: safety cap on loops. */
-    'max-loop': PositiveOrTemplate('With `until`: safety cap on loops (default 100)').optional(),
-    /** Run the stages of the first matching branch. */
-    case: z.string().optional().describe('Action: run the stages of the first `match` branch equal to this value'),
-    /** With `case`: the branches. */
-    get match(): z.ZodOptional<z.ZodArray<typeof CaseBranch>> {
-      return z.array(CaseBranch).optional().describe('With `case`: the branches, `{ case: x, stages: [...] }` / `{ else: [...] }`');
-    },
-    /** With `case`: SKIP instead of FAILED when nothing matches. */
-    'skip-not-match': z.boolean().optional().describe('With `case`: SKIP (instead of FAILED) when no branch matches and there is no `else`'),
-    /** Fail with this message. */
-    raise: z.string().optional().describe('Action: fail with this message'),
-    /** Wait for `tempoflow approve|reject`. */
-    approval: z.string().optional().describe('Action: wait for `tempoflow approve|reject`, showing this message'),
-    /** With `approval`: who may approve (advisory). */
-    approvers: z.array(z.string()).optional().describe('With `approval`: who may approve (advisory)'),
+  /** Log a templated message (no activity). */
+  echo: z.string().optional().describe('Action: log this message (templated); no activity'),
+  /** With `echo`: sleep durably for this many seconds. */
+  sleep: templated(z.number().nonnegative(), 'a number of seconds ≥ 0', 'With `echo`: sleep durably for this many seconds').optional(),
+  /** Run a bash script (`bash --noprofile --norc -eo pipefail`). */
+  bash: z.string().optional().describe('Action: run this bash script (`bash --noprofile --norc -eo pipefail`)'),
+  /** With `bash`: working directory relative to `$TF_WORKSPACE`. */
+  cwd: z.string().optional().describe('With `bash`: working directory, relative to `$TF_WORKSPACE`'),
+  /** Run Python 3 code in a subprocess. */
+  run: z.string().optional().describe('Action: run this Python 3 code in a subprocess'),
+  /** With `run`: extra variables for the code. */
+  vars: z.record(z.string(), z.unknown()).optional().describe('With `run`: extra variables visible to the code (values may hold templates)'),
+  /** Call a registered TypeScript task, `tasks/<name>@<tag>`. */
+  uses: z.string().optional().describe('Action: call the registered TypeScript task `tasks/<name>@<tag>`'),
+  /** With `uses`: the task's arguments. */
+  with: z.record(z.string(), z.unknown()).optional().describe("With `uses`: arguments, validated against the task's zod schema"),
+  /** Run another conf workflow as a child workflow. */
+  trigger: z.string().optional().describe('Action: run this conf workflow as a Temporal child workflow'),
+  /** With `trigger`: params of the triggered workflow. */
+  params: z.record(z.string(), z.unknown()).optional().describe('With `trigger`: params of the triggered workflow'),
+  /** Run named branches of stages at once. */
+  get parallel(): z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodArray<typeof StageDecl>>> {
+    return labeled(z.record(z.string(), stageList()).optional().describe('Action: run these named branches of stages at once'), 'a map of branch names to stage lists');
+  },
+  /** With `parallel`: branches running at once. */
+  'max-workers': PositiveOrTemplate('With `parallel`: branches running at once').optional(),
+  /** Run the nested stages once per item. */
+  foreach: labeled(
+    z
+      .union([z.array(z.unknown()), TemplateString])
+      .optional()
+      .describe('Action: run `stages` once per item of this list (or a `${{ }}` yielding one)'),
+    'a list or a `${{ }}` expression',
+  ),
+  /** With `foreach`/`until`: the nested stages. */
+  get stages(): z.ZodOptional<z.ZodArray<typeof StageDecl>> {
+    return stageList().optional().describe('With `foreach` / `until`: the nested stages');
+  },
+  /** With `foreach`: items running at once. */
+  concurrent: PositiveOrTemplate('With `foreach`: items running at once (default 1)').optional(),
+  /** Repeat the nested stages until this condition holds. */
+  until: z.string().optional().describe('Action: repeat `stages` until this condition (with `item` and `loop`) holds'),
+  /** With `until`: the initial `item`. */
+  item: z.unknown().optional().describe('With `until`: the initial `item`'),
+  /** With `until`: safety cap on loops. */
+  'max-loop': PositiveOrTemplate('With `until`: safety cap on loops (default 100)').optional(),
+  /** Run the stages of the first matching branch. */
+  case: z.string().optional().describe('Action: run the stages of the first `match` branch equal to this value'),
+  /** With `case`: the branches. */
+  get match(): z.ZodOptional<z.ZodArray<typeof CaseBranch>> {
+    return z.array(CaseBranch).optional().describe('With `case`: the branches, `{ case: x, stages: [...] }` / `{ else: [...] }`');
+  },
+  /** With `case`: SKIP instead of FAILED when nothing matches. */
+  'skip-not-match': z.boolean().optional().describe('With `case`: SKIP (instead of FAILED) when no branch matches and there is no `else`'),
+  /** Fail with this message. */
+  raise: z.string().optional().describe('Action: fail with this message'),
+  /** Wait for `tempoflow approve|reject`. */
+  approval: z.string().optional().describe('Action: wait for `tempoflow approve|reject`, showing this message'),
+  /** With `approval`: who may approve (advisory). */
+  approvers: z.array(z.string()).optional().describe('With `approval`: who may approve (advisory)'),
 });
 // Registered in place: chaining `.meta()` on a recursive schema defeats type inference.
 z.globalRegistry.add(StageDecl, {
@@ -327,12 +323,7 @@ export const MatrixMap = z
     /** Entries removing the combinations that match all their keys. */
     exclude: MatrixEntryList.optional().describe('Entries removing every combination that matches all their keys'),
   })
-  .catchall(
-    labeled(
-      z.union([z.array(z.unknown()), TemplateString]).describe('The values of this matrix key, or a `${{ }}` yielding them'),
-      'a list of values or a `${{ }}` expression',
-    ),
-  )
+  .catchall(labeled(z.union([z.array(z.unknown()), TemplateString]).describe('The values of this matrix key, or a `${{ }}` yielding them'), 'a list of values or a `${{ }}` expression'))
   .describe('Matrix: key → list of values; the cartesian product runs, first key outermost');
 export type MatrixMap = z.infer<typeof MatrixMap>;
 
@@ -363,9 +354,15 @@ const jobShape = {
   /** Pulls in a reusable `type: Job` object; local keys win. */
   extends: z.string().optional().describe('Name of a reusable `type: Job` object to deep-merge under this one (local keys win)'),
   /** Jobs that must finish first. */
-  needs: labeled(z.union([z.string(), z.array(z.string())]).optional().describe('Jobs that must finish first: one id or a list'), 'a job id or a list of job ids'),
+  needs: labeled(
+    z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('Jobs that must finish first: one id or a list'),
+    'a job id or a list of job ids',
+  ),
   /** Condition deciding whether the job runs once its needs are done. */
-  if: z.string().optional().describe('Condition decided once every need is done (`${{ always() }}`, `${{ needs.x.result == \'failure\' }}`, ...); not with `trigger-rule`'),
+  if: z.string().optional().describe("Condition decided once every need is done (`${{ always() }}`, `${{ needs.x.result == 'failure' }}`, ...); not with `trigger-rule`"),
   /** Airflow trigger rule, the alternative to `if`. */
   'trigger-rule': z.enum(TRIGGER_RULES).optional().describe('Airflow trigger rule deciding the job from its needs; not with `if`'),
   /** Where the job's activities run. */

@@ -81,9 +81,7 @@ interface Indexed {
 }
 
 function indexGraph(jobs: JobGraph): Indexed {
-  const entries: Array<[string, JobNeeds | undefined]> = isMap(jobs)
-    ? [...jobs.entries()]
-    : Object.keys(jobs).map((id) => [id, (jobs as Readonly<Record<string, JobNeeds>>)[id]]);
+  const entries: Array<[string, JobNeeds | undefined]> = isMap(jobs) ? [...jobs.entries()] : Object.keys(jobs).map((id) => [id, (jobs as Readonly<Record<string, JobNeeds>>)[id]]);
   const ids: string[] = [];
   const index = new Map<string, number>();
   const needs: string[][] = [];
@@ -141,9 +139,7 @@ export function analyzeDag(jobs: JobGraph): DagAnalysis {
           code: DagProblemCode.unknownNeed,
           job,
           needIndex,
-          message:
-            `job '${job}' needs '${need}', which is not a job of this workflow` +
-            (hint === undefined ? '' : `; did you mean '${hint}'?`),
+          message: `job '${job}' needs '${need}', which is not a job of this workflow` + (hint === undefined ? '' : `; did you mean '${hint}'?`),
         });
       }
     });
@@ -155,9 +151,7 @@ export function analyzeDag(jobs: JobGraph): DagAnalysis {
       code: DagProblemCode.cycle,
       job: members[0] ?? '',
       members,
-      message:
-        `jobs form a cycle: ${[...members, members[0]].join(' → ')} (each job needs the next); ` +
-        'remove one of these needs',
+      message: `jobs form a cycle: ${[...members, members[0]].join(' → ')} (each job needs the next); ` + 'remove one of these needs',
     });
   }
   const extra = cycles[MAX_REPORTED_CYCLES];
@@ -165,9 +159,7 @@ export function analyzeDag(jobs: JobGraph): DagAnalysis {
     problems.push({
       code: DagProblemCode.cycle,
       job: extra[0] ?? '',
-      message:
-        `more than ${MAX_REPORTED_CYCLES} cycles; only the first ${MAX_REPORTED_CYCLES} are reported, ` +
-        'fix them and validate again',
+      message: `more than ${MAX_REPORTED_CYCLES} cycles; only the first ${MAX_REPORTED_CYCLES} are reported, ` + 'fix them and validate again',
     });
   }
 
@@ -346,10 +338,7 @@ function cyclesOf({ ids, edges }: Indexed, limit: number): string[][] {
  * vertices `>= start`, the cyclic one (more than one member, or a self-loop)
  * holding the smallest vertex; iterative Tarjan.
  */
-function leastCyclicComponent(
-  adjacency: number[][],
-  start: number,
-): { least: number; members: number[] } | undefined {
+function leastCyclicComponent(adjacency: number[][], start: number): { least: number; members: number[] } | undefined {
   const n = adjacency.length;
   const order = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);

@@ -267,8 +267,7 @@ export function buildNeedsContext(
   outputs: Readonly<Record<string, unknown>> = {},
   strategies?: Readonly<Record<string, unknown>>,
 ): Record<string, NeedContext> {
-  const own = (record: Readonly<Record<string, unknown>> | undefined, key: string): unknown =>
-    record !== undefined && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  const own = (record: Readonly<Record<string, unknown>> | undefined, key: string): unknown => (record !== undefined && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined);
   return Object.fromEntries(
     Object.entries(needs).map(([id, need]) => {
       const strategy = own(strategies, id);

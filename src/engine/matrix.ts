@@ -298,10 +298,7 @@ export function expandMatrix(input: MatrixInput, opts: ExpandMatrixOptions = {})
   }
   const matrix: unknown = input.matrix;
   if (!isMapping(matrix)) {
-    throw shapeError(
-      `the matrix must be a mapping of keys to lists (e.g. region: [us, eu]), got ${describe(matrix)}`,
-      'matrix',
-    );
+    throw shapeError(`the matrix must be a mapping of keys to lists (e.g. region: [us, eu]), got ${describe(matrix)}`, 'matrix');
   }
 
   // 1. Split the matrix into vectors and include/exclude lists.
@@ -329,10 +326,7 @@ export function expandMatrix(input: MatrixInput, opts: ExpandMatrixOptions = {})
       vectors.push(value);
     } else {
       const path = `matrix${pathSegment(key)}`;
-      throw shapeError(
-        `matrix key "${key}" must be a list of values (e.g. ${key}: [a, b]), got ${describe(value)}`,
-        path,
-      );
+      throw shapeError(`matrix key "${key}" must be a list of values (e.g. ${key}: [a, b]), got ${describe(value)}`, path);
     }
   }
   collect(input.include, 'include', includes);
@@ -345,18 +339,13 @@ export function expandMatrix(input: MatrixInput, opts: ExpandMatrixOptions = {})
   const productSize = Number(product);
 
   // 3. Canonical forms of every vector value and include/exclude pair.
-  const canon: string[][] = vectors.map((vector, v) =>
-    vector.map((value, i) => canonicalOf(value, `matrix${pathSegment(vectorKeys[v] ?? '')}[${i}]`)),
-  );
+  const canon: string[][] = vectors.map((vector, v) => vector.map((value, i) => canonicalOf(value, `matrix${pathSegment(vectorKeys[v] ?? '')}[${i}]`)));
   const excludeFilters = excludes.map(({ entry, path }) => {
     const pairs = pairsOf(entry, path, 'exclude');
     return pairs.map((pair) => {
       const vector = vectorIndex.get(pair.key);
       if (vector === undefined) {
-        throw shapeError(
-          `${path}: exclude key "${pair.key}" is not a key of the matrix (${listKeys(vectorKeys)})`,
-          `${path}${pathSegment(pair.key)}`,
-        );
+        throw shapeError(`${path}: exclude key "${pair.key}" is not a key of the matrix (${listKeys(vectorKeys)})`, `${path}${pathSegment(pair.key)}`);
       }
       return { vector, canon: pair.canon };
     });
@@ -443,10 +432,7 @@ function isJsonValue(value: unknown): boolean {
 
 function canonicalOf(value: unknown, path: string): string {
   if (!isJsonValue(value)) {
-    throw shapeError(
-      `${path} must be a JSON value (string, number, boolean, null, list or mapping), got ${describe(value)}`,
-      path,
-    );
+    throw shapeError(`${path} must be a JSON value (string, number, boolean, null, list or mapping), got ${describe(value)}`, path);
   }
   try {
     return canonicalJson(value);
@@ -503,8 +489,7 @@ function shapeError(message: string, path: string | undefined): MatrixError {
 
 function capError(count: string, cap: number, what: string): MatrixError {
   return new MatrixError(
-    `the matrix expands to ${count} combinations (${what}), more than the cap of ${cap}; ` +
-      `split the job into smaller matrices, add exclude entries, or raise the maxCombinations cap`,
+    `the matrix expands to ${count} combinations (${what}), more than the cap of ${cap}; ` + `split the job into smaller matrices, add exclude entries, or raise the maxCombinations cap`,
     { code: MatrixErrorCode.cap, path: 'matrix' },
   );
 }

@@ -109,9 +109,7 @@ function restartPoint(spec: WorkflowSpec, context: RunContext, fromStage: string
   for (const stage of job.stages.slice(0, index)) {
     const kept = previous?.stages[stage.id];
     if (!kept) {
-      throw new RerunPlanError(
-        `--from-stage '${fromStage}': stage '${stage.id}' before it never ran in the previous run, so there is nothing to keep; restart from '${jobId}.${stage.id}' or earlier`,
-      );
+      throw new RerunPlanError(`--from-stage '${fromStage}': stage '${stage.id}' before it never ran in the previous run, so there is nothing to keep; restart from '${jobId}.${stage.id}' or earlier`);
     }
     if (kept.status !== 'SUCCESS' && kept.status !== 'SKIP') {
       throw new RerunPlanError(`--from-stage '${fromStage}': stage '${jobId}.${stage.id}' before it ended ${kept.status}; restart from '${jobId}.${stage.id}' instead`);

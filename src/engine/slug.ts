@@ -34,7 +34,8 @@ function templateEnd(raw: string, from: number): number {
     const ch = raw[j];
     if (quote) {
       if (ch === quote) {
-        if (raw[j + 1] === quote) j++; // '' escapes a quote inside a string
+        if (raw[j + 1] === quote)
+          j++; // '' escapes a quote inside a string
         else quote = '';
       }
     } else if (ch === "'" || ch === '"') {

@@ -173,17 +173,7 @@ export interface ApprovalStageSpec extends StageCommon {
 }
 
 export type StageSpec =
-  | EchoStageSpec
-  | BashStageSpec
-  | RunStageSpec
-  | UsesStageSpec
-  | TriggerStageSpec
-  | ParallelStageSpec
-  | ForeachStageSpec
-  | UntilStageSpec
-  | CaseStageSpec
-  | RaiseStageSpec
-  | ApprovalStageSpec;
+  EchoStageSpec | BashStageSpec | RunStageSpec | UsesStageSpec | TriggerStageSpec | ParallelStageSpec | ForeachStageSpec | UntilStageSpec | CaseStageSpec | RaiseStageSpec | ApprovalStageSpec;
 
 /** Airflow trigger rules (`trigger-rule:`), the alternative to `if`. */
 export type TriggerRuleName = 'all_success' | 'all_failed' | 'all_done' | 'one_success' | 'one_failed' | 'none_failed' | 'none_skipped';

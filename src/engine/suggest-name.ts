@@ -33,12 +33,7 @@ export function boundedLevenshtein(a: string, b: string, max: number): number {
     let rowMin = current[0] ?? big;
     for (let j = from; j <= to; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      const value = Math.min(
-        (previous[j] ?? big) + 1,
-        (current[j - 1] ?? big) + 1,
-        (previous[j - 1] ?? big) + cost,
-        big,
-      );
+      const value = Math.min((previous[j] ?? big) + 1, (current[j - 1] ?? big) + 1, (previous[j - 1] ?? big) + cost, big);
       current[j] = value;
       if (value < rowMin) rowMin = value;
     }

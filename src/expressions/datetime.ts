@@ -25,8 +25,7 @@ export interface DateTimeParts {
   readonly zone: 'naive' | 'utc' | 'offset';
 }
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 /** Number of days in `month` (1-12) of `year` (proleptic Gregorian). */
 export function daysInMonth(year: number, month: number): number {
@@ -194,11 +193,11 @@ export function strftime(parts: DateTimeParts, format: string): string {
         out += '%';
         break;
       default:
-        throw new ExpressionError(
-          ExpressionErrorCode.eval,
-          d === undefined ? `format ends with a lone '%'` : `unknown strftime directive '%${d}'`,
-          { hint: `use one of ${STRFTIME_DIRECTIVES.split('').map((x) => '%' + x).join(' ')}; write %% for a literal '%'` },
-        );
+        throw new ExpressionError(ExpressionErrorCode.eval, d === undefined ? `format ends with a lone '%'` : `unknown strftime directive '%${d}'`, {
+          hint: `use one of ${STRFTIME_DIRECTIVES.split('')
+            .map((x) => '%' + x)
+            .join(' ')}; write %% for a literal '%'`,
+        });
     }
   }
   return out;

@@ -123,8 +123,7 @@ function numeric(value: unknown): number {
 }
 
 function fmt(value: unknown, format: unknown = '%Y-%m-%d %H:%M:%S'): string {
-  const parts =
-    value instanceof Date ? partsOfDate(value) : typeof value === 'string' ? parseIsoDateTime(value) : undefined;
+  const parts = value instanceof Date ? partsOfDate(value) : typeof value === 'string' ? parseIsoDateTime(value) : undefined;
   if (parts === undefined) {
     throw typeError(
       'fmt',

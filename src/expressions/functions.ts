@@ -84,7 +84,11 @@ function format(args: readonly unknown[], env: FunctionEnv): string {
       const index = Number(text.slice(i + 1, j));
       if (index >= values.length) {
         const count = values.length;
-        invalid(i, `{${text.slice(i + 1, j)}} refers to argument ${index} but ${count === 0 ? 'no value was' : `only ${count} value${count === 1 ? ' was' : 's were'}`} given`, `pass ${index + 1} value${index === 0 ? '' : 's'} after the format string`);
+        invalid(
+          i,
+          `{${text.slice(i + 1, j)}} refers to argument ${index} but ${count === 0 ? 'no value was' : `only ${count} value${count === 1 ? ' was' : 's were'}`} given`,
+          `pass ${index + 1} value${index === 0 ? '' : 's'} after the format string`,
+        );
       }
       out += toDisplayString(values[index], env.maxValueDepth);
       checkLength(out.length, env, 'format');
@@ -226,9 +230,7 @@ const TABLE: ReadonlyMap<string, FunctionDefinition> = new Map(DEFINITIONS.map((
 export const FUNCTION_NAMES: readonly string[] = Object.freeze(DEFINITIONS.map((fn) => fn.name));
 
 /** The arity table of the built-in functions, keyed by canonical name (for `checkExpression`). */
-export const FUNCTION_ARITIES: Readonly<Record<string, Arity>> = Object.freeze(
-  Object.fromEntries(DEFINITIONS.map((fn) => [fn.name, { minArgs: fn.minArgs, maxArgs: fn.maxArgs }])),
-);
+export const FUNCTION_ARITIES: Readonly<Record<string, Arity>> = Object.freeze(Object.fromEntries(DEFINITIONS.map((fn) => [fn.name, { minArgs: fn.minArgs, maxArgs: fn.maxArgs }])));
 
 /** The built-in function called `name` (case-insensitive), if any. */
 export function lookupFunction(name: string): FunctionDefinition | undefined {

@@ -43,23 +43,8 @@ export {
   type Segment,
 } from './parser.js';
 export { evaluateAst, evaluateExpression } from './evaluator.js';
-export {
-  FUNCTION_ARITIES,
-  FUNCTION_NAMES,
-  STATUS_FUNCTIONS,
-  lookupFunction,
-  type Arity,
-  type FunctionDefinition,
-  type FunctionEnv,
-} from './functions.js';
-export {
-  BUILTIN_FILTER_NAMES,
-  FilterRegistry,
-  defaultFilters,
-  type FilterDefinition,
-  type FilterFunction,
-  type FilterOptions,
-} from './filters.js';
+export { FUNCTION_ARITIES, FUNCTION_NAMES, STATUS_FUNCTIONS, lookupFunction, type Arity, type FunctionDefinition, type FunctionEnv } from './functions.js';
+export { BUILTIN_FILTER_NAMES, FilterRegistry, defaultFilters, type FilterDefinition, type FilterFunction, type FilterOptions } from './filters.js';
 export {
   analyzeCondition,
   analyzeTemplate,
@@ -74,27 +59,8 @@ export {
   type TemplatePart,
   type TextPart,
 } from './template.js';
-export {
-  analyzeAst,
-  analyzeExpression,
-  namespaceKey,
-  checkExpression,
-  type CallSite,
-  type CheckOptions,
-  type ExpressionAnalysis,
-  type Reference,
-} from './analyze.js';
-export {
-  DEFER_SECRETS,
-  isSecretsRoot,
-  MASK,
-  maskSecretTemplates,
-  SECRETS_NAMESPACE,
-  secretKey,
-  secretNamesIn,
-  secretReads,
-  type SecretReads,
-} from './secrets.js';
+export { analyzeAst, analyzeExpression, namespaceKey, checkExpression, type CallSite, type CheckOptions, type ExpressionAnalysis, type Reference } from './analyze.js';
+export { DEFER_SECRETS, isSecretsRoot, MASK, maskSecretTemplates, SECRETS_NAMESPACE, secretKey, secretNamesIn, secretReads, type SecretReads } from './secrets.js';
 export { didYouMean, levenshtein, suggestionHint } from './suggest.js';
 export { looseEquals, toDisplayString, toJson, truthy } from './values.js';
 export { parseIsoDateTime, strftime, type DateTimeParts } from './datetime.js';

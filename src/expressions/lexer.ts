@@ -227,7 +227,7 @@ export function tokenize(source: string): Token[] {
         if (source.startsWith('${{', i)) {
           return fail("unexpected '${{' inside an expression", i, 'write the expression without ${{ }} here, or render the text as a template');
         }
-        return fail(`unexpected ${describeChar(c)}`, i, 'strings need quotes: \'text\'');
+        return fail(`unexpected ${describeChar(c)}`, i, "strings need quotes: 'text'");
     }
   }
   tokens.push({ type: TokenType.End, offset: n, end: n, text: '' });

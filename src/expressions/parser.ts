@@ -331,7 +331,12 @@ class Parser {
     if (this.checkFunctions) {
       const fn = lookupFunction(name.text);
       if (fn === undefined) {
-        this.fail(`unknown function '${name.text}'`, name.offset, suggestionHint(name.text, FUNCTION_NAMES) ?? `available functions: ${FUNCTION_NAMES.join(', ')}`, ExpressionErrorCode.unknownFunction);
+        this.fail(
+          `unknown function '${name.text}'`,
+          name.offset,
+          suggestionHint(name.text, FUNCTION_NAMES) ?? `available functions: ${FUNCTION_NAMES.join(', ')}`,
+          ExpressionErrorCode.unknownFunction,
+        );
       }
     }
     const { args, end } = this.parseArguments(open);

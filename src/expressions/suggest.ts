@@ -41,11 +41,7 @@ export function levenshtein(a: string, b: string, max = Number.POSITIVE_INFINITY
  * is close enough. The default threshold is `max(2, ⌊length / 3⌋)` edits.
  * Ties go to the candidate listed first.
  */
-export function didYouMean(
-  name: string,
-  candidates: Iterable<string>,
-  options: { maxDistance?: number } = {},
-): string | undefined {
+export function didYouMean(name: string, candidates: Iterable<string>, options: { maxDistance?: number } = {}): string | undefined {
   if (name.length === 0 || name.length > MAX_NAME_LENGTH) return undefined;
   const wanted = name.toLowerCase();
   const max = options.maxDistance ?? Math.max(2, Math.floor(name.length / 3));

@@ -112,6 +112,9 @@ export async function tempoflowMatrixBatch(input: MatrixBatchInput): Promise<Mat
   setHandler(batchStatusQuery, () => entries);
   const outcome = await runCombinations({ ...input, entries }, () => root.consideredCancelled);
   if (root.consideredCancelled) throw new CancelledFailure(`batch ${input.batch} of job ${input.base.job.id} cancelled`);
-  const capped = capContext({ params: {}, jobs: { batch: { status: Status.SUCCESS, outputs: {}, stages: {}, errors: [], strategies: entries } }, status: Status.SUCCESS, start: '', errors: [] }, BATCH_RESULT_CAP_BYTES);
+  const capped = capContext(
+    { params: {}, jobs: { batch: { status: Status.SUCCESS, outputs: {}, stages: {}, errors: [], strategies: entries } }, status: Status.SUCCESS, start: '', errors: [] },
+    BATCH_RESULT_CAP_BYTES,
+  );
   return { entries: capped.jobs['batch']?.strategies ?? entries, ...outcome };
 }

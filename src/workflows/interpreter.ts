@@ -141,9 +141,9 @@ export class Interpreter {
     // like a `temporal workflow cancel` (a workflow may not cancel itself, so
     // a short activity asks through the client API).
     const info = workflowInfo();
-    void CancellationScope.nonCancellable(() =>
-      requestCancellation.requestRunCancellation({ workflowId: info.workflowId, runId: info.runId, ...(reason ? { reason } : {}) }),
-    ).catch((err: unknown) => log.warn('self-cancel request failed', { error: String(err) }));
+    void CancellationScope.nonCancellable(() => requestCancellation.requestRunCancellation({ workflowId: info.workflowId, runId: info.runId, ...(reason ? { reason } : {}) })).catch((err: unknown) =>
+      log.warn('self-cancel request failed', { error: String(err) }),
+    );
   }
 
   /**
@@ -204,7 +204,7 @@ export class Interpreter {
         log.info(`run ${this.input.runId}: history is long; draining to continue as new`);
       }
       if (draining && running.size === 0) return true;
-      for (let i = 0; i < pending.length && !draining; ) {
+      for (let i = 0; i < pending.length && !draining;) {
         const job = pending[i]!;
         if (this.stop.cause) {
           this.context.jobs[job.id] = this.notStarted();
@@ -335,7 +335,14 @@ export class Interpreter {
       case Status.TIMEOUT:
         throw endingFailure(RunFailureType.TIMEOUT, `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`, capContext(capped, FAILURE_DETAILS_CAP_BYTES));
       default:
-        throw endingFailure(RunFailureType.FAILED, failureMessage(ctx, blocking.map(([id]) => id)), capContext(capped, FAILURE_DETAILS_CAP_BYTES));
+        throw endingFailure(
+          RunFailureType.FAILED,
+          failureMessage(
+            ctx,
+            blocking.map(([id]) => id),
+          ),
+          capContext(capped, FAILURE_DETAILS_CAP_BYTES),
+        );
     }
   }
 }

@@ -25,7 +25,19 @@ import { analyzeDag } from '../engine/dag.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { childEnding } from './child-outcome.js';
-import { ReleaseType, RUN_WORKFLOW_TYPE, toTypedPairs, type ActivityTuning, type PlannedJob, type ReleaseInfo, type ReleaseInput, type ReleaseOutcome, type ReusePlan, type RunInput, type SearchAttributeValue } from './definitions.js';
+import {
+  ReleaseType,
+  RUN_WORKFLOW_TYPE,
+  toTypedPairs,
+  type ActivityTuning,
+  type PlannedJob,
+  type ReleaseInfo,
+  type ReleaseInput,
+  type ReleaseOutcome,
+  type ReusePlan,
+  type RunInput,
+  type SearchAttributeValue,
+} from './definitions.js';
 
 /** Run timeout of a release when neither the caller nor the YAML sets one (docs/operations.md, "Releases"). */
 export const DEFAULT_RELEASE_TIMEOUT_SECONDS = 600;
@@ -102,7 +114,14 @@ export async function tempoflowRelease(input: ReleaseInput): Promise<ReleaseOutc
     const existing = await findReleaseAudit({ workflow: input.workflow, releaseKey: auditKey(logicalDate) });
     if (existing) {
       log.info(`release ${input.workflow} @ ${logicalDate}: SKIP, audited run ${existing.runId} (${existing.status})`);
-      return { ...base, status: Status.SKIP, runId: existing.runId, skipped: true, reason: `release already done: audit record of run ${existing.runId} (${existing.status}) in ${existing.where}`, errors: [] };
+      return {
+        ...base,
+        status: Status.SKIP,
+        runId: existing.runId,
+        skipped: true,
+        reason: `release already done: audit record of run ${existing.runId} (${existing.status}) in ${existing.where}`,
+        errors: [],
+      };
     }
   }
 
@@ -170,7 +189,8 @@ function releaseIdentity(input: ReleaseInput): ReleaseIdentity {
   const baseId = releaseRunId(input.workflow, logicalDate);
   const suffix = info.runId.slice(0, 8);
   const runId =
-    input.runId ?? (type === ReleaseType.FORCE ? `${baseId}:force-${suffix}` : type === ReleaseType.RERUN ? `${baseId}:rerun-${suffix}` : type === ReleaseType.DRYRUN ? `${baseId}:dryrun-${suffix}` : baseId);
+    input.runId ??
+    (type === ReleaseType.FORCE ? `${baseId}:force-${suffix}` : type === ReleaseType.RERUN ? `${baseId}:rerun-${suffix}` : type === ReleaseType.DRYRUN ? `${baseId}:dryrun-${suffix}` : baseId);
   const base = { releaseType: type, logicalDate, ...(input.parentRunId ? { parentRunId: input.parentRunId } : {}) };
   return { type, logicalDate, executeDate, runId, base };
 }

@@ -79,10 +79,14 @@ describe('approval', () => {
       await eventually(async () => ((await handle!.query(statusQuery)).jobs['per-region']?.strategies ?? []).length === 2);
       // `tempoflow status` also lists approvals waiting inside matrix combinations.
       const keys = (await handle!.query(statusQuery)).jobs['per-region']!.strategies!.map((st) => st.key);
-      const combos = await eventually(async () => {
-        const out = await runCli(['status', handle!.workflowId], { cwd: tempDir(), env });
-        return keys.every((k) => out.stdout.includes(`waiting for approval: per-region[${k}].rgate: Release`)) ? out.stdout : '';
-      }, 20_000, 500);
+      const combos = await eventually(
+        async () => {
+          const out = await runCli(['status', handle!.workflowId], { cwd: tempDir(), env });
+          return keys.every((k) => out.stdout.includes(`waiting for approval: per-region[${k}].rgate: Release`)) ? out.stdout : '';
+        },
+        20_000,
+        500,
+      );
       expect(combos).toMatch(/tempoflow approve \S+ per-region\[[0-9a-f]{12}\]\.rgate/);
       await handle!.signal(approvalSignal, { stage: 'per-region.rgate', approved: true, by: 'bob' });
       const result = await pending;
@@ -169,7 +173,15 @@ chunked-gates:
       // Both chunk children are waiting before any decision is sent.
       const chunksWaiting = await eventually(async () => {
         const states = await Promise.all(
-          [1, 2].map((n) => runtime.client.workflow.getHandle(`${handle!.workflowId}.main.each.chunk-${n}`).describe().then((d) => d.status.name, () => 'NONE')),
+          [1, 2].map((n) =>
+            runtime.client.workflow
+              .getHandle(`${handle!.workflowId}.main.each.chunk-${n}`)
+              .describe()
+              .then(
+                (d) => d.status.name,
+                () => 'NONE',
+              ),
+          ),
         );
         return states.every((s) => s === 'RUNNING');
       }, 20_000);

@@ -32,7 +32,10 @@ beforeAll(() => {
   process.env.TEMPORAL_ADDRESS = temporalAddress();
 });
 afterAll(() => {
-  for (const [name, value] of [['TEMPORAL_ADDRESS', saved.address], ['WORKFLOW_CORE_TASK_QUEUE', saved.queue]] as const) {
+  for (const [name, value] of [
+    ['TEMPORAL_ADDRESS', saved.address],
+    ['WORKFLOW_CORE_TASK_QUEUE', saved.queue],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -66,11 +69,15 @@ nested-gate:
 `,
       });
       const run = await (await Workflow.fromConf('nested-gate', { path: conf })).start({}, { runtime });
-      const waiting = await eventually(async () => {
-        const status = await captured(() => statusCommand(run.runId, { json: true }));
-        const parsed = JSON.parse(status.stdout) as { running: boolean; waitingApprovals: { path: string }[] };
-        return parsed.waitingApprovals.length > 0 ? parsed : undefined;
-      }, 20_000, 300);
+      const waiting = await eventually(
+        async () => {
+          const status = await captured(() => statusCommand(run.runId, { json: true }));
+          const parsed = JSON.parse(status.stdout) as { running: boolean; waitingApprovals: { path: string }[] };
+          return parsed.waitingApprovals.length > 0 ? parsed : undefined;
+        },
+        20_000,
+        300,
+      );
       expect(waiting).toMatchObject({ running: true, waitingApprovals: [{ path: 'main.both.left.gate', message: 'ship left?' }] });
 
       const text = await captured(() => statusCommand(run.runId));

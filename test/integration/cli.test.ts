@@ -96,7 +96,26 @@ detached:
       });
       writeFileSync(join(dir, 'params.yml'), 'who: file\ngreeting: hi\n');
       const runId = `detached-${Date.now().toString(36)}`;
-      const args = ['run', 'detached', '--detach', '--conf', conf, '--job', 'a', 'b', '--max-job-parallel', '1', '--timeout', '120', '--run-id', runId, '--params-file', join(dir, 'params.yml'), '-p', 'who=cli'];
+      const args = [
+        'run',
+        'detached',
+        '--detach',
+        '--conf',
+        conf,
+        '--job',
+        'a',
+        'b',
+        '--max-job-parallel',
+        '1',
+        '--timeout',
+        '120',
+        '--run-id',
+        runId,
+        '--params-file',
+        join(dir, 'params.yml'),
+        '-p',
+        'who=cli',
+      ];
       const res = await runCli(args, { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), WORKFLOW_CORE_TASK_QUEUE: taskQueue } });
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toBe(`${runId}\n`);

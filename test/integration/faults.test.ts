@@ -208,9 +208,7 @@ server-crash:
       await worker.ready;
       runtime = await TempoflowRuntime.connect({ server: { address }, taskQueue, inProcessWorker: false });
       let handle: WorkflowHandle | undefined;
-      void (await Workflow.fromConf('server-crash', { path: conf }))
-        .execute({}, { runtime, heartbeatTimeoutMs: 5000, onStart: (i) => (handle = i.handle) })
-        .catch(() => undefined); // this client's long poll dies with the server
+      void (await Workflow.fromConf('server-crash', { path: conf })).execute({}, { runtime, heartbeatTimeoutMs: 5000, onStart: (i) => (handle = i.handle) }).catch(() => undefined); // this client's long poll dies with the server
       expect(await eventually(() => lines(ledger).includes('long start'), 30_000)).toBe(true);
       server.stop();
       await new Promise((r) => setTimeout(r, 1000));

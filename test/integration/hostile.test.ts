@@ -125,7 +125,12 @@ const cases: Case[] = [
   {
     name: 'a param value holding ${{ }} is data, never evaluated',
     params: { text: "${{ fromJson('x') }} ${{ params.text }}" },
-    files: { 'w.yml': wf(`    main:\n      stages:\n        - id: show\n          bash: printf '%s' "$TF_PARAM_TEXT"\n        - id: echo\n          run: |\n            seen = params["text"]\n`, '  params: { text: str }\n') },
+    files: {
+      'w.yml': wf(
+        `    main:\n      stages:\n        - id: show\n          bash: printf '%s' "$TF_PARAM_TEXT"\n        - id: echo\n          run: |\n            seen = params["text"]\n`,
+        '  params: { text: str }\n',
+      ),
+    },
     check(result) {
       expect(result.status).toBe('SUCCESS');
       expect(result.context.jobs.main!.stages['show']!.outputs['stdout']).toBe("${{ fromJson('x') }} ${{ params.text }}");
@@ -256,7 +261,12 @@ const cases: Case[] = [
   {
     name: 'a param of 100 KB works, as TF_PARAM and in Python',
     params: { blob: 'p'.repeat(100 * 1024) },
-    files: { 'w.yml': wf(`    main:\n      stages:\n        - id: env\n          bash: echo "\${#TF_PARAM_BLOB}"\n        - id: py\n          run: |\n            n = len(params["blob"])\n`, '  params: { blob: str }\n') },
+    files: {
+      'w.yml': wf(
+        `    main:\n      stages:\n        - id: env\n          bash: echo "\${#TF_PARAM_BLOB}"\n        - id: py\n          run: |\n            n = len(params["blob"])\n`,
+        '  params: { blob: str }\n',
+      ),
+    },
     check(result) {
       expect(result.status).toBe('SUCCESS');
       expect(result.context.jobs.main!.stages['env']!.outputs['stdout']).toBe(`${100 * 1024}\n`);
@@ -306,7 +316,9 @@ describe('hostile input (real server)', () => {
   it('a stage that forks a background process and exits: the process group is killed when the stage ends', async () => {
     const marker = uniqueSleep(300);
     const conf = writeConf({
-      'w.yml': wf(`    main:\n      stages:\n        - id: fork\n          bash: |\n            sleep ${marker} &\n            ( sleep ${marker} & )\n            nohup sleep ${marker} >/dev/null 2>&1 &\n            echo forked\n`),
+      'w.yml': wf(
+        `    main:\n      stages:\n        - id: fork\n          bash: |\n            sleep ${marker} &\n            ( sleep ${marker} & )\n            nohup sleep ${marker} >/dev/null 2>&1 &\n            echo forked\n`,
+      ),
     });
     const result = await (await Workflow.fromConf('hostile', { path: conf })).execute({}, { runtime, timeout: 60 });
     expect(result.status).toBe('SUCCESS');

@@ -153,7 +153,10 @@ job-timeout:
     await withWorker(async ({ runtime }) => {
       const text = readFileSync(resolve(import.meta.dirname, '../../conf/workflows/robust-workflow.yml'), 'utf8')
         .replace('    main-process:\n', '    main-process:\n      continue-on-error: true\n')
-        .replace("        - name: Cleanup resources\n", "        - name: Observe\n          bash: echo \"${{ needs.main-process.result }}/${{ needs.main-process.outcome }}\"\n        - name: Cleanup resources\n");
+        .replace(
+          '        - name: Cleanup resources\n',
+          '        - name: Observe\n          bash: echo "${{ needs.main-process.result }}/${{ needs.main-process.outcome }}"\n        - name: Cleanup resources\n',
+        );
       const conf = writeConf({ 'robust.yml': text });
       const result = await (await Workflow.fromConf('robust-workflow', { path: conf })).execute({ retry_count: 0 }, { runtime });
       expect(result.status).toBe('SUCCESS');

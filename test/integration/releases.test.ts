@@ -72,11 +72,15 @@ describe('releases', () => {
 
       // The run carries the search attributes the client registered on connect.
       expect(runtime.searchAttributes.available.has('TfWorkflow')).toBe(true);
-      const listed = await eventually(async () => {
-        const ids: string[] = [];
-        for await (const w of runtime.client.workflow.list({ query: `TfWorkflow = '${name}' AND TfReleaseType = 'NORMAL'` })) ids.push(w.workflowId);
-        return ids.length ? ids : undefined;
-      }, 15_000, 500);
+      const listed = await eventually(
+        async () => {
+          const ids: string[] = [];
+          for await (const w of runtime.client.workflow.list({ query: `TfWorkflow = '${name}' AND TfReleaseType = 'NORMAL'` })) ids.push(w.workflowId);
+          return ids.length ? ids : undefined;
+        },
+        15_000,
+        500,
+      );
       expect(listed).toEqual([first.runId]);
     });
   });
@@ -138,11 +142,15 @@ describe('releases', () => {
       expect(logs.stdout).toContain(`[${name}] [second] [more] more`);
       expect(logs.stderr).toContain('--- trace file');
 
-      const runs = await eventually(async () => {
-        const res = await runCli(['runs', '--workflow', name, '--json'], { cwd: dir, env });
-        const rows = JSON.parse(res.stdout || '[]') as { runId: string; releaseType?: string; releaseTime?: string }[];
-        return rows.length ? rows : undefined;
-      }, 20_000, 1000);
+      const runs = await eventually(
+        async () => {
+          const res = await runCli(['runs', '--workflow', name, '--json'], { cwd: dir, env });
+          const rows = JSON.parse(res.stdout || '[]') as { runId: string; releaseType?: string; releaseTime?: string }[];
+          return rows.length ? rows : undefined;
+        },
+        20_000,
+        1000,
+      );
       expect(runs).toEqual([expect.objectContaining({ runId: r.runId, status: 'COMPLETED', workflow: name, releaseType: 'NORMAL', releaseTime: '2024-04-01T09:00:00.000Z' })]);
     });
   });
@@ -153,8 +161,19 @@ describe('releases', () => {
       const wf = await Workflow.fromConf(name, { path: conf(name, join(dir, 'ledger.txt')) });
       const store = new FileAuditStore(join(dir, 'audits'));
       store.write({
-        version: 1, workflow: name, release: '2023-05-01T09:00:00.000Z', releaseKey: '20230501090000', type: 'NORMAL', status: 'SUCCESS', params: {},
-        runId: `tf:${name}:202305010900`, releaseWorkflowId: 'gone', releaseRunId: 'gone', timing: { executeDate: '2023-05-01T09:00:00.000Z' }, errors: [], recordedAt: '2023-05-01T09:01:00.000Z',
+        version: 1,
+        workflow: name,
+        release: '2023-05-01T09:00:00.000Z',
+        releaseKey: '20230501090000',
+        type: 'NORMAL',
+        status: 'SUCCESS',
+        params: {},
+        runId: `tf:${name}:202305010900`,
+        releaseWorkflowId: 'gone',
+        releaseRunId: 'gone',
+        timing: { executeDate: '2023-05-01T09:00:00.000Z' },
+        errors: [],
+        recordedAt: '2023-05-01T09:01:00.000Z',
       });
       const result = await wf.release('2023-05-01T09:00:00Z', {}, { runtime });
       expect(result).toMatchObject({ status: 'SKIP', skipped: true, runId: `tf:${name}:202305010900` });

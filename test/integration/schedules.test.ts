@@ -84,7 +84,12 @@ describe('schedule sync', () => {
     const weekdays = scheduleId(project, name, '30 6 * * 1-5', 'UTC');
     // Another project's schedule on the same namespace must survive our syncs.
     const foreign = `tf:${unique('other')}:${name}:000000000000`;
-    await runtime.client.schedule.create({ scheduleId: foreign, spec: { cronExpressions: ['0 0 1 1 *'] }, action: { type: 'startWorkflow', workflowType: 'x', taskQueue, args: [] }, state: { paused: true } });
+    await runtime.client.schedule.create({
+      scheduleId: foreign,
+      spec: { cronExpressions: ['0 0 1 1 *'] },
+      action: { type: 'startWorkflow', workflowType: 'x', taskQueue, args: [] },
+      state: { paused: true },
+    });
     try {
       const dry = await cli('sync', '--dry-run');
       expect(dry.code).toBe(0);
@@ -130,7 +135,11 @@ describe('schedule sync', () => {
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/has no schedule in project/);
     } finally {
-      for (const id of [paris, weekdays, foreign]) await runtime.client.schedule.getHandle(id).delete().catch(() => undefined);
+      for (const id of [paris, weekdays, foreign])
+        await runtime.client.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => undefined);
       await runtime.close();
     }
   });
@@ -176,7 +185,10 @@ describe('schedule-fired releases', () => {
         const ledgerRuns = (await import('node:fs')).readFileSync(ledger, 'utf8').trim().split('\n');
         expect(ledgerRuns.sort()).toEqual([record.runId, ...expected].sort());
       } finally {
-        await runtime.client.schedule.getHandle(id).delete().catch(() => undefined);
+        await runtime.client.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => undefined);
       }
     });
   });

@@ -40,11 +40,15 @@ async function session(stateDir: string, work: string): Promise<{ found: string[
     expect(result.status).toBe('SUCCESS');
     const ns = await runtime.client.workflowService.describeNamespace({ namespace: 'default' });
     const retentionDays = Number(ns.config?.workflowExecutionRetentionTtl?.seconds ?? 0) / 86_400;
-    const found = await eventually(async () => {
-      const ids: string[] = [];
-      for await (const w of runtime.client.workflow.list({ query: "TfWorkflow = 'sa-demo'" })) ids.push(w.workflowId);
-      return ids.includes(result.runId) ? ids : undefined;
-    }, 20_000, 500);
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const w of runtime.client.workflow.list({ query: "TfWorkflow = 'sa-demo'" })) ids.push(w.workflowId);
+        return ids.includes(result.runId) ? ids : undefined;
+      },
+      20_000,
+      500,
+    );
     return { found: found ?? [], runId: result.runId, retentionDays, started: lease.started };
   } finally {
     await connection.close();

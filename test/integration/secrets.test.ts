@@ -25,7 +25,9 @@ const forms = (s: string): string[] => {
   return [
     s,
     JSON.stringify(s).slice(1, -1),
-    JSON.stringify(s).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    JSON.stringify(s)
+      .slice(1, -1)
+      .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
     encodeURIComponent(s),
     bytes.toString('base64').replace(/=+$/, ''),
     bytes.toString('base64url'),
@@ -183,14 +185,23 @@ ${name}:
         expect(stages['bash']).toMatchObject({ status: 'SUCCESS', outputs: { stdout: 'plain ***\n***\n{"t": "***"}\ntemplate ***\n' } });
         expect(stages['run']).toMatchObject({ status: 'SUCCESS', outputs: { token: '***', from_code: '***', from_vars: '***', same: true, b64: '***', as_json: '{"token": "***"}' } });
         expect(stages['uses']).toMatchObject({ status: 'SUCCESS', outputs: { echo: '***', b64: '***', json: '{"password":"***"}' } });
-        expect(stages['fail']).toMatchObject({ status: 'FAILED', outputs: { stdout: 'about to fail: ***\n', stderr: 'failing with ***\n' }, error: { name: 'BashExitError', message: 'bash exited with code 1: failing with ***' } });
+        expect(stages['fail']).toMatchObject({
+          status: 'FAILED',
+          outputs: { stdout: 'about to fail: ***\n', stderr: 'failing with ***\n' },
+          error: { name: 'BashExitError', message: 'bash exited with code 1: failing with ***' },
+        });
         expect(stages['fail-py']).toMatchObject({ status: 'FAILED', error: { name: 'RuntimeError' } });
         expect(stages['fail-py']!.error!.message).toMatch(/^python failing with \*\*\* \(at /);
         // A missing secret: a stage failure naming it and how to provide it, without retries.
         expect(result.context.jobs.missing!.stages['missing']).toMatchObject({
           status: 'FAILED',
           attempt: 1,
-          error: { name: 'SecretError', message: expect.stringMatching(/^secret NOT_THERE is not set on this worker; set TEMPOFLOW_SECRET_NOT_THERE in the worker's environment, or add NOT_THERE to the secrets file named by WORKFLOW_CORE_SECRETS_FILE \(stage missing at .*secrets\.yml:\d+:\d+\)$/) },
+          error: {
+            name: 'SecretError',
+            message: expect.stringMatching(
+              /^secret NOT_THERE is not set on this worker; set TEMPOFLOW_SECRET_NOT_THERE in the worker's environment, or add NOT_THERE to the secrets file named by WORKFLOW_CORE_SECRETS_FILE \(stage missing at .*secrets\.yml:\d+:\d+\)$/,
+            ),
+          },
         });
 
         // Where the run leaves data.
@@ -198,10 +209,14 @@ ${name}:
         const history = historyText(await handle.fetchHistory()).join('\n');
         expect(history).toContain('plain-param'); // the search does see payloads
         expect(history).toContain('failing with ***');
-        const traces = filesUnder(join(dir, '.tempoflow', 'traces')).map((f) => readFileSync(f, 'utf8')).join('\n');
+        const traces = filesUnder(join(dir, '.tempoflow', 'traces'))
+          .map((f) => readFileSync(f, 'utf8'))
+          .join('\n');
         expect(traces).toContain('task log ***');
         expect(traces).toContain('[stderr] failing with ***');
-        const workspace = filesUnder(join(dir, '.tempoflow', 'workspaces')).map((f) => readFileSync(f, 'utf8')).join('\n');
+        const workspace = filesUnder(join(dir, '.tempoflow', 'workspaces'))
+          .map((f) => readFileSync(f, 'utf8'))
+          .join('\n');
         const status = await runCli(['status', result.runId], { cwd: dir, env: { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: 'default' } });
         expect(status.code).toBe(0);
         expect(status.stdout).toMatch(/fail: FAILED: bash exited with code 1: failing with \*\*\*/);
@@ -214,7 +229,9 @@ ${name}:
         const release = await wf.release('2024-01-01T09:00:00Z', {}, { runtime });
         expect(release.status).toBe('FAILED');
         expect(release.audit?.written).toBe(true);
-        const audits = filesUnder(join(dir, 'audits')).map((f) => readFileSync(f, 'utf8')).join('\n');
+        const audits = filesUnder(join(dir, 'audits'))
+          .map((f) => readFileSync(f, 'utf8'))
+          .join('\n');
         expect(audits).toContain('failing with ***');
         const releaseHistory = historyText(await runtime.client.workflow.getHandle(release.runId).fetchHistory()).join('\n');
 

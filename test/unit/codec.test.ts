@@ -70,7 +70,9 @@ describe('AesGcmCodec', () => {
     expect(await codec.decode([plain])).toEqual([plain]);
 
     const [byNew] = await codec.encode([plain]);
-    await expect(old.decode([byNew!])).rejects.toThrow("a payload is encrypted with the key id 'k2', which this process does not have (it has k1); add that key to TEMPOFLOW_CODEC_PREVIOUS_KEYS as k2=<key>");
+    await expect(old.decode([byNew!])).rejects.toThrow(
+      "a payload is encrypted with the key id 'k2', which this process does not have (it has k1); add that key to TEMPOFLOW_CODEC_PREVIOUS_KEYS as k2=<key>",
+    );
     const tampered = { ...byNew!, data: Uint8Array.from(byNew!.data!, (b, i) => (i === 20 ? b ^ 1 : b)) };
     await expect(codec.decode([tampered])).rejects.toThrow(/cannot decrypt a payload with key 'k2': the key is wrong or the payload was altered/);
     const relabelled = { ...byOld!, metadata: { ...byOld!.metadata, 'encryption-key-id': new TextEncoder().encode('k2') } };
@@ -136,7 +138,9 @@ describe('codec server', () => {
     expect((await fetch(`${base}/decode`, { headers: { Authorization: 'Bearer tok' } })).status).toBe(405);
     const missing = await post('/nope', { payloads: [] });
     expect(missing.status).toBe(404);
-    const wrongKey = await post('/decode', { payloads: [{ metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING).toString('base64'), 'encryption-key-id': Buffer.from('zz').toString('base64') }, data: 'AAAA' }] });
+    const wrongKey = await post('/decode', {
+      payloads: [{ metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING).toString('base64'), 'encryption-key-id': Buffer.from('zz').toString('base64') }, data: 'AAAA' }],
+    });
     expect(wrongKey.status).toBe(400);
     expect(((await wrongKey.json()) as { error: string }).error).toMatch(/key id 'zz'/);
   });

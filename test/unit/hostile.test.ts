@@ -39,7 +39,10 @@ const HEAD = 'w:\n  type: Workflow\n  jobs:\n    a:\n      stages:\n';
 
 function aliasBomb(): string {
   let text = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-  for (let i = 1; i < 10; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]\n`;
+  for (let i = 1; i < 10; i++)
+    text += `a${i}: &a${i} [${Array(9)
+      .fill(`*a${i - 1}`)
+      .join(',')}]\n`;
   return text;
 }
 
@@ -120,7 +123,10 @@ const confCases: ConfCase[] = [
   {
     name: 'YAML tags that JSON cannot carry (!!binary) are refused where they are',
     files: { 't.yml': `${HEAD}        - echo: !!binary aGVsbG8=\n` },
-    issues: [{ code: 'no-action', line: 6 }, { code: 'unsupported-value', line: 6, col: 26 }],
+    issues: [
+      { code: 'no-action', line: 6 },
+      { code: 'unsupported-value', line: 6, col: 26 },
+    ],
   },
   {
     name: 'a param templated into bash is a warning with the safe form as hint; a secret in echo warns it is not rendered',
@@ -224,7 +230,7 @@ describe('hostile secrets', () => {
   });
 
   it('dumping all secrets (toJson(secrets), secrets.*, secrets[x]) is refused', () => {
-    for (const t of ['${{ toJson(secrets) }}', '${{ secrets.* }}', "${{ secrets[format('{0}', 'TOKEN')] }}", '${{ join(secrets.*, \',\') }}']) {
+    for (const t of ['${{ toJson(secrets) }}', '${{ secrets.* }}', "${{ secrets[format('{0}', 'TOKEN')] }}", "${{ join(secrets.*, ',') }}"]) {
       expect(() => renderSecrets(t, store), t).toThrow(SecretError);
     }
   });

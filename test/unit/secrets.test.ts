@@ -10,16 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  MASK,
-  Masker,
-  parseSecretsFile,
-  renderSecrets,
-  secretForms,
-  SecretError,
-  SecretsFileError,
-  SecretStore,
-} from '../../src/activities/secrets.js';
+import { MASK, Masker, parseSecretsFile, renderSecrets, secretForms, SecretError, SecretsFileError, SecretStore } from '../../src/activities/secrets.js';
 import { defineTask, TaskRegistry } from '../../src/activities/registry.js';
 import type { BashStageInput } from '../../src/activities/types.js';
 import { harness, pythonInput, runActivity, usesInput, type Harness } from './activities/helpers.js';
@@ -130,7 +121,7 @@ describe('renderSecrets', () => {
 
   it('never puts a value in an error message', () => {
     try {
-      renderSecrets("${{ fromJson(secrets.TOKEN) }}", store);
+      renderSecrets('${{ fromJson(secrets.TOKEN) }}', store);
       throw new Error('no error');
     } catch (e) {
       expect(e).toBeInstanceOf(SecretError);
@@ -219,7 +210,7 @@ describe('stage activities render secrets and mask what they return', () => {
     const result = await runActivity(
       new MockActivityEnvironment(),
       h.activities.bashStage,
-      bashInput("cat <<'EOF'\nplain ${{ secrets.API_TOKEN }}\nEOF\nprintf %s \"$TOKEN\" | base64; echo \"env $TOKEN\" >&2; exit 3", { env: { TOKEN: '${{ secrets.api-token }}' } }),
+      bashInput('cat <<\'EOF\'\nplain ${{ secrets.API_TOKEN }}\nEOF\nprintf %s "$TOKEN" | base64; echo "env $TOKEN" >&2; exit 3', { env: { TOKEN: '${{ secrets.api-token }}' } }),
     );
     expect(result).toMatchObject({ ok: false, outputs: { return_code: 3 }, error: { name: 'BashExitError', message: `bash exited with code 3: env ${MASK}` } });
     const all = JSON.stringify(result) + h.trace();
@@ -243,7 +234,10 @@ describe('stage activities render secrets and mask what they return', () => {
     expect(result).toMatchObject({
       ok: false,
       nonRetryable: true,
-      error: { name: 'SecretError', message: expect.stringMatching(/^secret MISSING_ONE is not set on this worker; set TEMPOFLOW_SECRET_MISSING_ONE .* \(stage stage-x at conf\/workflows\/wf\.yml:10:9\)$/) },
+      error: {
+        name: 'SecretError',
+        message: expect.stringMatching(/^secret MISSING_ONE is not set on this worker; set TEMPOFLOW_SECRET_MISSING_ONE .* \(stage stage-x at conf\/workflows\/wf\.yml:10:9\)$/),
+      },
     });
     expect(existsSync(marker)).toBe(false);
   });

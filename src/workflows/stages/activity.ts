@@ -133,4 +133,3 @@ function activityOptions(input: JobRunInput, stageName: string, timeoutSeconds: 
     },
   };
 }
-

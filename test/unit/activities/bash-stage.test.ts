@@ -16,7 +16,8 @@ function bashInput(script: string, extra: Partial<BashStageInput> = {}): BashSta
 describe('bashStage (after the helpers were shared with run and uses)', () => {
   it('returns return_code, stdout and stderr, and sees the TF_* environment', async () => {
     h = harness();
-    const result = await runActivity(new MockActivityEnvironment(), 
+    const result = await runActivity(
+      new MockActivityEnvironment(),
       h.activities.bashStage,
       bashInput('echo "$TF_PARAM_DAY $TF_MATRIX_SHARD $TF_ATTEMPT ${TEMPOFLOW_SECRET_TOKEN:-none} $MY"; echo err >&2', {
         params: { day: 'mon' },

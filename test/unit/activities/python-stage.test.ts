@@ -67,7 +67,9 @@ describe('pythonStage: variables', () => {
   });
 
   it('skips a value whose serialisation raises anything, instead of crashing the runner', async () => {
-    const result = await run('class Weird(dict):\n    def items(self):\n        raise KeyError("no")\n    def keys(self):\n        raise KeyError("no")\n    def __iter__(self):\n        raise KeyError("no")\nw = Weird(a=1)\nfine = 1');
+    const result = await run(
+      'class Weird(dict):\n    def items(self):\n        raise KeyError("no")\n    def keys(self):\n        raise KeyError("no")\n    def __iter__(self):\n        raise KeyError("no")\nw = Weird(a=1)\nfine = 1',
+    );
     expect(result).toEqual({ ok: true, outputs: { fine: 1 }, logs: { stdout: '', stderr: '' } });
   });
 
@@ -82,10 +84,12 @@ describe('pythonStage: variables', () => {
 
 describe('pythonStage: environment', () => {
   it('sees the same TF_* environment as bash, minus private worker variables', async () => {
-    const result = await run(
-      'import os\nenv = {k: v for k, v in os.environ.items() if k.startswith("TF_") or k in ("MY_VAR", "TEMPOFLOW_SECRET_TOKEN")}',
-      { params: { 'input-file': 'a.csv', n: 3 }, matrix: { region: 'us' }, env: { MY_VAR: 'hello' }, attempt: 3 },
-    );
+    const result = await run('import os\nenv = {k: v for k, v in os.environ.items() if k.startswith("TF_") or k in ("MY_VAR", "TEMPOFLOW_SECRET_TOKEN")}', {
+      params: { 'input-file': 'a.csv', n: 3 },
+      matrix: { region: 'us' },
+      env: { MY_VAR: 'hello' },
+      attempt: 3,
+    });
     const env = result.outputs.env as Record<string, string>;
     expect(env).toMatchObject({
       MY_VAR: 'hello',

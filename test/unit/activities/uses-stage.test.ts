@@ -37,10 +37,7 @@ describe('usesStage: calls', () => {
 
   it('gives the task its stage context, environment and trace log', async () => {
     await setup();
-    const result = await runActivity(new MockActivityEnvironment(), 
-      h.activities.usesStage,
-      usesInput('tasks/whoami@v1', { attempt: 2, params: { day: 'mon' }, matrix: { shard: 1 } }),
-    );
+    const result = await runActivity(new MockActivityEnvironment(), h.activities.usesStage, usesInput('tasks/whoami@v1', { attempt: 2, params: { day: 'mon' }, matrix: { shard: 1 } }));
     const workspace = join(h.config.workdir, 'run-1', 'job-a');
     expect(result).toEqual({
       ok: true,
@@ -95,14 +92,32 @@ describe('usesStage: refusals that are never retried', () => {
 
 describe('usesStage: failures of the task', () => {
   it('returns a thrown error as a retryable failure', async () => {
-    await setup(defineTask({ name: 'boom', tag: 'v1', with: z.object({}), run: () => { throw new RangeError('out of range'); } }));
+    await setup(
+      defineTask({
+        name: 'boom',
+        tag: 'v1',
+        with: z.object({}),
+        run: () => {
+          throw new RangeError('out of range');
+        },
+      }),
+    );
     const result = await runActivity(new MockActivityEnvironment(), h.activities.usesStage, usesInput('tasks/boom@v1'));
     expect(result).toEqual({ ok: false, outputs: {}, error: { name: 'RangeError', message: 'out of range', job: 'job-a', stage: 'stage-x', location: 'conf/workflows/wf.yml:20:9' } });
     expect(h.trace()).toMatch(/failed: RangeError: RangeError: out of range\n\s+at /);
   });
 
   it('honours a non-retryable ApplicationFailure, named by its type', async () => {
-    await setup(defineTask({ name: 'fatal', tag: 'v1', with: z.object({}), run: async () => { throw ApplicationFailure.nonRetryable('bad credentials', 'AuthError'); } }));
+    await setup(
+      defineTask({
+        name: 'fatal',
+        tag: 'v1',
+        with: z.object({}),
+        run: async () => {
+          throw ApplicationFailure.nonRetryable('bad credentials', 'AuthError');
+        },
+      }),
+    );
     const result = await runActivity(new MockActivityEnvironment(), h.activities.usesStage, usesInput('tasks/fatal@v1'));
     expect(result).toMatchObject({ ok: false, nonRetryable: true, error: { name: 'AuthError', message: 'bad credentials' } });
   });
@@ -111,7 +126,15 @@ describe('usesStage: failures of the task', () => {
     ['a Map', () => ({ m: new Map([[1, 2]]) }), /outputs\.m is a Map \(use a plain object or an array\), which is not JSON-serialisable/],
     ['a function', () => ({ nested: { f: () => 1 } }), /outputs\.nested\.f is a function/],
     ['a bigint', () => ({ list: [1, 2n] }), /outputs\.list\[1\] is a bigint/],
-    ['a cycle', () => { const o: Record<string, unknown> = {}; o.self = o; return { o }; }, /outputs\.o\.self refers back to one of its parents/],
+    [
+      'a cycle',
+      () => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return { o };
+      },
+      /outputs\.o\.self refers back to one of its parents/,
+    ],
     ['NaN', () => ({ n: Number.NaN }), /outputs\.n is NaN/],
     ['an array', () => [1, 2] as never, /returned an array; a task returns an object of outputs/],
     ['a string', () => 'done' as never, /returned a string; a task returns an object of outputs/],

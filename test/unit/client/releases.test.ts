@@ -7,7 +7,16 @@ import { WorkflowError } from '../../../src/errors.js';
 
 const entry = (cron: string, timezone = 'UTC', over: Partial<CronTriggerSpec> = {}): CronTriggerSpec => ({ cron, timezone, params: {}, overlap: 'skip', loc: 'conf/w.yml:3:5', ...over });
 const wf = (schedules: CronTriggerSpec[], manual = false, name = 'etl'): WorkflowSpec => ({
-  name, file: 'conf/w.yml', tags: [], params: [], allowUndeclaredParams: false, schedules, manual, env: {}, jobs: [], loc: 'conf/w.yml:1:1',
+  name,
+  file: 'conf/w.yml',
+  tags: [],
+  params: [],
+  allowUndeclaredParams: false,
+  schedules,
+  manual,
+  env: {},
+  jobs: [],
+  loc: 'conf/w.yml:1:1',
 });
 
 describe('schedule ids', () => {

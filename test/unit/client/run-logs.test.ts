@@ -10,7 +10,11 @@ describe('stageLogs', () => {
     const py: StageContext = { status: 'FAILED', name: 'py', outputs: { stdout: 'a user output named stdout' }, logs: { stdout: 'printed\n', stderr: '' } };
     const silent: StageContext = { status: 'SUCCESS', name: 'e', outputs: {} };
     const waiting: StageContext = { status: 'WAIT', name: 'w', outputs: { stdout: 'partial' } };
-    const each: StageContext = { status: 'SUCCESS', name: 'each', outputs: { items: ['x'], foreach: { x: { item: 'x', loop: 1, status: 'SUCCESS', stages: { say: { status: 'SUCCESS', name: 'say', outputs: { stdout: 'item x\n', stderr: '' } } } } } } };
+    const each: StageContext = {
+      status: 'SUCCESS',
+      name: 'each',
+      outputs: { items: ['x'], foreach: { x: { item: 'x', loop: 1, status: 'SUCCESS', stages: { say: { status: 'SUCCESS', name: 'say', outputs: { stdout: 'item x\n', stderr: '' } } } } } },
+    };
     const context = { jobs: { j: { status: 'WAIT', outputs: {}, errors: [], stages: { bash, py, silent, each, waiting } } } } as const;
     expect(stageLogs(context as never)).toEqual([
       { job: 'j', path: 'bash', status: 'SUCCESS', stdout: 'one\n', stderr: 'warn\n' },

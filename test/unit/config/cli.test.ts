@@ -52,16 +52,7 @@ describe('graph rendering', () => {
   const spec = loadWorkflowSpec('wf', { path: writeConf({ 'wf.yml': good }) }).spec;
   it('renders mermaid with matrix labels and needs as edges', () => {
     expect(graphMermaid(spec)).toBe(
-      [
-        'flowchart LR',
-        '  j0["split"]',
-        '  j1[["process<br/>matrix: region(2) × shard(3)"]]',
-        '  j2["report<br/>if: ${{ always() }}"]',
-        '  j0 --> j1',
-        '  j1 --> j2',
-        '  j0 --> j2',
-        '',
-      ].join('\n'),
+      ['flowchart LR', '  j0["split"]', '  j1[["process<br/>matrix: region(2) × shard(3)"]]', '  j2["report<br/>if: ${{ always() }}"]', '  j0 --> j1', '  j1 --> j2', '  j0 --> j2', ''].join('\n'),
     );
   });
   it('renders dot', () => {

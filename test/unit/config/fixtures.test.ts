@@ -56,10 +56,7 @@ function stagePlan(s: StageSpec): string {
 /** A compact plan of the specs: jobs with needs, matrix, stage ids and kinds. */
 export function planOf(specs: readonly WorkflowSpec[]): Record<string, unknown> {
   return Object.fromEntries(
-    specs.map((spec) => [
-      spec.name,
-      Object.fromEntries(spec.jobs.map((j) => [j.id, { needs: j.needs, ...(j.strategy ? { matrix: true } : {}), stages: j.stages.map(stagePlan) }])),
-    ]),
+    specs.map((spec) => [spec.name, Object.fromEntries(spec.jobs.map((j) => [j.id, { needs: j.needs, ...(j.strategy ? { matrix: true } : {}), stages: j.stages.map(stagePlan) }]))]),
   );
 }
 

@@ -25,11 +25,79 @@ const SEEDS = readdirSync(dir)
   .sort()
   .map((f) => readFileSync(join(dir, f), 'utf8'));
 
-const KEYS = ['needs', 'need', 'stages', 'if', 'trigger-rule', 'extends', 'type', 'matrix', 'strategy', 'retry', 'timeout', 'echo', 'bash', 'run', 'parallel', 'foreach', 'until', 'case', 'match', 'else', 'on', 'cron', 'params', 'jobs', '__proto__', 'constructor', '', '0', 'a b'];
+const KEYS = [
+  'needs',
+  'need',
+  'stages',
+  'if',
+  'trigger-rule',
+  'extends',
+  'type',
+  'matrix',
+  'strategy',
+  'retry',
+  'timeout',
+  'echo',
+  'bash',
+  'run',
+  'parallel',
+  'foreach',
+  'until',
+  'case',
+  'match',
+  'else',
+  'on',
+  'cron',
+  'params',
+  'jobs',
+  '__proto__',
+  'constructor',
+  '',
+  '0',
+  'a b',
+];
 const SCALARS = [
-  '1', '-1', '0', '1.5', 'true', 'false', 'null', '~', '[]', '{}', '[1, [2]]', '{ a: { b: c } }', '""', "'${{'", '"${{ }}"', '"${{ matrix.x }}"', '"${{ needs.a.result }}"',
-  '"${{ stages.x.outputs }}"', '"${{ a ( }}"', '"${{ nope(1) | boom }}"', 'Workflow', 'Job', 'Stage', '"0 9 * * *"', '"61 * * * *"', '@daily', 'UTC', 'Mars/Base', '10m', '1h30m', 'x',
-  '*anchor', '&anchor x', '!!binary aGk=', '!!str 1', '|', '>-', '- x', 'tasks/x@v1', 'common', 'wf',
+  '1',
+  '-1',
+  '0',
+  '1.5',
+  'true',
+  'false',
+  'null',
+  '~',
+  '[]',
+  '{}',
+  '[1, [2]]',
+  '{ a: { b: c } }',
+  '""',
+  "'${{'",
+  '"${{ }}"',
+  '"${{ matrix.x }}"',
+  '"${{ needs.a.result }}"',
+  '"${{ stages.x.outputs }}"',
+  '"${{ a ( }}"',
+  '"${{ nope(1) | boom }}"',
+  'Workflow',
+  'Job',
+  'Stage',
+  '"0 9 * * *"',
+  '"61 * * * *"',
+  '@daily',
+  'UTC',
+  'Mars/Base',
+  '10m',
+  '1h30m',
+  'x',
+  '*anchor',
+  '&anchor x',
+  '!!binary aGk=',
+  '!!str 1',
+  '|',
+  '>-',
+  '- x',
+  'tasks/x@v1',
+  'common',
+  'wf',
 ];
 const GARBAGE = ['\t', ':', ': :', '- - -', '{', '}', '[', ']', '"', "'", '&a', '*a', '<<: *a', '? x', '%YAML 1.2', '---', '...', '\u0000', '\ufeff', '#', '!!map', '${{', '}}', '\\', 'é😀', '\r\n'];
 
@@ -65,7 +133,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     lines[i] = (lines[i] ?? '').replace(/:\s+\S.*$/, `: ${v}`);
     return lines.join('\n');
   }),
-  fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...SCALARS, ...KEYS)).map(([n, m, v]) => (t: string) => structural(t, n, m, v)),
+  fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...SCALARS, ...KEYS)).map(
+    ([n, m, v]) =>
+      (t: string) =>
+        structural(t, n, m, v),
+  ),
 );
 
 /** Structural mutations through the YAML document: delete, duplicate or retype a node. */

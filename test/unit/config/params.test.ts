@@ -73,7 +73,7 @@ describe('parameterize', () => {
   });
 
   it('names the bad value and the expected type', () => {
-    expect(() => parameterize(specs, { input: 'x', size: 'big' })).toThrowError("param 'size': expected an integer (int), got \"big\"");
+    expect(() => parameterize(specs, { input: 'x', size: 'big' })).toThrowError('param \'size\': expected an integer (int), got "big"');
   });
 
   it('rejects undeclared params unless allowed', () => {

@@ -100,9 +100,7 @@ describe('analyzeDag: problems', () => {
   });
 
   it('works with hostile ids (__proto__, constructor, toString)', () => {
-    const jobs = JSON.parse(
-      '{"__proto__": {"needs": []}, "constructor": {"needs": ["__proto__", "hasOwnProperty"]}, "toString": {"needs": ["constructor"]}}',
-    ) as Record<string, { needs: string[] }>;
+    const jobs = JSON.parse('{"__proto__": {"needs": []}, "constructor": {"needs": ["__proto__", "hasOwnProperty"]}, "toString": {"needs": ["constructor"]}}') as Record<string, { needs: string[] }>;
     const { problems, order } = analyzeDag(jobs);
     expect(codes(problems)).toEqual(['unknown-need@constructor#1']);
     expect(order).toEqual(['__proto__', 'constructor', 'toString']);
@@ -147,7 +145,17 @@ describe('analyzeDag: cycles', () => {
     ['none in a DAG', { a: '', b: 'a', c: 'a b' }, []],
     ['a self-need is not a cycle (it is reported as self-need)', { a: 'a', b: '' }, []],
     ['a triangle, starting at its first job', { c: 'a', b: 'c', a: 'b' }, [['c', 'a', 'b']]],
-    ['two directions of a triangle', { a: 'b c', b: 'a c', c: 'a b' }, [['a', 'b'], ['a', 'b', 'c'], ['a', 'c'], ['a', 'c', 'b'], ['b', 'c']]],
+    [
+      'two directions of a triangle',
+      { a: 'b c', b: 'a c', c: 'a b' },
+      [
+        ['a', 'b'],
+        ['a', 'b', 'c'],
+        ['a', 'c'],
+        ['a', 'c', 'b'],
+        ['b', 'c'],
+      ],
+    ],
     ['unknown needs are ignored', { a: 'zz b', b: 'a' }, [['a', 'b']]],
   ])('%s', (_label, spec, expected) => {
     expect(cycles(g(spec))).toEqual(expected);
@@ -326,8 +334,7 @@ function countCycles(jobs: Map<string, { needs: string[] }>): number {
     for (const w of adjacency[v] ?? []) {
       if (w === start) {
         if (v !== start) count++;
-      }
-      else if (w > start && !visited.has(w)) {
+      } else if (w > start && !visited.has(w)) {
         visited.add(w);
         walk(start, w, visited);
         visited.delete(w);

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildNeedsContext,
-  decideJob,
-  JobDecisionError,
-  jobStatusAnswers,
-  TriggerRule,
-  triggerRuleMet,
-  type NeedSummary,
-} from '../../../src/engine/decision.js';
+import { buildNeedsContext, decideJob, JobDecisionError, jobStatusAnswers, TriggerRule, triggerRuleMet, type NeedSummary } from '../../../src/engine/decision.js';
 import { Status } from '../../../src/engine/status.js';
 import { ExpressionError, FilterRegistry } from '../../../src/expressions/index.js';
 
@@ -55,35 +47,27 @@ describe('default rule (no if, no trigger-rule)', () => {
 
 describe('trigger rules (Airflow truth table; cancelled counts as failed)', () => {
   // Columns: needs pattern, then the expected verdict for each rule in this order.
-  const rules = [
-    TriggerRule.all_success,
-    TriggerRule.all_failed,
-    TriggerRule.all_done,
-    TriggerRule.one_success,
-    TriggerRule.one_failed,
-    TriggerRule.none_failed,
-    TriggerRule.none_skipped,
-  ] as const;
+  const rules = [TriggerRule.all_success, TriggerRule.all_failed, TriggerRule.all_done, TriggerRule.one_success, TriggerRule.one_failed, TriggerRule.none_failed, TriggerRule.none_skipped] as const;
   const table: [string, ...boolean[]][] = [
     //            all_s  all_f  done   one_s  one_f  none_f none_sk
-    ['S',         true,  false, true,  true,  false, true,  true],
-    ['SS',        true,  false, true,  true,  false, true,  true],
-    ['F',         false, true,  true,  false, true,  false, true],
-    ['FF',        false, true,  true,  false, true,  false, true],
-    ['C',         false, true,  true,  false, true,  false, true],
-    ['FC',        false, true,  true,  false, true,  false, true],
-    ['K',         false, false, true,  false, false, true,  false],
-    ['KK',        false, false, true,  false, false, true,  false],
-    ['SF',        false, false, true,  true,  true,  false, true],
-    ['SK',        false, false, true,  true,  false, true,  false],
-    ['FK',        false, false, true,  false, true,  false, false],
-    ['SC',        false, false, true,  true,  true,  false, true],
-    ['CK',        false, false, true,  false, true,  false, false],
-    ['SFK',       false, false, true,  true,  true,  false, false],
-    ['SFCK',      false, false, true,  true,  true,  false, false],
-    ['E',         true,  false, true,  true,  false, true,  true],
-    ['EF',        false, false, true,  true,  true,  false, true],
-    ['T',         false, true,  true,  false, true,  false, true],
+    ['S', true, false, true, true, false, true, true],
+    ['SS', true, false, true, true, false, true, true],
+    ['F', false, true, true, false, true, false, true],
+    ['FF', false, true, true, false, true, false, true],
+    ['C', false, true, true, false, true, false, true],
+    ['FC', false, true, true, false, true, false, true],
+    ['K', false, false, true, false, false, true, false],
+    ['KK', false, false, true, false, false, true, false],
+    ['SF', false, false, true, true, true, false, true],
+    ['SK', false, false, true, true, false, true, false],
+    ['FK', false, false, true, false, true, false, false],
+    ['SC', false, false, true, true, true, false, true],
+    ['CK', false, false, true, false, true, false, false],
+    ['SFK', false, false, true, true, true, false, false],
+    ['SFCK', false, false, true, true, true, false, false],
+    ['E', true, false, true, true, false, true, true],
+    ['EF', false, false, true, true, true, false, true],
+    ['T', false, true, true, false, true, false, true],
   ];
   const rows = table.flatMap(([pattern, ...verdicts]) => rules.map((rule, i) => [rule, pattern, verdicts[i] as boolean] as const));
 
@@ -91,7 +75,12 @@ describe('trigger rules (Airflow truth table; cancelled counts as failed)', () =
     const decision = decideJob({ needs: needs(pattern), values: {}, triggerRule: rule });
     expect(decision.run).toBe(run);
     expect(decision.reason).toMatch(new RegExp(`^${run ? 'runs' : 'skipped'}: trigger-rule ${rule} is ${run ? 'met' : 'not met'} \\(.+\\)$`));
-    expect(triggerRuleMet(rule, Object.values(needs(pattern)).map((n) => (n === ok || n === failedCoe ? 'success' : n === skipped ? 'skipped' : n === cancelled ? 'cancelled' : 'failure')))).toBe(run);
+    expect(
+      triggerRuleMet(
+        rule,
+        Object.values(needs(pattern)).map((n) => (n === ok || n === failedCoe ? 'success' : n === skipped ? 'skipped' : n === cancelled ? 'cancelled' : 'failure')),
+      ),
+    ).toBe(run);
   });
 
   it.each(rules)('%s runs a job without needs', (rule) => {
@@ -225,10 +214,7 @@ describe('misuse', () => {
 
 describe('buildNeedsContext', () => {
   it('maps statuses to GitHub words, with outputs', () => {
-    const context = buildNeedsContext(
-      { build: ok, lint: failedCoe, test: failed, late: timedOut, gone: cancelled, skip: skipped },
-      { build: { artifact: 'a.tgz' }, constructor: { bad: true } },
-    );
+    const context = buildNeedsContext({ build: ok, lint: failedCoe, test: failed, late: timedOut, gone: cancelled, skip: skipped }, { build: { artifact: 'a.tgz' }, constructor: { bad: true } });
     expect(context).toEqual({
       build: { result: 'success', outcome: 'success', outputs: { artifact: 'a.tgz' } },
       lint: { result: 'success', outcome: 'failure', outputs: {} },

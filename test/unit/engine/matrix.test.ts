@@ -1,15 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalJson,
-  combinationLabel,
-  DEFAULT_MAX_COMBINATIONS,
-  expandMatrix,
-  MatrixError,
-  stableHash,
-  type MatrixCombination,
-  type MatrixInput,
-} from '../../../src/engine/matrix.js';
+import { canonicalJson, combinationLabel, DEFAULT_MAX_COMBINATIONS, expandMatrix, MatrixError, stableHash, type MatrixCombination, type MatrixInput } from '../../../src/engine/matrix.js';
 
 /** The plain values of an expansion, for readable assertions. */
 function values(input: MatrixInput, opts?: { maxCombinations?: number }): Array<Record<string, unknown>> {
@@ -113,7 +104,12 @@ describe('expandMatrix: exclude', () => {
     {
       name: 'object values are compared deeply, key order ignored',
       input: {
-        matrix: { cfg: [{ node: 20, npm: 10 }, { node: 22, npm: 10 }] },
+        matrix: {
+          cfg: [
+            { node: 20, npm: 10 },
+            { node: 22, npm: 10 },
+          ],
+        },
         exclude: [{ cfg: { npm: 10, node: 20 } }],
       },
       expected: [{ cfg: { node: 22, npm: 10 } }],
@@ -145,13 +141,7 @@ describe('expandMatrix: include', () => {
       matrix: {
         fruit: ['apple', 'pear'],
         animal: ['cat', 'dog'],
-        include: [
-          { color: 'green' },
-          { color: 'pink', animal: 'cat' },
-          { fruit: 'apple', shape: 'circle' },
-          { fruit: 'banana' },
-          { fruit: 'banana', animal: 'cat' },
-        ],
+        include: [{ color: 'green' }, { color: 'pink', animal: 'cat' }, { fruit: 'apple', shape: 'circle' }, { fruit: 'banana' }, { fruit: 'banana', animal: 'cat' }],
       },
     });
     expect(out).toEqual([
@@ -205,7 +195,10 @@ describe('expandMatrix: include', () => {
     {
       name: 'unmatched entries put original keys first',
       input: { matrix: { os: ['linux'], arch: ['x64'] }, include: [{ color: 'red', arch: 'arm' }] },
-      expected: [{ os: 'linux', arch: 'x64' }, { arch: 'arm', color: 'red' }],
+      expected: [
+        { os: 'linux', arch: 'x64' },
+        { arch: 'arm', color: 'red' },
+      ],
     },
     {
       name: 'runs after exclude, so it can add an excluded combination back',
@@ -323,21 +316,11 @@ describe('expandMatrix: errors', () => {
   });
 
   it('the cap applies to the product even when excludes would shrink it', () => {
-    expectMatrixError(
-      () => expandMatrix({ matrix: { a: [1, 2, 3], b: [1, 2] }, exclude: [{ a: 1 }] }, { maxCombinations: 5 }),
-      'matrix-cap',
-      '6 combinations',
-      'cap of 5',
-    );
+    expectMatrixError(() => expandMatrix({ matrix: { a: [1, 2, 3], b: [1, 2] }, exclude: [{ a: 1 }] }, { maxCombinations: 5 }), 'matrix-cap', '6 combinations', 'cap of 5');
   });
 
   it('the cap applies to the final count (include entries appended)', () => {
-    expectMatrixError(
-      () => expandMatrix({ matrix: { a: [1, 2] }, include: [{ a: 3 }, { a: 4 }] }, { maxCombinations: 3 }),
-      'matrix-cap',
-      '4 combinations',
-      'cap of 3',
-    );
+    expectMatrixError(() => expandMatrix({ matrix: { a: [1, 2] }, include: [{ a: 3 }, { a: 4 }] }, { maxCombinations: 3 }), 'matrix-cap', '4 combinations', 'cap of 3');
   });
 
   it('exactly the cap is allowed', () => {
@@ -437,10 +420,13 @@ describe('canonicalJson', () => {
 describe('properties', () => {
   const list = fc.array(fc.oneof(fc.integer(), fc.string({ maxLength: 4 }), fc.boolean()), { maxLength: 4 });
   // keys start with a letter: JS objects put integer-like keys first whatever the YAML order
-  const dims = fc.uniqueArray(fc.string({ maxLength: 6 }).map((k) => `k${k}`), {
-    minLength: 1,
-    maxLength: 4,
-  });
+  const dims = fc.uniqueArray(
+    fc.string({ maxLength: 6 }).map((k) => `k${k}`),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  );
 
   it('without include/exclude, the count is the product of the list lengths', () => {
     fc.assert(

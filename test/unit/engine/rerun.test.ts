@@ -33,7 +33,12 @@ describe('planRerun', () => {
   it.each([
     { name: 'a failed leaf reruns alone', context: { a: jc('SUCCESS'), b: jc('SUCCESS'), c: jc('FAILED'), d: jc('SUCCESS'), e: jc('SUCCESS') }, rerun: ['c'], kept: ['a', 'b', 'd', 'e'] },
     { name: 'a failed job reruns with its dependents', context: { a: jc('SUCCESS'), b: jc('FAILED'), c: jc('SUCCESS'), d: jc('SKIP'), e: jc('SUCCESS') }, rerun: ['b', 'd'], kept: ['a', 'c', 'e'] },
-    { name: 'a failed root reruns everything below it, even SUCCESS dependents', context: { a: jc('FAILED'), b: jc('SKIP'), c: jc('SUCCESS'), d: jc('SKIP'), e: jc('SUCCESS') }, rerun: ['a', 'b', 'c', 'd'], kept: ['e'] },
+    {
+      name: 'a failed root reruns everything below it, even SUCCESS dependents',
+      context: { a: jc('FAILED'), b: jc('SKIP'), c: jc('SUCCESS'), d: jc('SKIP'), e: jc('SUCCESS') },
+      rerun: ['a', 'b', 'c', 'd'],
+      kept: ['e'],
+    },
     { name: 'jobs that never started (cancelled run) rerun', context: { a: jc('SUCCESS'), b: jc('CANCEL') }, rerun: ['b', 'c', 'd', 'e'], kept: ['a'] },
     { name: 'TIMEOUT and SKIP are not SUCCESS', context: { a: jc('SUCCESS'), b: jc('SUCCESS'), c: jc('TIMEOUT'), d: jc('SUCCESS'), e: jc('SKIP') }, rerun: ['c', 'e'], kept: ['a', 'b', 'd'] },
   ])('$name', ({ context, rerun, kept }) => {

@@ -50,9 +50,17 @@ describe('stageResults', () => {
       status: 'SUCCESS',
       name: 'Route',
       // The matched value is an object that happens to hold `stages`: still not a nest.
-      outputs: { case: { stages: { x: { status: 'SUCCESS', name: 'x', outputs: {} } } }, matched: 'else', branches: { else: { status: 'SUCCESS', stages: { n: { status: 'SUCCESS', name: 'n', outputs: {} } } } } },
+      outputs: {
+        case: { stages: { x: { status: 'SUCCESS', name: 'x', outputs: {} } } },
+        matched: 'else',
+        branches: { else: { status: 'SUCCESS', stages: { n: { status: 'SUCCESS', name: 'n', outputs: {} } } } },
+      },
     };
-    const each: StageContext = { status: 'FAILED', name: 'Each', outputs: { foreach: { a: { status: 'FAILED', stages: {} }, b: { status: 'CANCEL', reason: 'not started: an earlier item failed' } } } };
+    const each: StageContext = {
+      status: 'FAILED',
+      name: 'Each',
+      outputs: { foreach: { a: { status: 'FAILED', stages: {} }, b: { status: 'CANCEL', reason: 'not started: an earlier item failed' } } },
+    };
     const script: StageContext = { status: 'SUCCESS', name: 'Script', outputs: { parallel: 'yes', until: ['x'], foreach: { k: 'v' } } };
     expect(nestedStageLists(route).map((n) => n.key)).toEqual(['else']);
     expect(nestedStageLists(each).map((n) => n.key)).toEqual(['a']);

@@ -7,7 +7,16 @@ const retry = { maximumRetries: 0, initialIntervalSeconds: 1, backoffCoefficient
 const trigger = (target: string): StageSpec => ({ kind: 'trigger', id: `t-${target}`, name: target, trigger: target, params: {}, retry, env: {}, continueOnError: false, loc: 'x:1:1' });
 const job = (stages: StageSpec[]): JobSpec => ({ id: 'j', needs: [], runsOn: { type: 'local' }, retry, continueOnError: false, env: {}, stages, loc: 'x:1:1' });
 const wf = (name: string, stages: StageSpec[]): WorkflowSpec => ({
-  name, file: 'x', tags: [], params: [], allowUndeclaredParams: false, schedules: [], manual: false, env: {}, jobs: [job(stages)], loc: 'x:1:1',
+  name,
+  file: 'x',
+  tags: [],
+  params: [],
+  allowUndeclaredParams: false,
+  schedules: [],
+  manual: false,
+  env: {},
+  jobs: [job(stages)],
+  loc: 'x:1:1',
 });
 
 describe('trigger cycles', () => {

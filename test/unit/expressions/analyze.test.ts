@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  analyzeCondition,
-  analyzeExpression,
-  analyzeTemplate,
-  checkExpression,
-  checkTemplate,
-  conditionUsesStatusFunction,
-  FilterRegistry,
-} from '../../../src/expressions/index.js';
+import { analyzeCondition, analyzeExpression, analyzeTemplate, checkExpression, checkTemplate, conditionUsesStatusFunction, FilterRegistry } from '../../../src/expressions/index.js';
 import { expectExpressionError } from './helpers.js';
 
 describe('analyzeExpression', () => {
@@ -23,8 +15,12 @@ describe('analyzeExpression', () => {
   });
 
   it('collects references inside calls, filters and nested bases', () => {
-    const a = analyzeExpression("fromJson(env.JSON).a | getitem(extras.key, secrets.D)");
-    expect(a.references.map((r) => r.path)).toEqual([['env', 'JSON'], ['extras', 'key'], ['secrets', 'D']]);
+    const a = analyzeExpression('fromJson(env.JSON).a | getitem(extras.key, secrets.D)');
+    expect(a.references.map((r) => r.path)).toEqual([
+      ['env', 'JSON'],
+      ['extras', 'key'],
+      ['secrets', 'D'],
+    ]);
     expect(a.functions).toEqual([{ name: 'fromJson', args: 1, offset: 0 }]);
     expect(a.filters).toEqual([{ name: 'getitem', args: 2, offset: 23 }]);
   });
@@ -40,11 +36,11 @@ describe('analyzeExpression', () => {
   it.each([
     ['always()', true, false],
     ['SUCCESS() && x', true, false],
-    ["!cancelled() && failure()", true, false],
+    ['!cancelled() && failure()', true, false],
     ["needs.build.result == 'failure'", false, true],
     ["needs.main-process.outcome != 'success'", false, true],
     ["contains(needs.*.result, 'failure')", false, true],
-    ["NEEDS.b.RESULT", false, true],
+    ['NEEDS.b.RESULT', false, true],
     ["needs['b']['result']", false, true],
     ['needs.b.outputs.result', false, false],
     ['needs.b', false, false],
@@ -80,7 +76,7 @@ describe('analyzeTemplate / analyzeCondition', () => {
     expect(analyzeCondition('always()').usesStatusFunction).toBe(true);
     expect(analyzeCondition('${{ always() }}').usesStatusFunction).toBe(true);
     expect(analyzeCondition('"${{ needs.a.result }}" == "failure"').readsNeedsResult).toBe(true);
-    expect(conditionUsesStatusFunction("${{ failure() }}")).toBe(true);
+    expect(conditionUsesStatusFunction('${{ failure() }}')).toBe(true);
     expect(conditionUsesStatusFunction("params.x == 'y'")).toBe(false);
   });
 });
@@ -91,7 +87,7 @@ describe('checkExpression', () => {
   });
 
   it('reports every unknown function and filter and every wrong arity, in order', () => {
-    const problems = checkExpression("contians(1) || startswith(1) || nope() | uper | fmt(1, 2, 3) | zzzzzzzz");
+    const problems = checkExpression('contians(1) || startswith(1) || nope() | uper | fmt(1, 2, 3) | zzzzzzzz');
     expect(problems.map((p) => [p.code, p.offset])).toEqual([
       ['unknown-function', 0],
       ['arity', 15],

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_LIMITS,
-  evaluateExpression,
-  HARD_MAX_DEPTH,
-  parseExpression,
-  renderTemplate,
-  resolveLimits,
-} from '../../../src/expressions/index.js';
+import { DEFAULT_LIMITS, evaluateExpression, HARD_MAX_DEPTH, parseExpression, renderTemplate, resolveLimits } from '../../../src/expressions/index.js';
 import { expectExpressionError } from './helpers.js';
 
 const ctx = { values: { a: { b: 1 } } };

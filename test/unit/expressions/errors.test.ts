@@ -40,9 +40,7 @@ describe('ExpressionError', () => {
   });
 
   it('lists every code', () => {
-    expect(Object.values(ExpressionErrorCode).sort()).toEqual(
-      ['arity', 'cap', 'eval', 'internal', 'syntax', 'type', 'unknown-filter', 'unknown-function'].sort(),
-    );
+    expect(Object.values(ExpressionErrorCode).sort()).toEqual(['arity', 'cap', 'eval', 'internal', 'syntax', 'type', 'unknown-filter', 'unknown-function'].sort());
   });
 });
 

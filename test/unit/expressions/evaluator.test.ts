@@ -57,7 +57,7 @@ describe('property access', () => {
     ['params.name.length', null],
     ['params.list.length', null],
     ['params.count.x', null],
-    ["params[params.name]", null],
+    ['params[params.name]', null],
     ['matrix[matrix.region]', null],
     ['params.nothing', null],
     ['Mixed.key', 'v'],
@@ -128,7 +128,7 @@ describe('object filter *', () => {
     ['needs.*.*', ['failure', 'failure', { path: '/tmp/a' }, 'success', 'success', {}, 'skipped', 'skipped']],
     ["fromJson('[[1,2],[3]]').*[0]", [1, 3]],
     ["fromJson('[[1,2],[3]]').*.*", [1, 2, 3]],
-    ["fromJson('[{\"a\":null},{}]').*.a", [null]],
+    ['fromJson(\'[{"a":null},{}]\').*.a', [null]],
   ])('%s', (source, expected) => {
     expect(ev(source)).toEqual(expected);
   });
@@ -242,7 +242,7 @@ describe('&& and || return operand values and short-circuit', () => {
     ["params.name || 'default'", 'Bob'],
     ["params.empty || params.zero || 'last'", 'last'],
     ['params.empty || params.zero', 0],
-    ["params.flag && params.count", 3],
+    ['params.flag && params.count', 3],
     ["true && 'x' || 'y'", 'x'],
     ["false && 'x' || 'y'", 'y'],
     ['params.list && params.nested.deep', { x: 'y' }],

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BUILTIN_FILTER_NAMES,
-  defaultFilters,
-  evaluateExpression,
-  ExpressionError,
-  FilterRegistry,
-  parseIsoDateTime,
-  strftime,
-  type ExpressionContext,
-} from '../../../src/expressions/index.js';
+import { BUILTIN_FILTER_NAMES, defaultFilters, evaluateExpression, ExpressionError, FilterRegistry, parseIsoDateTime, strftime, type ExpressionContext } from '../../../src/expressions/index.js';
 import { expectExpressionError } from './helpers.js';
 
 const values = {
@@ -88,7 +79,7 @@ describe('string and number filters', () => {
     ['params.name | upper', 'HELLO WORLD'],
     ['params.name | lower', 'hello world'],
     ['params.name | title', 'Hello World'],
-    ["\"they're bill's friends\" | title", "They'Re Bill'S Friends"],
+    ['"they\'re bill\'s friends" | title', "They'Re Bill'S Friends"],
     ["'a1b2-c' | title", 'A1B2-C'],
     ['params.n | abs', 3.9],
     ["'-2' | abs", 2],

@@ -24,7 +24,7 @@ describe('function table', () => {
   it('calls functions whatever the case', () => {
     expect(ev("CONTAINS('abc', 'B')")).toBe(true);
     expect(ev("StartsWith('abc', 'A')")).toBe(true);
-    expect(ev("TOJSON(1)")).toBe('1');
+    expect(ev('TOJSON(1)')).toBe('1');
   });
 });
 
@@ -33,7 +33,7 @@ describe('contains', () => {
     ["contains('Hello World', 'world')", true],
     ["contains('Hello World', 'xyz')", false],
     ["contains('abc', '')", true],
-    ['contains(params.list, \'b\')', true],
+    ["contains(params.list, 'b')", true],
     ["contains(params.list, 'a')", true],
     ["contains(params.list, 'c')", false],
     ['contains(params.list, 3)', true],
@@ -43,8 +43,8 @@ describe('contains', () => {
     ['contains(params.nums, 3)', false],
     ['contains(params.empty, null)', false],
     ['contains(123, 2)', true],
-    ['contains(true, \'ru\')', true],
-    ['contains(null, \'\')', true],
+    ["contains(true, 'ru')", true],
+    ["contains(null, '')", true],
     ["contains(params.obj, 'k')", true],
   ])('%s → %s', (source, expected) => {
     expect(ev(source)).toBe(expected);
@@ -126,9 +126,7 @@ describe('toJson / fromJson', () => {
         arr: [undefined, () => 1],
       },
     };
-    expect(ev('toJson(odd)', c)).toBe(
-      '{\n  "n": null,\n  "inf": null,\n  "d": "1970-01-01T00:00:00.000Z",\n  "bad": null,\n  "big": 10\n}',
-    );
+    expect(ev('toJson(odd)', c)).toBe('{\n  "n": null,\n  "inf": null,\n  "d": "1970-01-01T00:00:00.000Z",\n  "bad": null,\n  "big": 10\n}');
     expect(ev('toJson(arr)', c)).toBe('[\n  null,\n  null\n]');
   });
 

@@ -47,9 +47,7 @@ describe('tokenize', () => {
   });
 
   it('reads every operator', () => {
-    expect(types('! != < <= > >= == && || | . [ ] ( ) , *')).toEqual([
-      '!', '!=', '<', '<=', '>', '>=', '==', '&&', '||', '|', '.', '[', ']', '(', ')', ',', '*', TokenType.End,
-    ]);
+    expect(types('! != < <= > >= == && || | . [ ] ( ) , *')).toEqual(['!', '!=', '<', '<=', '>', '>=', '==', '&&', '||', '|', '.', '[', ']', '(', ')', ',', '*', TokenType.End]);
   });
 
   it('treats a dot after an operand as property access, not a number', () => {

@@ -18,9 +18,7 @@ function show(node: Node): string {
     case 'call':
       return `${node.name}(${node.args.map(show).join(', ')})`;
     case 'path':
-      return `${show(node.base)}${node.segments
-        .map((s) => (s.type === 'property' ? `.${s.name}` : s.type === 'star' ? '.*' : `[${show(s.index)}]`))
-        .join('')}`;
+      return `${show(node.base)}${node.segments.map((s) => (s.type === 'property' ? `.${s.name}` : s.type === 'star' ? '.*' : `[${show(s.index)}]`)).join('')}`;
   }
 }
 

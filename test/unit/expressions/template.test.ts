@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  evaluateCondition,
-  parseTemplate,
-  renderDeep,
-  renderTemplate,
-  type ExpressionContext,
-} from '../../../src/expressions/index.js';
+import { evaluateCondition, parseTemplate, renderDeep, renderTemplate, type ExpressionContext } from '../../../src/expressions/index.js';
 import { expectExpressionError } from './helpers.js';
 
 const values = {
@@ -78,7 +72,7 @@ describe('renderTemplate', () => {
     ['${{ params.list }} ${{ params.obj }}', '[1,"a"] {"k":"v"}'],
     ['at ${{ params.day }}', 'at 2024-01-01T00:00:00.000Z'],
     ['Hello ${{ params.name }} in ${{ matrix.region | upper }}', 'Hello Bob in EU'],
-    ["${{ 'a' }}-${{ \"b\" }}", 'a-b'],
+    ['${{ \'a\' }}-${{ "b" }}', 'a-b'],
   ])('%s → %j', (text, expected) => {
     expect(renderTemplate(text, ctx)).toBe(expected);
   });
@@ -95,9 +89,7 @@ describe('renderTemplate', () => {
     const defer = { defer: ['secrets'] };
     expect(renderTemplate('${{ secrets.TOKEN }}', ctx, defer)).toBe('${{ secrets.TOKEN }}');
     expect(renderTemplate('curl -H "${{ secrets.TOKEN }}" ${{ params.name }}', ctx, defer)).toBe('curl -H "${{ secrets.TOKEN }}" Bob');
-    expect(renderTemplate("${{ format('{0}-{1}', params.name, secrets.TOKEN) }}!", ctx, defer)).toBe(
-      "${{ format('{0}-{1}', params.name, secrets.TOKEN) }}!",
-    );
+    expect(renderTemplate("${{ format('{0}-{1}', params.name, secrets.TOKEN) }}!", ctx, defer)).toBe("${{ format('{0}-{1}', params.name, secrets.TOKEN) }}!");
     expect(renderTemplate('${{ SECRETS.token }}', ctx, defer)).toBe('${{ SECRETS.token }}');
     expect(renderTemplate('${{ secrets.TOKEN }}', ctx)).toBe('s3cret');
     expect(renderTemplate('${{ params.name }}', ctx, defer)).toBe('Bob');

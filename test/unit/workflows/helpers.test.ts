@@ -45,10 +45,10 @@ describe('rendering', () => {
   it('renders counts and durations, literal or templated, naming the field when wrong', () => {
     expect(renderCount(2, ctx, 'retry')).toBe(2);
     expect(renderCount('${{ params.n }}', ctx, 'retry')).toBe(3);
-    expect(() => renderCount('${{ params.bad }}', ctx, 'max-parallel')).toThrow("'max-parallel' must be a whole number from 0 to 1000, got \"x\"");
+    expect(() => renderCount('${{ params.bad }}', ctx, 'max-parallel')).toThrow('\'max-parallel\' must be a whole number from 0 to 1000, got "x"');
     expect(() => renderCount(1001, ctx, 'retry')).toThrow(/'retry'/);
     expect(renderSeconds('${{ params.s }}', ctx, 'timeout')).toBe(1.5);
-    expect(() => renderSeconds(-1, ctx, 'sleep')).toThrow("'sleep' must be a number of seconds, got \"-1\"");
+    expect(() => renderSeconds(-1, ctx, 'sleep')).toThrow('\'sleep\' must be a number of seconds, got "-1"');
   });
 
   it('masks templates of secrets in display text', () => {
