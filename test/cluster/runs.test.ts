@@ -3,21 +3,25 @@
  * services) with two `tempoflow worker` processes on one queue and a third on a
  * `runs-on: self-hosted` queue: every seed example ends as its `desc:` says, a
  * 100-combination matrix runs each combination once across both workers, an
- * approval gate, a rerun, and tempoflow's search attributes on PostgreSQL
- * visibility (also registered on connect in a fresh namespace).
+ * approval gate, a rerun, a history exported from the cluster that replays against
+ * the current code (the upgrade gate of docs/deploy.md), and tempoflow's search
+ * attributes on PostgreSQL visibility (also registered on connect in a fresh namespace).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { msToTs } from '@temporalio/common/lib/time.js';
+import { Worker } from '@temporalio/worker';
 import { TempoflowRuntime } from '../../src/client/runtime.js';
 import { Workflow } from '../../src/client/workflow.js';
 import { statusQuery } from '../../src/workflows/definitions.js';
 import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/processes.js';
-import { tempDir, temporalAddress, writeConf } from '../helpers/temporal.js';
+import { tempDir, temporalAddress, workflowBundlePath, writeConf } from '../helpers/temporal.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
 import { lines, startPool, type WorkerPool } from './pool.js';
 
@@ -174,6 +178,18 @@ rerun-cluster:
     expect(rerun.context.jobs['extract']).toMatchObject({ status: 'SUCCESS', reusedFrom: failed.runId });
     expect(lines(join(dir, 'extract'))).toHaveLength(1);
     expect(lines(join(dir, 'load'))).toHaveLength(2);
+  });
+});
+
+describe('the upgrade gate (docs/deploy.md)', () => {
+  it('a history exported from the cluster with `temporal workflow show` replays against the current workflow code', async () => {
+    const result = await (await Workflow.fromConf('data-pipeline', { path: conf })).execute({ processing_date: '2024-03-02' }, { runtime: pool.runtime });
+    expect(result.status).toBe('SUCCESS');
+    const exported = execFileSync(inject('temporalCliPath'), ['workflow', 'show', '--address', temporalAddress(), '--workflow-id', result.runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const history = historyFromJSON(JSON.parse(exported));
+    expect(history.events!.length).toBeGreaterThan(10);
+    // Throws DeterminismViolationError when the code would issue other commands.
+    await Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() }, replayName: 'cluster-upgrade-gate' }, history, result.runId);
   });
 });
 
