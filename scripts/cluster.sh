@@ -36,22 +36,23 @@ die() { say "error: $*"; exit 1; }
 # --- state: ports and passwords, chosen once ----------------------------------------
 
 # Picks, for each preferred port, that port when it is free on the bind address, else a
-# free one from the kernel; prints them space-separated.
+# free one between 20000 and 32767 (Temporal stores membership ports as a PostgreSQL
+# smallint, so the kernel's ephemeral ports do not fit); prints them space-separated.
 pick_ports() {
   node -e '
 const net = require("node:net");
 const [ip, ...want] = process.argv.slice(1);
 const taken = new Set();
-const tryPort = (p) => new Promise((res) => {
+const free = (p) => new Promise((res) => {
   const s = net.createServer();
-  s.once("error", () => res(0));
-  s.listen(Number(p), ip, () => { const got = s.address().port; s.close(() => res(got)); });
+  s.once("error", () => res(false));
+  s.listen(p, ip, () => s.close(() => res(true)));
 });
 (async () => {
   const out = [];
-  for (const p of want) {
-    let got = taken.has(Number(p)) ? 0 : await tryPort(p);
-    while (!got || taken.has(got)) got = await tryPort(0);
+  for (const p of want.map(Number)) {
+    let got = p;
+    while (taken.has(got) || !(await free(got))) got = 20000 + Math.floor(Math.random() * 12768);
     taken.add(got);
     out.push(got);
   }
@@ -135,7 +136,11 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-PG_HOME() { echo "$DIR/postgres"; }
+# PostgreSQL's folder (data directory and log): $DIR/postgres, or where that symlink
+# points when the postgres user cannot reach $DIR (e.g. a clone under /root).
+PG_HOME() {
+  if [ -L "$DIR/postgres" ]; then readlink -f "$DIR/postgres"; else echo "$DIR/postgres"; fi
+}
 
 pid_of() { # prints the pid of a running service, or fails
   local svc=$1 pid
@@ -176,12 +181,19 @@ start_postgres() {
   home=$(PG_HOME)
   data="$home/data"
   if [ ! -f "$data/PG_VERSION" ]; then
-    mkdir -p "$home"
-    if [ "$(id -u)" = 0 ]; then
-      chown postgres: "$home"
-      runuser -u postgres -- test -x "$home" ||
-        die "the postgres user cannot reach $home (a parent directory is not searchable); set TEMPOFLOW_CLUSTER_DIR to a path it can reach"
+    if [ "$(id -u)" = 0 ] && [ ! -e "$DIR/postgres" ] && ! runuser -u postgres -- test -x "$DIR"; then
+      # A parent of $DIR is closed to other users: keep the data where postgres can reach it.
+      local elsewhere
+      elsewhere="/var/lib/tempoflow/cluster-$(printf '%s' "$DIR" | cksum | cut -d' ' -f1)/postgres"
+      say "the postgres user cannot reach $DIR; PostgreSQL's data goes to $elsewhere"
+      mkdir -p "$elsewhere"
+      chmod 755 "$(dirname "$(dirname "$elsewhere")")" "$(dirname "$elsewhere")"
+      ln -s "$elsewhere" "$DIR/postgres"
+      home=$elsewhere
+      data="$home/data"
     fi
+    mkdir -p "$home"
+    [ "$(id -u)" = 0 ] && chown postgres: "$home"
     chmod 700 "$home"
     say "initialising PostgreSQL in $data"
     local pwfile="$home/.pwfile"
@@ -335,6 +347,12 @@ down() {
   fi
   if [ "${1:-}" = --purge ]; then
     say "deleting $DIR"
+    if [ -L "$DIR/postgres" ]; then
+      local elsewhere
+      elsewhere=$(PG_HOME)
+      rm -rf "$elsewhere"
+      rmdir "$(dirname "$elsewhere")" "$(dirname "$(dirname "$elsewhere")")" 2>/dev/null || true
+    fi
     rm -rf "$DIR"
   fi
 }
