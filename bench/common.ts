@@ -1,6 +1,6 @@
 /** Shared pieces of the benchmarks: the server they run on, a worker process and its peak RSS. */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startDevServer } from '../src/client/dev-server.js';
 
@@ -14,6 +14,8 @@ export interface BenchServer {
   readonly address: string;
   /** One line for the report, e.g. "cluster (scripts/cluster.sh: PostgreSQL, 4 services) at 127.0.0.1:7233". */
   readonly label: string;
+  /** The server's processes on this machine (for {@link cpuSeconds}); empty for `address`. */
+  pids(): number[];
   /** Stops what the selection started (a dev server; a cluster that was not up before). */
   stop(): void;
 }
@@ -34,7 +36,7 @@ export async function selectServer(args: readonly string[], env: NodeJS.ProcessE
   if (!choice) throw new Error('--server needs a value: dev, cluster or host:port');
   if (choice === 'dev') {
     const server = await startDevServer({ log: (m) => console.error(m) });
-    return { kind: 'dev', address: server.address, label: `dev server (Temporal CLI, SQLite in memory) at ${server.address}`, stop: () => server.stop() };
+    return { kind: 'dev', address: server.address, label: `dev server (Temporal CLI, SQLite in memory) at ${server.address}`, pids: () => [server.pid], stop: () => server.stop() };
   }
   if (choice === 'cluster') {
     const script = join(root, 'scripts/cluster.sh');
@@ -46,13 +48,47 @@ export async function selectServer(args: readonly string[], env: NodeJS.ProcessE
       kind: 'cluster',
       address,
       label: `cluster (scripts/cluster.sh: PostgreSQL, frontend/history/matching/worker processes) at ${address}`,
+      pids: () =>
+        ['postgres', 'frontend', 'history', 'matching', 'worker'].flatMap((svc) => {
+          const r = spawnSync('bash', [script, 'pid', svc], { encoding: 'utf8' });
+          return r.status === 0 ? [Number(r.stdout.trim())] : [];
+        }),
       stop: () => {
         if (!wasUp) execFileSync('bash', [script, 'down'], { stdio: 'inherit' });
       },
     };
   }
   if (!/^[^\s:]+:\d+$/.test(choice)) throw new Error(`--server ${choice}: expected dev, cluster or host:port`);
-  return { kind: 'address', address: choice, label: `server at ${choice}`, stop: () => undefined };
+  return { kind: 'address', address: choice, label: `server at ${choice}`, pids: () => [], stop: () => undefined };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (`getconf CLK_TCK`, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds (user + system) used so far by each process, its reaped children (a
+ * worker's stage processes) and its live children (PostgreSQL's backends).
+ */
+export function cpuSeconds(pids: readonly number[]): number {
+  const stat = (pid: number): string[] | undefined => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+    } catch {
+      return undefined;
+    }
+  };
+  const ticks = (f: string[], withReaped: boolean) => Number(f[11]) + Number(f[12]) + (withReaped ? Number(f[13]) + Number(f[14]) : 0);
+  const wanted = new Set(pids);
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = stat(Number(entry));
+    if (!f) continue;
+    if (wanted.has(Number(entry))) total += ticks(f, true);
+    else if (wanted.has(Number(f[1]))) total += ticks(f, false); // a live child
+  }
+  return total / CLOCK_TICKS;
 }
 
 /** Peak resident set size (VmHWM) of a process, in MB. */

@@ -3,7 +3,8 @@
  * server with `tempoflow worker` processes (default one), and reports how many
  * started, finished, failed, were lost (no execution found) or got stuck (not closed
  * by the deadline), the wall time, runs per second, p50/p99 run latency (start
- * request to result), and the workers' peak RSS. As baselines in the same run it
+ * request to result), the CPU time the server's and the workers' processes used
+ * during the load, and the workers' peak RSS. As baselines in the same run it
  * first measures one run of the DAG alone (the p50 latency under load is printed as
  * a ratio to it) and the per-stage latency of a chain of 20 `bash` stages run alone.
  *
@@ -16,7 +17,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peakRssMb, selectServer, startWorker } from './common.js';
+import { cpuSeconds, peakRssMb, selectServer, startWorker } from './common.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 
@@ -78,6 +79,8 @@ try {
   const latencies: number[] = [];
   const statuses = new Map<string, number>();
   let started = 0;
+  const serverCpu0 = cpuSeconds(server.pids());
+  const workerCpu0 = cpuSeconds(workers.map((w) => w.pid!));
   const begin = Date.now();
   const outcomes = await Promise.all(
     Array.from({ length: RUNS }, async (_, n) => {
@@ -94,6 +97,8 @@ try {
     }),
   );
   const wallMs = Date.now() - begin;
+  const serverCpu = cpuSeconds(server.pids()) - serverCpu0;
+  const workerCpu = cpuSeconds(workers.map((w) => w.pid!)) - workerCpu0;
   for (const o of outcomes) statuses.set(o, (statuses.get(o) ?? 0) + 1);
 
   // Lost: a run we started that Temporal does not know.
@@ -122,6 +127,8 @@ try {
   console.log(`latency p50      ${(percentile(sorted, 50) / 1000).toFixed(1)} s   p99 ${(percentile(sorted, 99) / 1000).toFixed(1)} s`);
   console.log(`baseline         one run alone: ${(baselineMs / 1000).toFixed(2)} s; p50 under load / alone = ${(percentile(sorted, 50) / baselineMs).toFixed(1)}`);
   console.log(`per-stage        ${perStageMs.toFixed(0)} ms (a chain of ${CHAIN} bash stages, alone)`);
+  if (server.pids().length > 0) console.log(`server CPU       ${serverCpu.toFixed(0)} s (${((serverCpu * 1000) / (RUNS * 10)).toFixed(1)} ms per stage) during the load`);
+  console.log(`worker CPU       ${workerCpu.toFixed(0)} s (${((workerCpu * 1000) / (RUNS * 10)).toFixed(1)} ms per stage, stage processes included)`);
   console.log(`worker peak RSS  ${rss.toFixed(0)} MB (${WORKERS} worker${WORKERS > 1 ? 's' : ''}, max concurrent stages ${STAGES} each)`);
   process.exitCode = lost === 0 && stuck === 0 && finished === RUNS ? 0 : 1;
 } finally {
