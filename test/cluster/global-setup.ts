@@ -20,8 +20,6 @@ declare module 'vitest' {
     temporalAddress: string;
     workflowBundlePath: string;
     temporalCliPath: string;
-    /** `KEY=value` lines of `scripts/cluster.sh env`. */
-    clusterEnv: Record<string, string>;
   }
 }
 
@@ -29,7 +27,7 @@ const root = resolve(import.meta.dirname, '../..');
 const script = join(root, 'scripts/cluster.sh');
 
 /** Parses `KEY=value` lines. */
-export function parseEnvLines(text: string): Record<string, string> {
+function parseEnvLines(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
@@ -55,7 +53,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', env['TEMPORAL_ADDRESS']);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('temporalCliPath', cli);
-  project.provide('clusterEnv', env);
   return async () => {
     rmSync(tmp, { recursive: true, force: true });
     if (!wasUp && process.env.TEMPOFLOW_CLUSTER_KEEP !== '1') execFileSync('bash', [script, 'down'], { stdio: 'inherit' });

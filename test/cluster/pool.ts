@@ -8,7 +8,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { inject } from 'vitest';
 import type { TempoflowRuntime } from '../../src/client/runtime.js';
 import { tempDir, testRuntime, uniqueTaskQueue } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
@@ -75,11 +74,6 @@ export async function startPool(prefix: string): Promise<WorkerPool> {
 /** Runs `scripts/cluster.sh <args>` and returns its stdout. */
 export function cluster(...args: string[]): string {
   return execFileSync('bash', [join(root, 'scripts/cluster.sh'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 180_000 });
-}
-
-/** The cluster's `scripts/cluster.sh env` values. */
-export function clusterEnv(): Record<string, string> {
-  return inject('clusterEnv');
 }
 
 /** Lines of a file that stages append to (empty when absent). */
