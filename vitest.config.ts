@@ -16,6 +16,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Pure code, fast on an idle machine; the bound is generous because CI runs
+          // these while the Temporal binaries build on the same two cores.
+          testTimeout: 30_000,
         },
       },
       {

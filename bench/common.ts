@@ -1,9 +1,95 @@
-/** Shared pieces of the benchmarks: a worker process and its peak RSS. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+/** Shared pieces of the benchmarks: the server they run on, a worker process and its peak RSS. */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startDevServer } from '../test/helpers/dev-server.js';
 
 const root = resolve(import.meta.dirname, '..');
+
+/** The Temporal server a benchmark runs on. */
+export interface BenchServer {
+  /** `dev`: a throwaway dev server; `cluster`: scripts/cluster.sh; `address`: one already running. */
+  readonly kind: 'dev' | 'cluster' | 'address';
+  /** gRPC `host:port` of the frontend. */
+  readonly address: string;
+  /** One line for the report, e.g. "cluster (scripts/cluster.sh: PostgreSQL, 4 services) at 127.0.0.1:7233". */
+  readonly label: string;
+  /** The server's processes on this machine (for {@link cpuSeconds}); empty for `address`. */
+  pids(): number[];
+  /** Stops what the selection started (a dev server; a cluster that was not up before). */
+  stop(): void;
+}
+
+/**
+ * The server of a benchmark, from `--server dev|cluster|<host:port>` in `args`, else
+ * `TEMPORAL_ADDRESS`, else `dev`:
+ *
+ * - `dev`: a throwaway Temporal CLI dev server (SQLite in memory), stopped at the end;
+ * - `cluster`: the real cluster of `scripts/cluster.sh` (PostgreSQL, frontend, history,
+ *   matching and worker services as separate processes), brought up when it is not
+ *   (and then brought down at the end);
+ * - `<host:port>`: a server that is already running, left alone.
+ */
+export async function selectServer(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<BenchServer> {
+  const i = args.indexOf('--server');
+  const choice = i >= 0 ? args[i + 1] : env.TEMPORAL_ADDRESS ? env.TEMPORAL_ADDRESS : 'dev';
+  if (!choice) throw new Error('--server needs a value: dev, cluster or host:port');
+  if (choice === 'dev') {
+    const server = await startDevServer({ log: (m) => console.error(m) });
+    return { kind: 'dev', address: server.address, label: `dev server (Temporal CLI, SQLite in memory) at ${server.address}`, pids: () => [server.pid], stop: () => server.stop() };
+  }
+  if (choice === 'cluster') {
+    const script = join(root, 'scripts/cluster.sh');
+    const wasUp = spawnSync('bash', [script, 'status'], { stdio: 'ignore' }).status === 0;
+    const out = execFileSync('bash', [script, 'up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const address = /^TEMPORAL_ADDRESS=(.+)$/m.exec(out)?.[1];
+    if (!address) throw new Error(`scripts/cluster.sh up printed no TEMPORAL_ADDRESS:\n${out}`);
+    return {
+      kind: 'cluster',
+      address,
+      label: `cluster (scripts/cluster.sh: PostgreSQL, frontend/history/matching/worker processes) at ${address}`,
+      pids: () =>
+        ['postgres', 'frontend', 'history', 'matching', 'worker'].flatMap((svc) => {
+          const r = spawnSync('bash', [script, 'pid', svc], { encoding: 'utf8' });
+          return r.status === 0 ? [Number(r.stdout.trim())] : [];
+        }),
+      stop: () => {
+        if (!wasUp) execFileSync('bash', [script, 'down'], { stdio: 'inherit' });
+      },
+    };
+  }
+  if (!/^[^\s:]+:\d+$/.test(choice)) throw new Error(`--server ${choice}: expected dev, cluster or host:port`);
+  return { kind: 'address', address: choice, label: `server at ${choice}`, pids: () => [], stop: () => undefined };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (`getconf CLK_TCK`, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds (user + system) used so far by each process, its reaped children (a
+ * worker's stage processes) and its live children (PostgreSQL's backends).
+ */
+export function cpuSeconds(pids: readonly number[]): number {
+  const stat = (pid: number): string[] | undefined => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+    } catch {
+      return undefined;
+    }
+  };
+  const ticks = (f: string[], withReaped: boolean) => Number(f[11]) + Number(f[12]) + (withReaped ? Number(f[13]) + Number(f[14]) : 0);
+  const wanted = new Set(pids);
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = stat(Number(entry));
+    if (!f) continue;
+    if (wanted.has(Number(entry))) total += ticks(f, true);
+    else if (wanted.has(Number(f[1]))) total += ticks(f, false); // a live child
+  }
+  return total / CLOCK_TICKS;
+}
 
 /** Peak resident set size (VmHWM) of a process, in MB. */
 export function peakRssMb(pid: number): number {
