@@ -47,7 +47,7 @@ export interface ReleaseTarget {
   readonly spec: WorkflowSpec;
   /** Absolute conf path the workflow was loaded from. */
   readonly confPath: string;
-  readonly extras: { readonly taskQueue?: string; readonly maxJobParallel?: number; readonly timeout?: number; readonly [key: string]: unknown };
+  readonly extras: { readonly taskQueue?: string; readonly maxJobParallel?: number; readonly timeout?: number; readonly auditEnabled?: boolean; readonly [key: string]: unknown };
   parameterize(params: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
@@ -59,7 +59,7 @@ export interface ReleaseOptions {
   readonly runId?: string;
   /** For RERUN: the run to rerun (default: the latest audited run of that release, else its NORMAL run). Otherwise recorded as the parent. */
   readonly parentRunId?: string;
-  /** Write the audit record (default `WORKFLOW_CORE_AUDIT_ENABLED` of the worker). */
+  /** Write the audit record (default `extras.auditEnabled`, else `WORKFLOW_CORE_AUDIT_ENABLED` of the worker). */
   readonly audit?: boolean;
   /** Name recorded in the audit record. */
   readonly overrideLogName?: string;
@@ -216,7 +216,7 @@ export async function startRelease(target: ReleaseTarget, date: Date | string, p
         confPath: target.confPath,
         ...(options.runId ? { runId: options.runId } : {}),
         ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
-        ...(options.audit !== undefined ? { audit: options.audit } : {}),
+        ...((options.audit ?? target.extras.auditEnabled) !== undefined ? { audit: options.audit ?? target.extras.auditEnabled } : {}),
         ...(options.overrideLogName ? { overrideLogName: options.overrideLogName } : {}),
         ...((options.timeout ?? target.extras.timeout) ? { timeoutSeconds: options.timeout ?? target.extras.timeout } : {}),
         ...(options.excluded?.length ? { excluded: options.excluded } : {}),

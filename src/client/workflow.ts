@@ -8,8 +8,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError as Temporal
 import { defaultConfPath, listWorkflowNames, loadConfTree, loadWorkflowSpec, validateWorkflow } from '../config/loader.js';
 import { findTriggerCycle, staticTriggerTargets } from '../engine/triggers.js';
 import { WorkflowError } from '../errors.js';
+import { didYouMean } from '../expressions/suggest.js';
 import { parameterize } from '../config/params.js';
-import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
+import type { CronTriggerSpec, JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
 import { RUN_WORKFLOW_TYPE, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
@@ -18,16 +19,36 @@ import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
-export type { JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
+export type { CronTriggerSpec, JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
 
-/** Per-call config overrides (docs/api.md "extras"); other keys are readable as `${{ extras.<key> }}`. */
+/**
+ * Per-call config overrides (docs/api.md "extras"); every other key is
+ * readable in expressions as `${{ extras.<key> }}`.
+ */
 export interface WorkflowExtras {
+  /** Conf path to load from when `fromConf`'s `path` is not given. */
   readonly confPath?: string;
+  /** Jobs running at once, for `execute()`, `start()`, `executeJob()`, `release()` and `rerun()` unless the call says. */
   readonly maxJobParallel?: number;
-  /** Seconds. */
+  /** Run timeout in seconds, unless the call says. */
   readonly timeout?: number;
+  /** Task queue of the runs (and of the in-process worker of the embedded mode). */
   readonly taskQueue?: string;
+  /** Default of `release()`'s `audit` option (else the worker's `WORKFLOW_CORE_AUDIT_ENABLED`). */
+  readonly auditEnabled?: boolean;
   readonly [key: string]: unknown;
+}
+
+/**
+ * The parsed `on:` of a workflow (the seed's `Workflow.on`): its cron
+ * entries, whichever YAML form declared them, and whether manual releases
+ * may use any minute.
+ */
+export interface WorkflowTriggers {
+  /** Cron entries in YAML order (`tempoflow schedule sync` makes one Temporal Schedule of each). */
+  readonly schedules: readonly CronTriggerSpec[];
+  /** `- manual: true`: `release()` accepts any minute, not only the cron entries' fire times. */
+  readonly manual: boolean;
 }
 
 /** Options of `start()`. */
@@ -80,12 +101,15 @@ export class Workflow {
   readonly desc?: string;
   /** Declared params by name. */
   readonly params: Readonly<Record<string, ParamSpec>>;
+  /** The parsed `on:`: cron entries and `manual`. */
+  readonly on: WorkflowTriggers;
   /** Jobs by id, in YAML order. */
   readonly jobs: Readonly<Record<string, JobSpec>>;
   readonly tags: readonly string[];
   readonly extras: WorkflowExtras;
-  /** Times of the defining file. */
+  /** When the defining file was created (its birth time; its change time where the file system keeps none). */
   readonly createdAt: Date;
+  /** When the defining file was last modified. */
   readonly updatedAt: Date;
   /** The validated, normalized definition (its snapshot travels with each run). */
   readonly spec: WorkflowSpec;
@@ -99,6 +123,7 @@ export class Workflow {
     this.name = spec.name;
     if (spec.desc !== undefined) this.desc = spec.desc;
     this.params = Object.fromEntries(spec.params.map((p) => [p.name, p]));
+    this.on = { schedules: spec.schedules, manual: spec.manual };
     this.jobs = Object.fromEntries(spec.jobs.map((j) => [j.id, j]));
     this.extras = extras;
     this.createdAt = times.createdAt;
@@ -108,20 +133,15 @@ export class Workflow {
   /**
    * Loads and validates a workflow by name from the conf tree
    * (`path`, else `extras.confPath`, else `WORKFLOW_CORE_CONF_PATH`, else `./conf`).
-   * Throws `WorkflowNotFoundError` (code `ENOENT`) or `ConfigError`.
+   * Throws `WorkflowNotFoundError` (code `ENOENT`) or `ConfigError`, and
+   * `WorkflowError` for an `extras` key that is a worker setting.
    */
   static async fromConf(name: string, options: { path?: string; extras?: WorkflowExtras } = {}): Promise<Workflow> {
     const extras = options.extras ?? {};
+    checkExtras(extras);
     const path = options.path ?? extras.confPath ?? defaultConfPath();
     const { spec } = loadWorkflowSpec(name, { path });
-    let times = { createdAt: new Date(), updatedAt: new Date() };
-    try {
-      const st = statSync(resolve(spec.file));
-      times = { createdAt: st.birthtime, updatedAt: st.mtime };
-    } catch {
-      /* keep now */
-    }
-    return new Workflow(spec, extras, times, resolve(path));
+    return new Workflow(spec, extras, fileTimes(spec.file), resolve(path));
   }
 
   /** Names of the workflows under a conf path (the seed's `list_available_workflows()`). */
@@ -129,11 +149,16 @@ export class Workflow {
     return listWorkflowNames(loadConfTree(options.path ?? defaultConfPath()));
   }
 
-  /** A job by id; throws `Error` naming the known jobs when absent. */
+  /**
+   * A job by id.
+   * @throws {WorkflowError} when the workflow has no such job (the message names its jobs, and the closest one).
+   */
   job(id: string): JobSpec {
     const job = this.jobs[id];
-    if (!job) throw new Error(`workflow '${this.name}' has no job '${id}' (jobs: ${Object.keys(this.jobs).join(', ')})`);
-    return job;
+    if (job) return job;
+    const known = Object.keys(this.jobs);
+    const close = didYouMean(id, known);
+    throw new WorkflowError(`workflow '${this.name}' has no job '${id}'${close ? ` (did you mean '${close}'?)` : ''}; its jobs: ${known.join(', ')}`);
   }
 
   /** Validates and completes params (defaults, types); throws `ParamError`. */
@@ -307,6 +332,40 @@ function checkInputSize(input: RunInput): void {
 
 /** Extras minus the config overrides (those are not expression values). */
 function publicExtras(extras: WorkflowExtras): Record<string, unknown> {
-  const { confPath: _c, maxJobParallel: _m, timeout: _t, taskQueue: _q, registryCaller: _r, auditEnabled: _a, ...rest } = extras;
+  const { confPath: _c, maxJobParallel: _m, timeout: _t, taskQueue: _q, auditEnabled: _a, ...rest } = extras;
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+/**
+ * Extras that name worker settings are refused rather than ignored: a run
+ * cannot choose the task modules of the worker that serves it
+ * (docs/api.md "extras").
+ * @throws {WorkflowError} for `registryCaller` (and its seed spelling), or an `auditEnabled` that is not a boolean.
+ */
+function checkExtras(extras: WorkflowExtras): void {
+  for (const key of ['registryCaller', 'registry_caller']) {
+    if (key in extras) {
+      throw new WorkflowError(
+        `extras.${key}: tasks are registered on the worker, not per call; set WORKFLOW_CORE_REGISTRY_CALLER where the worker runs (for the embedded worker: in this process's environment, before its first run), or pass taskModules to createWorker()`,
+      );
+    }
+  }
+  if (extras.auditEnabled !== undefined && typeof extras.auditEnabled !== 'boolean') {
+    throw new WorkflowError(`extras.auditEnabled must be true or false, got ${JSON.stringify(extras.auditEnabled)}`);
+  }
+}
+
+/**
+ * The defining file's times: its birth time (its change time on file
+ * systems that keep none) and its modification time; now when it cannot
+ * be read.
+ */
+function fileTimes(file: string): { createdAt: Date; updatedAt: Date } {
+  try {
+    const st = statSync(resolve(file));
+    return { createdAt: st.birthtimeMs > 0 ? st.birthtime : st.ctime, updatedAt: st.mtime };
+  } catch {
+    const now = new Date();
+    return { createdAt: now, updatedAt: now };
+  }
 }
