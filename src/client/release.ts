@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
 import { releaseKey, type AuditStore } from '../audit/index.js';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
+import { readContextInput } from '../engine/context-input.js';
 import { cronMatches, nextFireTimes } from '../engine/cron.js';
 import { planRerun } from '../engine/rerun.js';
 import type { WorkflowSpec } from '../engine/spec.js';
@@ -343,7 +344,11 @@ export interface RerunOptions {
   readonly onStart?: (info: { runId: string; parentRunId: string; rerun: readonly string[]; handle: WorkflowHandle; uiUrl?: string }) => void;
 }
 
-/** A run to rerun: its id, a `Result` (id and context), or a bare context (needs `options.target`). */
+/**
+ * A run to rerun: its id, a `Result` (id and context), or a bare context —
+ * a Result's `context`, or one written by hand as the seed does
+ * (`{ params, jobs: { <id>: { status } } }`; needs `options.target`).
+ */
 export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext;
 
 /**
@@ -368,9 +373,14 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
       } else {
         const target = options.target;
         if (!target) throw new WorkflowError('rerun from a context needs the workflow: call workflow.rerun(context), or pass a run id');
-        const runId = 'runId' in source && typeof source.runId === 'string' ? source.runId : 'context';
-        const context = 'context' in source && !('jobs' in source) ? source.context : (source as RunContext);
-        snapshot = { runId, spec: target.spec, params: context.params, context, confPath: target.confPath };
+        const fromResult = 'context' in source && 'runId' in source && typeof source.runId === 'string';
+        const runId = fromResult ? source.runId : 'context';
+        // A Result's context, or one written by hand as the seed does: checked, each job's entry completed.
+        const given = readContextInput(target.spec, fromResult ? source.context : source, fromResult ? 'result.context' : 'context');
+        // A Result's params were parameterized when it ran; hand-written ones are checked now.
+        const params = fromResult ? (given.params ?? {}) : target.parameterize(given.params ?? {});
+        const context: RunContext = { params, jobs: given.jobs, status: Status.FAILED, start: new Date().toISOString(), errors: [] };
+        snapshot = { runId, spec: target.spec, params, context, confPath: target.confPath };
       }
       const { rerun, ...reuse } = planRerun(snapshot.spec, snapshot.context, { fromRunId: snapshot.runId, ...(options.fromStage ? { fromStage: options.fromStage } : {}) });
       const plan: ReusePlan = reuse;
