@@ -19,6 +19,8 @@
 export {
   Workflow,
   type ExecuteOptions,
+  type ExecuteJobOptions,
+  type JobsContext,
   type StartInfo,
   type StartOptions,
   type WorkflowExtras,

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
 import { releaseKey, type AuditStore } from '../audit/index.js';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
-import { readContextInput } from '../engine/context-input.js';
+import { readContextInput, type JobsContext } from '../engine/context-input.js';
 import { cronMatches, nextFireTimes } from '../engine/cron.js';
 import { planRerun } from '../engine/rerun.js';
 import type { WorkflowSpec } from '../engine/spec.js';
@@ -349,7 +349,7 @@ export interface RerunOptions {
  * a Result's `context`, or one written by hand as the seed does
  * (`{ params, jobs: { <id>: { status } } }`; needs `options.target`).
  */
-export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext;
+export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext | JobsContext;
 
 /**
  * Reruns a previous run (docs/operations.md "Rerun"): every job that did not succeed

@@ -6,12 +6,15 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
 import { defaultConfPath, listWorkflowNames, loadConfTree, loadWorkflowSpec, validateWorkflow } from '../config/loader.js';
+import type { RunContext } from '../engine/context.js';
+import { readContextInput, type JobsContext } from '../engine/context-input.js';
+import { descendants } from '../engine/dag.js';
 import { findTriggerCycle, staticTriggerTargets } from '../engine/triggers.js';
 import { WorkflowError } from '../errors.js';
 import { didYouMean } from '../expressions/suggest.js';
 import { parameterize } from '../config/params.js';
 import type { CronTriggerSpec, JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
-import { RUN_WORKFLOW_TYPE, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
+import { RUN_WORKFLOW_TYPE, type ReusePlan, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
@@ -20,6 +23,7 @@ import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type 
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
 export type { CronTriggerSpec, JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
+export type { JobsContext } from '../engine/context-input.js';
 
 /**
  * Per-call config overrides (docs/api.md "extras"); every other key is
@@ -93,6 +97,18 @@ export interface ExecuteOptions extends StartOptions {
   readonly signal?: AbortSignal;
   /** Called once the run has started (or been attached to), with its handles and UI link. */
   readonly onStart?: (info: StartInfo) => void;
+}
+
+/** Options of `executeJob()`: those of `execute()` but `jobs`, plus the params and the upstream context. */
+export interface ExecuteJobOptions extends Omit<ExecuteOptions, 'jobs'> {
+  /** Params of the run; they win over `context.params`. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /**
+   * The results of the jobs it needs (and of any other job it reads as
+   * `jobs.*`), as the seed's `execute_job(job, run_id, context)` takes them.
+   * Needs missing from it are not required to run, as with `execute({ jobs })`.
+   */
+  readonly context?: JobsContext | RunContext;
 }
 
 /** A workflow loaded from the conf tree. */
@@ -217,7 +233,35 @@ export class Workflow {
    * Throws only before the run starts, as `start()` does.
    */
   async execute(params: Readonly<Record<string, unknown>> = {}, options: ExecuteOptions = {}): Promise<Result> {
-    const input = this.runInput(params, options);
+    return this.runToEnd(this.runInput(params, options), options);
+  }
+
+  /**
+   * Runs one job as its own durable run (the seed's `execute_job`), with the
+   * results of the jobs it needs taken from `options.context`: they fill
+   * `needs.*` and `jobs.*` and decide its `if:`/`trigger-rule:` as in a
+   * whole run, and are kept in the result's context marked `reusedFrom`
+   * (`options.parentRunId`, else `'context'`). Entries for the job itself
+   * and for the jobs that depend on it are ignored. Resolves with the run's
+   * `Result`, whose status is the job's (a `continue-on-error` failure
+   * aside) and whose `context.jobs[jobId]` is the job's context; the run is
+   * a tempoflow run like any other (`getRun(result.runId)`, the Web UI).
+   * Throws before anything starts: `WorkflowError` for an unknown job or a
+   * context that is not one (every problem, with its path), `ParamError`.
+   */
+  async executeJob(jobId: string, options: ExecuteJobOptions = {}): Promise<Result> {
+    this.job(jobId);
+    const given = options.context === undefined ? { jobs: {} } : readContextInput(this.spec, options.context);
+    const graph = Object.fromEntries(this.spec.jobs.map((j) => [j.id, { needs: j.needs }]));
+    const later = descendants(graph, [jobId]);
+    const upstream = Object.fromEntries(Object.entries(given.jobs).filter(([id]) => id !== jobId && !later.has(id)));
+    const params = { ...given.params, ...options.params };
+    const reuse: ReusePlan = { fromRunId: options.parentRunId ?? 'context', jobs: upstream, combinations: {} };
+    return this.runToEnd(this.runInput(params, { ...options, jobs: [jobId] }, { reuse }), options);
+  }
+
+  /** Starts (or attaches to) the run of `input` and waits for its `Result`; `options.signal` cancels it. */
+  private async runToEnd(input: RunInput, options: ExecuteOptions): Promise<Result> {
     const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
     const run = async (runtime: TempoflowRuntime): Promise<Result> => {
       const started = await this.startOn(runtime, input, connection, options.runId !== undefined);
@@ -235,8 +279,8 @@ export class Workflow {
     return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
   }
 
-  /** Checks params, jobs, trigger cycles and size, and builds the run's input; nothing is started. */
-  private runInput(params: Readonly<Record<string, unknown>>, options: StartOptions): RunInput {
+  /** Checks params, jobs, trigger cycles and size, and builds the run's input (with `extra` fields); nothing is started. */
+  private runInput(params: Readonly<Record<string, unknown>>, options: StartOptions, extra: Pick<RunInput, 'reuse'> = {}): RunInput {
     const values = this.parameterize(params);
     this.checkTriggerCycles();
     for (const id of options.jobs ?? []) this.job(id);
@@ -252,6 +296,7 @@ export class Workflow {
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
       confPath: this.confPath,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...extra,
     };
     checkInputSize(input);
     return input;
@@ -294,7 +339,7 @@ export class Workflow {
           taskQueue: this.extras.taskQueue ?? runtime.taskQueue,
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
-          staticSummary: `tempoflow: ${this.name}`,
+          staticSummary: `tempoflow: ${this.name}${input.onlyJobs ? ` (${input.onlyJobs.length === 1 ? 'job' : 'jobs'} ${input.onlyJobs.join(', ')})` : ''}`.slice(0, 200),
           typedSearchAttributes: toTypedPairs(runSearchAttributeValues(runtime.searchAttributes.available, { workflow: this.name })),
         });
       } catch (err) {

@@ -22,6 +22,18 @@ import { Status } from './status.js';
 import { WorkflowError } from '../errors.js';
 import { didYouMean } from '../expressions/suggest.js';
 
+/**
+ * A context as a caller may write it: a previous run's `result.context`, or
+ * one written by hand as the seed does
+ * (`{ params, jobs: { <id>: { status: 'SUCCESS', outputs: { ... } } } }`).
+ */
+export interface JobsContext {
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Jobs by id: `status` (a status word), and `outputs`, `stages`, `errors`, `strategies` when known. */
+  readonly jobs?: Readonly<Record<string, { readonly status: string; readonly outputs?: Readonly<Record<string, unknown>>; readonly [key: string]: unknown }>>;
+  readonly [key: string]: unknown;
+}
+
 /** A caller's context, checked: its params (when given) and complete job contexts. */
 export interface ContextInput {
   readonly params?: Record<string, unknown>;
