@@ -237,7 +237,8 @@ export class Workflow {
   }
 
   /**
-   * Runs one job as its own durable run (the seed's `execute_job`), with the
+   * Runs one job (by id, or as `job(id)` returns it) as its own durable run
+   * (the seed's `execute_job`), with the
    * results of the jobs it needs taken from `options.context`: they fill
    * `needs.*` and `jobs.*` and decide its `if:`/`trigger-rule:` as in a
    * whole run, and are kept in the result's context marked `reusedFrom`
@@ -249,7 +250,8 @@ export class Workflow {
    * Throws before anything starts: `WorkflowError` for an unknown job or a
    * context that is not one (every problem, with its path), `ParamError`.
    */
-  async executeJob(jobId: string, options: ExecuteJobOptions = {}): Promise<Result> {
+  async executeJob(job: string | JobSpec, options: ExecuteJobOptions = {}): Promise<Result> {
+    const jobId = typeof job === 'string' ? job : job.id;
     this.job(jobId);
     const given = options.context === undefined ? { jobs: {} } : readContextInput(this.spec, options.context);
     const graph = Object.fromEntries(this.spec.jobs.map((j) => [j.id, { needs: j.needs }]));

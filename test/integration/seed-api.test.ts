@@ -222,7 +222,8 @@ describe('executeJob', () => {
       const wf = await Workflow.fromConf('pipe', { path: pipeline(dir) });
       const first = await wf.execute({ who: 'first' }, { runtime, jobs: ['split'] });
       expect(first.status).toBe('SUCCESS');
-      const again = await wf.executeJob('process', { runtime, context: first.context, parentRunId: first.runId });
+      // The job as the seed passes it (a Job object: here, what job(id) returns).
+      const again = await wf.executeJob(wf.job('process'), { runtime, context: first.context, parentRunId: first.runId });
       expect(again.status).toBe('SUCCESS');
       expect(again.parentRunId).toBe(first.runId);
       expect(again.context.jobs['process']!.outputs).toEqual({ summary: 'first got a,b after SUCCESS', who: 'first' });
