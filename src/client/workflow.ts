@@ -21,6 +21,7 @@ import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-de
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
+import { refuseSeedOptions } from './seed-options.js';
 
 export type { CronTriggerSpec, JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
 export type { JobsContext } from '../engine/context-input.js';
@@ -197,9 +198,12 @@ export class Workflow {
    * `tf:<workflow>:<UTC yyyymmddHHMM>`, one audit record. Resolves with a
    * `ReleaseResult` in every case — SKIP (with the existing run's id) for a
    * NORMAL release already done. Throws before starting for a time that
-   * matches no cron entry, bad params or an unknown excluded job.
+   * matches no cron entry, bad params, an unknown excluded job, or an option
+   * of ddeutil-workflow's (`result`, `release_type`, ...: the error names
+   * what to pass instead).
    */
   async release(date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+    refuseSeedOptions('release', options);
     return startRelease(this, date, params, options);
   }
 
@@ -209,6 +213,7 @@ export class Workflow {
    * rest is reused. `fromStage: 'job.stage'` restarts that failed job there.
    */
   async rerun(runIdOrContext: RerunSource, options: Omit<RerunOptions, 'target'> = {}): Promise<Result> {
+    refuseSeedOptions('rerun', options);
     return rerunRun(runIdOrContext, { ...options, target: this });
   }
 
@@ -216,10 +221,13 @@ export class Workflow {
    * Starts a run (or attaches to the run with `options.runId` when it exists)
    * and returns its handle at once; `handle.result()` waits for the end.
    * Throws only before the run starts: `ParamError` for bad params,
-   * `WorkflowError` for an unknown job, a trigger cycle or an input too large
-   * for Temporal, or a connection error.
+   * `WorkflowError` for an unknown job, a trigger cycle, an input too large
+   * for Temporal or an option under ddeutil-workflow's name (`run_id`,
+   * `max_job_parallel`, `event`: the error names tempoflow's), or a
+   * connection error.
    */
   async start(params: Readonly<Record<string, unknown>> = {}, options: StartOptions = {}): Promise<RunHandle> {
+    refuseSeedOptions('start', options);
     const input = this.runInput(params, options);
     const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
     const start = async (runtime: TempoflowRuntime) => (await this.startOn(runtime, input, connection, options.runId !== undefined)).run;
@@ -233,6 +241,7 @@ export class Workflow {
    * Throws only before the run starts, as `start()` does.
    */
   async execute(params: Readonly<Record<string, unknown>> = {}, options: ExecuteOptions = {}): Promise<Result> {
+    refuseSeedOptions('execute', options);
     return this.runToEnd(this.runInput(params, options), options);
   }
 
@@ -251,6 +260,7 @@ export class Workflow {
    * context that is not one (every problem, with its path), `ParamError`.
    */
   async executeJob(job: string | JobSpec, options: ExecuteJobOptions = {}): Promise<Result> {
+    refuseSeedOptions('executeJob', options);
     const jobId = typeof job === 'string' ? job : job.id;
     this.job(jobId);
     const given = options.context === undefined ? { jobs: {} } : readContextInput(this.spec, options.context);

@@ -109,6 +109,42 @@ nightly:
   });
 });
 
+describe("the seed's keyword arguments as option keys (a JavaScript caller's port)", () => {
+  /** The error a call rejects with, before it connects to anything. */
+  async function refusal(call: Promise<unknown>): Promise<Error> {
+    const err = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowError);
+    return err as Error;
+  }
+
+  it("names tempoflow's option for run_id, parent_run_id, max_job_parallel, release_type, override_log_name and event, in every run method", async () => {
+    const wf = await Workflow.fromConf('etl', { path: writeConf({ 'etl.yml': yaml }) });
+    const seed = (options: Record<string, unknown>) => options as never;
+    expect((await refusal(wf.execute({}, seed({ max_job_parallel: 4, run_id: 'r1' })))).message).toBe(
+      "execute(): 'max_job_parallel' is ddeutil-workflow's name: pass maxJobParallel instead; 'run_id' is ddeutil-workflow's name: pass runId instead (docs/coming-from-ddeutil.md)",
+    );
+    expect((await refusal(wf.start({}, seed({ parent_run_id: 'p' })))).message).toMatch(/^start\(\): 'parent_run_id' .*pass parentRunId instead/);
+    expect((await refusal(wf.executeJob('load', seed({ event: new AbortController().signal })))).message).toMatch(/^executeJob\(\): 'event' .*pass signal \(an AbortSignal/);
+    expect((await refusal(wf.rerun('etl-run-1', seed({ max_job_parallel: 1 })))).message).toMatch(/^rerun\(\): .*pass maxJobParallel instead/);
+    const release = await refusal(wf.release('2024-01-01T09:00:00Z', {}, seed({ release_type: 'NORMAL', override_log_name: 'x' })));
+    expect(release.message).toMatch(/^release\(\): 'release_type' .*pass releaseType instead; 'override_log_name' .*pass overrideLogName instead/);
+  });
+
+  it("release(): result= is refused with what to pass instead, and audit must be a boolean, not the seed's audit class", async () => {
+    const wf = await Workflow.fromConf('etl', { path: writeConf({ 'etl.yml': yaml }) });
+    const earlier = new tempoflow.Result({ status: 'SUCCESS', runId: 'etl-1', context: { params: {}, jobs: {}, status: 'SUCCESS', start: '2024-01-01T00:00:00.000Z', errors: [] }, errors: [] });
+    const withResult = await refusal(wf.release('2024-01-01T09:00:00Z', {}, { result: earlier } as never));
+    expect(withResult.message).toMatch(/release\(\) has no 'result' option: it resolves with a new ReleaseResult.*parentRunId: earlier\.runId.*releaseType: RERUN/);
+    const withClass = await refusal(wf.release('2024-01-01T09:00:00Z', {}, { audit: tempoflow.FileAuditStore } as never));
+    expect(withClass.message).toMatch(/audit is true or false .*WORKFLOW_CORE_AUDIT_STORE/);
+    // Elsewhere `result` and `audit` are not the seed's arguments: left to the method (here: an unknown job).
+    await expect(wf.execute({}, { result: earlier, audit: 'x', jobs: ['nope'] } as never)).rejects.toThrow(/has no job 'nope'/);
+  });
+});
+
 describe('the package exports the seed’s top-level names that TypeScript code uses', () => {
   it('release types, errors, Result, Workflow and audit readers', () => {
     expect([tempoflow.NORMAL, tempoflow.RERUN, tempoflow.EVENT, tempoflow.FORCE, tempoflow.DRYRUN]).toEqual(['NORMAL', 'RERUN', 'EVENT', 'FORCE', 'DRYRUN']);
