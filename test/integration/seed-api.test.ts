@@ -6,6 +6,7 @@
  * `${{ extras.* }}` at run time, `rerun()` from a hand-written context, and
  * the run-level `outputs` of a context.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -191,11 +192,13 @@ pipe:
 }
 
 describe('executeJob', () => {
-  it("runs one job as its own run, with needs.* and jobs.* from a hand-written context (the seed's execute_job)", async () => {
+  it("runs one job as its own run under the runId given, with needs.* and jobs.* from a hand-written context (the seed's execute_job)", async () => {
     await withWorker(async ({ runtime, dir }) => {
       const wf = await Workflow.fromConf('pipe', { path: pipeline(dir) });
+      const runId = `process-alone-${randomBytes(3).toString('hex')}`;
       const result = await wf.executeJob('process', {
         runtime,
+        runId,
         params: { who: 'ops' },
         context: { jobs: { split: { status: 'SUCCESS', outputs: { parts: 'x,y' } }, process: { status: 'FAILED' }, report: { status: 'SUCCESS' } } },
       });
@@ -208,10 +211,11 @@ describe('executeJob', () => {
       // The run's outputs are the job's: the handed-over jobs only inform it.
       expect(result.context.outputs).toEqual({ summary: 'ops got x,y after SUCCESS', who: 'ops' });
 
-      // A durable run like any other.
-      const input = await readRunInput(runtime, result.runId);
-      expect(input).toMatchObject({ onlyJobs: ['process'], params: { who: 'ops' }, reuse: { fromRunId: 'context', jobs: { split: { status: 'SUCCESS' } } } });
-      const handle = await getRun(result.runId, { runtime });
+      // A durable run like any other, under the run id given.
+      expect(result.runId).toBe(runId);
+      const input = await readRunInput(runtime, runId);
+      expect(input).toMatchObject({ runId, onlyJobs: ['process'], params: { who: 'ops' }, reuse: { fromRunId: 'context', jobs: { split: { status: 'SUCCESS' } } } });
+      const handle = await getRun(runId, { runtime });
       expect((await handle.describe()).running).toBe(false);
       expect((await handle.result()).status).toBe('SUCCESS');
     });
