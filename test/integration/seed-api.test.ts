@@ -68,7 +68,13 @@ function maxOverlap(list: readonly Interval[]): number {
   return most;
 }
 
-/** Six jobs without needs, each stage stamping its start and end into the ledger param. */
+/**
+ * Six jobs without needs, each stage stamping its start and end into the
+ * ledger param. Between the two, a stage waits (at most 30 s) until `together`
+ * jobs have started: N jobs the limit lets run at once do overlap however
+ * slowly a loaded machine starts them, and a limit below `together` shows as
+ * an overlap below it rather than passing by luck.
+ */
 function sixParallelJobs(name: string): string {
   const jobs = Array.from(
     { length: 6 },
@@ -78,10 +84,14 @@ function sixParallelJobs(name: string): string {
         - name: Stamp
           bash: |
             echo "$TF_JOB start $(date +%s.%N)" >> "$TF_PARAM_LEDGER"
-            sleep 1
+            for _ in $(seq 300); do
+              [ "$(grep -c ' start ' "$TF_PARAM_LEDGER")" -ge "$TF_PARAM_TOGETHER" ] && break
+              sleep 0.1
+            done
+            sleep 0.5
             echo "$TF_JOB end $(date +%s.%N)" >> "$TF_PARAM_LEDGER"`,
   ).join('');
-  return writeConf({ [`${name}.yml`]: `${name}:\n  type: Workflow\n  params:\n    ledger: str\n  jobs:${jobs}\n` });
+  return writeConf({ [`${name}.yml`]: `${name}:\n  type: Workflow\n  params:\n    ledger: str\n    together: { type: int, default: 1 }\n  jobs:${jobs}\n` });
 }
 
 describe('max_job_parallel: at most N jobs at once, and N when N are ready', () => {
@@ -90,7 +100,7 @@ describe('max_job_parallel: at most N jobs at once, and N when N are ready', () 
       await withWorker(async ({ runtime, dir }) => {
         const wf = await Workflow.fromConf('six', { path: sixParallelJobs('six') });
         const ledger = join(dir, `ledger-${n}.txt`);
-        const result = await wf.execute({ ledger }, { runtime, maxJobParallel: n });
+        const result = await wf.execute({ ledger, together: n }, { runtime, maxJobParallel: n });
         expect(result.status).toBe('SUCCESS');
         const list = intervals(ledger);
         expect(list.map((i) => i.job).sort()).toEqual(['j1', 'j2', 'j3', 'j4', 'j5', 'j6']);
