@@ -16,7 +16,21 @@
  *
  * @module
  */
-export { Workflow, type ExecuteOptions, type StartInfo, type StartOptions, type WorkflowExtras, type WorkflowSpec, type JobSpec, type ParamSpec, type StageSpec } from './client/workflow.js';
+export {
+  Workflow,
+  type ExecuteOptions,
+  type ExecuteJobOptions,
+  type JobsContext,
+  type StartInfo,
+  type StartOptions,
+  type WorkflowExtras,
+  type WorkflowTriggers,
+  type WorkflowSpec,
+  type JobSpec,
+  type ParamSpec,
+  type StageSpec,
+  type CronTriggerSpec,
+} from './client/workflow.js';
 export { listRuns, type ListRunsOptions, type RunSummary } from './client/runs.js';
 export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type WaitingApproval } from './client/run-handle.js';
 export type { LogsOptions, RunLogs, StageLog } from './client/run-logs.js';
@@ -30,6 +44,16 @@ export type { RunContext, JobContext, StageContext, ErrorInfo } from './engine/c
 export { createWorker, DEFAULT_TASK_QUEUE } from './worker/index.js';
 export { defineTask, TaskRegistry, type TaskDefinition, type TaskContext } from './activities/registry.js';
 export { ReleaseType, type ReleaseInfo } from './workflows/definitions.js';
+/** The release types under the seed's top-level names: `releaseType: NORMAL` is `releaseType: ReleaseType.NORMAL`. */
+export { NORMAL, RERUN, EVENT, FORCE, DRYRUN } from './engine/release.js';
+/**
+ * Audit records, for reading what releases wrote (docs/operations.md "Audit"):
+ * `openAuditReader()` opens the store this process's environment names;
+ * `FileAuditStore` and `SqliteAuditStore` open one at a path. Workers write
+ * them; a release's `audit` option only says whether.
+ */
+export { openAuditReader } from './client/audit.js';
+export { FileAuditStore, SqliteAuditStore, type AuditRecord, type AuditStore } from './audit/index.js';
 export { ReleaseResult, type ReleaseOptions, type RerunOptions } from './client/release.js';
 export { defaultFilters, FilterRegistry } from './expressions/filters.js';
 export { evaluateExpression, renderTemplate, evaluateCondition, ExpressionError } from './expressions/index.js';

@@ -151,7 +151,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on stdout')
     .option('--timeout <seconds>', 'run timeout', positiveNumber('--timeout'))
     .option('--max-job-parallel <n>', 'jobs running at once', positiveNumber('--max-job-parallel'))
-    .option('--job <id...>', 'run only these jobs')
+    .option('--job <id...>', 'run only these jobs (their needs are not required to have run)')
     .option('--detach', 'start the run with these options, print its id and return at once')
     .option('--run-id <id>', 'run id (attaches when it exists)')
     .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')

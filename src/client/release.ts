@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
 import { releaseKey, type AuditStore } from '../audit/index.js';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
+import { readContextInput, type JobsContext } from '../engine/context-input.js';
 import { cronMatches, nextFireTimes } from '../engine/cron.js';
 import { planRerun } from '../engine/rerun.js';
 import type { WorkflowSpec } from '../engine/spec.js';
@@ -47,7 +48,7 @@ export interface ReleaseTarget {
   readonly spec: WorkflowSpec;
   /** Absolute conf path the workflow was loaded from. */
   readonly confPath: string;
-  readonly extras: { readonly taskQueue?: string; readonly maxJobParallel?: number; readonly timeout?: number; readonly [key: string]: unknown };
+  readonly extras: { readonly taskQueue?: string; readonly maxJobParallel?: number; readonly timeout?: number; readonly auditEnabled?: boolean; readonly [key: string]: unknown };
   parameterize(params: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
@@ -59,7 +60,7 @@ export interface ReleaseOptions {
   readonly runId?: string;
   /** For RERUN: the run to rerun (default: the latest audited run of that release, else its NORMAL run). Otherwise recorded as the parent. */
   readonly parentRunId?: string;
-  /** Write the audit record (default `WORKFLOW_CORE_AUDIT_ENABLED` of the worker). */
+  /** Write the audit record (default `extras.auditEnabled`, else `WORKFLOW_CORE_AUDIT_ENABLED` of the worker). */
   readonly audit?: boolean;
   /** Name recorded in the audit record. */
   readonly overrideLogName?: string;
@@ -216,7 +217,7 @@ export async function startRelease(target: ReleaseTarget, date: Date | string, p
         confPath: target.confPath,
         ...(options.runId ? { runId: options.runId } : {}),
         ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
-        ...(options.audit !== undefined ? { audit: options.audit } : {}),
+        ...((options.audit ?? target.extras.auditEnabled) !== undefined ? { audit: options.audit ?? target.extras.auditEnabled } : {}),
         ...(options.overrideLogName ? { overrideLogName: options.overrideLogName } : {}),
         ...((options.timeout ?? target.extras.timeout) ? { timeoutSeconds: options.timeout ?? target.extras.timeout } : {}),
         ...(options.excluded?.length ? { excluded: options.excluded } : {}),
@@ -343,8 +344,12 @@ export interface RerunOptions {
   readonly onStart?: (info: { runId: string; parentRunId: string; rerun: readonly string[]; handle: WorkflowHandle; uiUrl?: string }) => void;
 }
 
-/** A run to rerun: its id, a `Result` (id and context), or a bare context (needs `options.target`). */
-export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext;
+/**
+ * A run to rerun: its id, a `Result` (id and context), or a bare context —
+ * a Result's `context`, or one written by hand as the seed does
+ * (`{ params, jobs: { <id>: { status } } }`; needs `options.target`).
+ */
+export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext | JobsContext;
 
 /**
  * Reruns a previous run (docs/operations.md "Rerun"): every job that did not succeed
@@ -368,9 +373,14 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
       } else {
         const target = options.target;
         if (!target) throw new WorkflowError('rerun from a context needs the workflow: call workflow.rerun(context), or pass a run id');
-        const runId = 'runId' in source && typeof source.runId === 'string' ? source.runId : 'context';
-        const context = 'context' in source && !('jobs' in source) ? source.context : (source as RunContext);
-        snapshot = { runId, spec: target.spec, params: context.params, context, confPath: target.confPath };
+        const fromResult = 'context' in source && 'runId' in source && typeof source.runId === 'string';
+        const runId = fromResult ? source.runId : 'context';
+        // A Result's context, or one written by hand as the seed does: checked, each job's entry completed.
+        const given = readContextInput(target.spec, fromResult ? source.context : source, fromResult ? 'result.context' : 'context');
+        // A Result's params were parameterized when it ran; hand-written ones are checked now.
+        const params = fromResult ? (given.params ?? {}) : target.parameterize(given.params ?? {});
+        const context: RunContext = { params, jobs: given.jobs, status: Status.FAILED, start: new Date().toISOString(), errors: [] };
+        snapshot = { runId, spec: target.spec, params, context, confPath: target.confPath };
       }
       const { rerun, ...reuse } = planRerun(snapshot.spec, snapshot.context, { fromRunId: snapshot.runId, ...(options.fromStage ? { fromStage: options.fromStage } : {}) });
       const plan: ReusePlan = reuse;

@@ -6,28 +6,54 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
 import { defaultConfPath, listWorkflowNames, loadConfTree, loadWorkflowSpec, validateWorkflow } from '../config/loader.js';
+import type { RunContext } from '../engine/context.js';
+import { readContextInput, type JobsContext } from '../engine/context-input.js';
+import { descendants } from '../engine/dag.js';
 import { findTriggerCycle, staticTriggerTargets } from '../engine/triggers.js';
 import { WorkflowError } from '../errors.js';
+import { didYouMean } from '../expressions/suggest.js';
 import { parameterize } from '../config/params.js';
-import type { JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
-import { RUN_WORKFLOW_TYPE, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
+import type { CronTriggerSpec, JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
+import { RUN_WORKFLOW_TYPE, type ReusePlan, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
+import { refuseSeedOptions } from './seed-options.js';
 
-export type { JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
+export type { CronTriggerSpec, JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
+export type { JobsContext } from '../engine/context-input.js';
 
-/** Per-call config overrides (docs/api.md "extras"); other keys are readable as `${{ extras.<key> }}`. */
+/**
+ * Per-call config overrides (docs/api.md "extras"); every other key is
+ * readable in expressions as `${{ extras.<key> }}`.
+ */
 export interface WorkflowExtras {
+  /** Conf path to load from when `fromConf`'s `path` is not given. */
   readonly confPath?: string;
+  /** Jobs running at once, for `execute()`, `start()`, `executeJob()`, `release()` and `rerun()` unless the call says. */
   readonly maxJobParallel?: number;
-  /** Seconds. */
+  /** Run timeout in seconds, unless the call says. */
   readonly timeout?: number;
+  /** Task queue of the runs (and of the in-process worker of the embedded mode). */
   readonly taskQueue?: string;
+  /** Default of `release()`'s `audit` option (else the worker's `WORKFLOW_CORE_AUDIT_ENABLED`). */
+  readonly auditEnabled?: boolean;
   readonly [key: string]: unknown;
+}
+
+/**
+ * The parsed `on:` of a workflow (the seed's `Workflow.on`): its cron
+ * entries, whichever YAML form declared them, and whether manual releases
+ * may use any minute.
+ */
+export interface WorkflowTriggers {
+  /** Cron entries in YAML order (`tempoflow schedule sync` makes one Temporal Schedule of each). */
+  readonly schedules: readonly CronTriggerSpec[];
+  /** `- manual: true`: `release()` accepts any minute, not only the cron entries' fire times. */
+  readonly manual: boolean;
 }
 
 /** Options of `start()`. */
@@ -74,18 +100,33 @@ export interface ExecuteOptions extends StartOptions {
   readonly onStart?: (info: StartInfo) => void;
 }
 
+/** Options of `executeJob()`: those of `execute()` but `jobs`, plus the params and the upstream context. */
+export interface ExecuteJobOptions extends Omit<ExecuteOptions, 'jobs'> {
+  /** Params of the run; they win over `context.params`. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /**
+   * The results of the jobs it needs (and of any other job it reads as
+   * `jobs.*`), as the seed's `execute_job(job, run_id, context)` takes them.
+   * Needs missing from it are not required to run, as with `execute({ jobs })`.
+   */
+  readonly context?: JobsContext | RunContext;
+}
+
 /** A workflow loaded from the conf tree. */
 export class Workflow {
   readonly name: string;
   readonly desc?: string;
   /** Declared params by name. */
   readonly params: Readonly<Record<string, ParamSpec>>;
+  /** The parsed `on:`: cron entries and `manual`. */
+  readonly on: WorkflowTriggers;
   /** Jobs by id, in YAML order. */
   readonly jobs: Readonly<Record<string, JobSpec>>;
   readonly tags: readonly string[];
   readonly extras: WorkflowExtras;
-  /** Times of the defining file. */
+  /** When the defining file was created (its birth time; its change time where the file system keeps none). */
   readonly createdAt: Date;
+  /** When the defining file was last modified. */
   readonly updatedAt: Date;
   /** The validated, normalized definition (its snapshot travels with each run). */
   readonly spec: WorkflowSpec;
@@ -99,6 +140,7 @@ export class Workflow {
     this.name = spec.name;
     if (spec.desc !== undefined) this.desc = spec.desc;
     this.params = Object.fromEntries(spec.params.map((p) => [p.name, p]));
+    this.on = { schedules: spec.schedules, manual: spec.manual };
     this.jobs = Object.fromEntries(spec.jobs.map((j) => [j.id, j]));
     this.extras = extras;
     this.createdAt = times.createdAt;
@@ -108,20 +150,15 @@ export class Workflow {
   /**
    * Loads and validates a workflow by name from the conf tree
    * (`path`, else `extras.confPath`, else `WORKFLOW_CORE_CONF_PATH`, else `./conf`).
-   * Throws `WorkflowNotFoundError` (code `ENOENT`) or `ConfigError`.
+   * Throws `WorkflowNotFoundError` (code `ENOENT`) or `ConfigError`, and
+   * `WorkflowError` for an `extras` key that is a worker setting.
    */
   static async fromConf(name: string, options: { path?: string; extras?: WorkflowExtras } = {}): Promise<Workflow> {
     const extras = options.extras ?? {};
+    checkExtras(extras);
     const path = options.path ?? extras.confPath ?? defaultConfPath();
     const { spec } = loadWorkflowSpec(name, { path });
-    let times = { createdAt: new Date(), updatedAt: new Date() };
-    try {
-      const st = statSync(resolve(spec.file));
-      times = { createdAt: st.birthtime, updatedAt: st.mtime };
-    } catch {
-      /* keep now */
-    }
-    return new Workflow(spec, extras, times, resolve(path));
+    return new Workflow(spec, extras, fileTimes(spec.file), resolve(path));
   }
 
   /** Names of the workflows under a conf path (the seed's `list_available_workflows()`). */
@@ -129,11 +166,16 @@ export class Workflow {
     return listWorkflowNames(loadConfTree(options.path ?? defaultConfPath()));
   }
 
-  /** A job by id; throws `Error` naming the known jobs when absent. */
+  /**
+   * A job by id.
+   * @throws {WorkflowError} when the workflow has no such job (the message names its jobs, and the closest one).
+   */
   job(id: string): JobSpec {
     const job = this.jobs[id];
-    if (!job) throw new Error(`workflow '${this.name}' has no job '${id}' (jobs: ${Object.keys(this.jobs).join(', ')})`);
-    return job;
+    if (job) return job;
+    const known = Object.keys(this.jobs);
+    const close = didYouMean(id, known);
+    throw new WorkflowError(`workflow '${this.name}' has no job '${id}'${close ? ` (did you mean '${close}'?)` : ''}; its jobs: ${known.join(', ')}`);
   }
 
   /** Validates and completes params (defaults, types); throws `ParamError`. */
@@ -156,9 +198,12 @@ export class Workflow {
    * `tf:<workflow>:<UTC yyyymmddHHMM>`, one audit record. Resolves with a
    * `ReleaseResult` in every case — SKIP (with the existing run's id) for a
    * NORMAL release already done. Throws before starting for a time that
-   * matches no cron entry, bad params or an unknown excluded job.
+   * matches no cron entry, bad params, an unknown excluded job, or an option
+   * of ddeutil-workflow's (`result`, `release_type`, ...: the error names
+   * what to pass instead).
    */
   async release(date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+    refuseSeedOptions('release', options);
     return startRelease(this, date, params, options);
   }
 
@@ -168,6 +213,7 @@ export class Workflow {
    * rest is reused. `fromStage: 'job.stage'` restarts that failed job there.
    */
   async rerun(runIdOrContext: RerunSource, options: Omit<RerunOptions, 'target'> = {}): Promise<Result> {
+    refuseSeedOptions('rerun', options);
     return rerunRun(runIdOrContext, { ...options, target: this });
   }
 
@@ -175,10 +221,13 @@ export class Workflow {
    * Starts a run (or attaches to the run with `options.runId` when it exists)
    * and returns its handle at once; `handle.result()` waits for the end.
    * Throws only before the run starts: `ParamError` for bad params,
-   * `WorkflowError` for an unknown job, a trigger cycle or an input too large
-   * for Temporal, or a connection error.
+   * `WorkflowError` for an unknown job, a trigger cycle, an input too large
+   * for Temporal or an option under ddeutil-workflow's name (`run_id`,
+   * `max_job_parallel`, `event`: the error names tempoflow's), or a
+   * connection error.
    */
   async start(params: Readonly<Record<string, unknown>> = {}, options: StartOptions = {}): Promise<RunHandle> {
+    refuseSeedOptions('start', options);
     const input = this.runInput(params, options);
     const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
     const start = async (runtime: TempoflowRuntime) => (await this.startOn(runtime, input, connection, options.runId !== undefined)).run;
@@ -192,7 +241,39 @@ export class Workflow {
    * Throws only before the run starts, as `start()` does.
    */
   async execute(params: Readonly<Record<string, unknown>> = {}, options: ExecuteOptions = {}): Promise<Result> {
-    const input = this.runInput(params, options);
+    refuseSeedOptions('execute', options);
+    return this.runToEnd(this.runInput(params, options), options);
+  }
+
+  /**
+   * Runs one job (by id, or as `job(id)` returns it) as its own durable run
+   * (the seed's `execute_job`), with the
+   * results of the jobs it needs taken from `options.context`: they fill
+   * `needs.*` and `jobs.*` and decide its `if:`/`trigger-rule:` as in a
+   * whole run, and are kept in the result's context marked `reusedFrom`
+   * (`options.parentRunId`, else `'context'`). Entries for the job itself
+   * and for the jobs that depend on it are ignored. Resolves with the run's
+   * `Result`, whose status is the job's (a `continue-on-error` failure
+   * aside) and whose `context.jobs[jobId]` is the job's context; the run is
+   * a tempoflow run like any other (`getRun(result.runId)`, the Web UI).
+   * Throws before anything starts: `WorkflowError` for an unknown job or a
+   * context that is not one (every problem, with its path), `ParamError`.
+   */
+  async executeJob(job: string | JobSpec, options: ExecuteJobOptions = {}): Promise<Result> {
+    refuseSeedOptions('executeJob', options);
+    const jobId = typeof job === 'string' ? job : job.id;
+    this.job(jobId);
+    const given = options.context === undefined ? { jobs: {} } : readContextInput(this.spec, options.context);
+    const graph = Object.fromEntries(this.spec.jobs.map((j) => [j.id, { needs: j.needs }]));
+    const later = descendants(graph, [jobId]);
+    const upstream = Object.fromEntries(Object.entries(given.jobs).filter(([id]) => id !== jobId && !later.has(id)));
+    const params = { ...given.params, ...options.params };
+    const reuse: ReusePlan = { fromRunId: options.parentRunId ?? 'context', jobs: upstream, combinations: {} };
+    return this.runToEnd(this.runInput(params, { ...options, jobs: [jobId] }, { reuse }), options);
+  }
+
+  /** Starts (or attaches to) the run of `input` and waits for its `Result`; `options.signal` cancels it. */
+  private async runToEnd(input: RunInput, options: ExecuteOptions): Promise<Result> {
     const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
     const run = async (runtime: TempoflowRuntime): Promise<Result> => {
       const started = await this.startOn(runtime, input, connection, options.runId !== undefined);
@@ -210,8 +291,8 @@ export class Workflow {
     return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
   }
 
-  /** Checks params, jobs, trigger cycles and size, and builds the run's input; nothing is started. */
-  private runInput(params: Readonly<Record<string, unknown>>, options: StartOptions): RunInput {
+  /** Checks params, jobs, trigger cycles and size, and builds the run's input (with `extra` fields); nothing is started. */
+  private runInput(params: Readonly<Record<string, unknown>>, options: StartOptions, extra: Pick<RunInput, 'reuse'> = {}): RunInput {
     const values = this.parameterize(params);
     this.checkTriggerCycles();
     for (const id of options.jobs ?? []) this.job(id);
@@ -227,6 +308,7 @@ export class Workflow {
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
       confPath: this.confPath,
       ...(options.limits ? { limits: options.limits } : {}),
+      ...extra,
     };
     checkInputSize(input);
     return input;
@@ -269,7 +351,7 @@ export class Workflow {
           taskQueue: this.extras.taskQueue ?? runtime.taskQueue,
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
-          staticSummary: `tempoflow: ${this.name}`,
+          staticSummary: `tempoflow: ${this.name}${input.onlyJobs ? ` (${input.onlyJobs.length === 1 ? 'job' : 'jobs'} ${input.onlyJobs.join(', ')})` : ''}`.slice(0, 200),
           typedSearchAttributes: toTypedPairs(runSearchAttributeValues(runtime.searchAttributes.available, { workflow: this.name })),
         });
       } catch (err) {
@@ -307,6 +389,40 @@ function checkInputSize(input: RunInput): void {
 
 /** Extras minus the config overrides (those are not expression values). */
 function publicExtras(extras: WorkflowExtras): Record<string, unknown> {
-  const { confPath: _c, maxJobParallel: _m, timeout: _t, taskQueue: _q, registryCaller: _r, auditEnabled: _a, ...rest } = extras;
+  const { confPath: _c, maxJobParallel: _m, timeout: _t, taskQueue: _q, auditEnabled: _a, ...rest } = extras;
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+/**
+ * Extras that name worker settings are refused rather than ignored: a run
+ * cannot choose the task modules of the worker that serves it
+ * (docs/api.md "extras").
+ * @throws {WorkflowError} for `registryCaller` (and its seed spelling), or an `auditEnabled` that is not a boolean.
+ */
+function checkExtras(extras: WorkflowExtras): void {
+  for (const key of ['registryCaller', 'registry_caller']) {
+    if (key in extras) {
+      throw new WorkflowError(
+        `extras.${key}: tasks are registered on the worker, not per call; set WORKFLOW_CORE_REGISTRY_CALLER where the worker runs (for the embedded worker: in this process's environment, before its first run), or pass taskModules to createWorker()`,
+      );
+    }
+  }
+  if (extras.auditEnabled !== undefined && typeof extras.auditEnabled !== 'boolean') {
+    throw new WorkflowError(`extras.auditEnabled must be true or false, got ${JSON.stringify(extras.auditEnabled)}`);
+  }
+}
+
+/**
+ * The defining file's times: its birth time (its change time on file
+ * systems that keep none) and its modification time; now when it cannot
+ * be read.
+ */
+function fileTimes(file: string): { createdAt: Date; updatedAt: Date } {
+  try {
+    const st = statSync(resolve(file));
+    return { createdAt: st.birthtimeMs > 0 ? st.birthtime : st.ctime, updatedAt: st.mtime };
+  } catch {
+    const now = new Date();
+    return { createdAt: now, updatedAt: now };
+  }
 }

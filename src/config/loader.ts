@@ -20,6 +20,7 @@ import { normalizeWorkflow } from './normalize.js';
 import { Reporter } from './origins.js';
 import { JobTemplate, StageTemplate, WorkflowDecl } from './schema.js';
 import { formatPath, locate, locationOf, MAX_SOURCE_BYTES, parseSource, type SourceFile, type ValuePath } from './source.js';
+import { seedWorkflowKeyHint } from './seed-keys.js';
 import { zodCheck, zodDrafts } from './zod-issues.js';
 
 /** Object types a top-level key may declare. */
@@ -256,7 +257,7 @@ export function validateWorkflow(tree: ConfTree, name: string): { spec?: Workflo
   try {
     const merged = new ExtendsResolver(lookup(tree), r).workflow(obj.value);
     r.value = merged;
-    const { data, drafts } = zodCheck(WorkflowDecl, merged);
+    const { data, drafts } = zodCheck(WorkflowDecl, merged, { unknownKeyHint: seedWorkflowKeyHint });
     for (const d of drafts) r.add(d.path, d.code, d.message, { hint: d.hint, at: d.at });
     checkWorkflow(r, merged, { workflows: listWorkflowNames(tree), name });
     checkExpressions(r, merged);

@@ -150,15 +150,26 @@ function toPath(path: readonly PropertyKey[]): (string | number)[] {
 }
 
 /**
+ * A hint for an unknown key that the format refuses on purpose (a key of
+ * another tool, such as ddeutil-workflow's `extras`): where its value goes
+ * instead. `path` is the key's object, relative to the checked value.
+ */
+export type UnknownKeyHint = (path: readonly (string | number)[], key: string) => string | undefined;
+
+/**
  * Validates `value` against `schema` and returns every problem as a draft
  * whose path is relative to `value`.
  */
-export function zodDrafts(schema: z.ZodType, value: unknown): IssueDraft[] {
-  return zodCheck(schema, value).drafts;
+export function zodDrafts(schema: z.ZodType, value: unknown, options: { unknownKeyHint?: UnknownKeyHint } = {}): IssueDraft[] {
+  return zodCheck(schema, value, options).drafts;
 }
 
-/** Validates `value` against `schema`: the parsed data when valid, and every problem as a draft. */
-export function zodCheck<S extends z.ZodType>(schema: S, value: unknown): { data?: z.output<S>; drafts: IssueDraft[] } {
+/**
+ * Validates `value` against `schema`: the parsed data when valid, and every
+ * problem as a draft. An unknown key's hint is `unknownKeyHint`'s when it has
+ * one, else "did you mean".
+ */
+export function zodCheck<S extends z.ZodType>(schema: S, value: unknown, options: { unknownKeyHint?: UnknownKeyHint } = {}): { data?: z.output<S>; drafts: IssueDraft[] } {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { data: parsed.data, drafts: [] };
   const out: IssueDraft[] = [];
@@ -178,12 +189,13 @@ export function zodCheck<S extends z.ZodType>(schema: S, value: unknown): { data
         const known = allowedKeys(schema, path, value);
         for (const key of issue.keys ?? []) {
           const best = suggestKey(key, known);
+          const instead = options.unknownKeyHint?.(toPath(path), key);
           push({
             code: 'unknown-key',
             path: toPath([...path, key]),
             at: 'key',
             message: `unknown key '${key}'`,
-            hint: best ? `did you mean '${best}'?` : known.length ? `allowed keys: ${known.join(', ')}` : undefined,
+            hint: instead ?? (best ? `did you mean '${best}'?` : known.length ? `allowed keys: ${known.join(', ')}` : undefined),
           });
         }
         return;

@@ -75,6 +75,7 @@ function outputSlots(ctx: RunContext): { get: () => unknown; set: (v: unknown) =
     for (const s of job.strategies ?? []) slots.push({ get: () => s.outputs, set: (v) => (s.outputs = v as Record<string, unknown>) });
   };
   for (const job of Object.values(ctx.jobs)) jobSlots(job);
+  if (ctx.outputs) slots.push({ get: () => ctx.outputs, set: (v) => (ctx.outputs = v as Record<string, unknown>) });
   return slots;
 }
 

@@ -84,6 +84,12 @@ export interface RunContext {
   start: string;
   end?: string;
   errors: ErrorInfo[];
+  /**
+   * The run's outputs, set when it ends: the outputs of its SUCCESS jobs
+   * merged in run order, a job's keys winning over those of the jobs it
+   * needs (docs/semantics.md "Run outputs"; see {@link mergeRunOutputs}).
+   */
+  outputs?: Record<string, unknown>;
 }
 
 /** The serialisable shape of a run's outcome (the client wraps it in `Result`). */
@@ -104,6 +110,16 @@ export function mergeSuccessfulOutputs(entries: Iterable<{ readonly status: Stat
   const merged: Record<string, unknown> = {};
   for (const entry of entries) if (entry.status === 'SUCCESS') Object.assign(merged, entry.outputs);
   return merged;
+}
+
+/**
+ * A run's outputs: the outputs of the SUCCESS jobs among `counted`, merged
+ * in `order` (a topological order, so a job comes after the jobs it needs
+ * and its keys win over theirs). Jobs that failed, were skipped or never ran
+ * add nothing (docs/semantics.md "Run outputs").
+ */
+export function mergeRunOutputs(order: readonly string[], jobs: Readonly<Record<string, JobContext>>, counted: (jobId: string) => boolean = () => true): Record<string, unknown> {
+  return mergeSuccessfulOutputs(order.filter(counted).flatMap((id) => (jobs[id] ? [jobs[id]] : [])));
 }
 
 /** Merged outputs of a job's stages, in stage order. */

@@ -14,6 +14,18 @@ export const ReleaseType = {
 } as const;
 export type ReleaseType = (typeof ReleaseType)[keyof typeof ReleaseType];
 
+// The seed's top-level names (`from ddeutil.workflow import NORMAL`), for `release(..., { releaseType: NORMAL })`.
+/** `ReleaseType.NORMAL`: a release that runs once per workflow and minute (a second one is a SKIP). */
+export const NORMAL = ReleaseType.NORMAL;
+/** `ReleaseType.RERUN`: reruns what failed in the latest run of that release. */
+export const RERUN = ReleaseType.RERUN;
+/** `ReleaseType.EVENT`: an event-triggered release; runs once per minute like NORMAL, recorded as EVENT. */
+export const EVENT = ReleaseType.EVENT;
+/** `ReleaseType.FORCE`: runs again even when that release already ran. */
+export const FORCE = ReleaseType.FORCE;
+/** `ReleaseType.DRYRUN`: plans (params and jobs in run order) without running or auditing. */
+export const DRYRUN = ReleaseType.DRYRUN;
+
 /** The `release.*` expression namespace of a released run. */
 export interface ReleaseInfo {
   /** The nominal (scheduled) time, ISO 8601 with its offset. */

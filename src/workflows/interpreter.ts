@@ -25,7 +25,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { JobContext, RunContext, RunOutcome } from '../engine/context.js';
+import { mergeRunOutputs, type JobContext, type RunContext, type RunOutcome } from '../engine/context.js';
+import { analyzeDag } from '../engine/dag.js';
 import { decideJob } from '../engine/decision.js';
 import { capContext, FAILURE_DETAILS_CAP_BYTES } from '../engine/caps.js';
 import type { JobSpec } from '../engine/spec.js';
@@ -211,7 +212,9 @@ export class Interpreter {
           pending.splice(i, 1);
           continue;
         }
-        const needs = only ? job.needs.filter((n) => only.has(n)) : job.needs;
+        // With onlyJobs, a need outside them is waited for only when its result was handed over
+        // (kept by `reuse`: executeJob()'s upstream context); the others are not required to run.
+        const needs = only ? job.needs.filter((n) => only.has(n) || reuse?.jobs[n] !== undefined) : job.needs;
         if (needs.some((n) => !this.context.jobs[n] || this.context.jobs[n]!.status === Status.WAIT)) {
           i++;
           continue;
@@ -306,7 +309,10 @@ export class Interpreter {
   private finish(): RunOutcome {
     const ctx = this.context;
     ctx.end = new Date().toISOString();
-    const jobs = Object.entries(ctx.jobs);
+    // With onlyJobs, the run answers for those jobs alone: jobs kept from a handed-over context only inform them.
+    const only = this.input.onlyJobs ? new Set(this.input.onlyJobs) : undefined;
+    const counted = (id: string): boolean => !only || only.has(id);
+    const jobs = Object.entries(ctx.jobs).filter(([id]) => counted(id));
     for (const [id, job] of jobs) {
       for (const e of job.errors) ctx.errors.push({ ...e, job: e.job ?? id });
     }
@@ -317,6 +323,9 @@ export class Interpreter {
     else if (jobs.length > 0 && jobs.every(([, j]) => j.status === Status.SKIP)) ctx.status = Status.SKIP;
     else ctx.status = Status.SUCCESS;
     log.info(`run ${this.input.runId}: ${ctx.status}`);
+    // A value computed from the context: no command changes (ARCHITECTURE.md "Changing workflow code safely").
+    const order = analyzeDag(Object.fromEntries(this.input.spec.jobs.map((j) => [j.id, { needs: j.needs }]))).order;
+    ctx.outputs = mergeRunOutputs(order, ctx.jobs, counted);
 
     const capped = capContext(ctx);
     const outcome: RunOutcome = {

@@ -102,6 +102,32 @@ describe('workflow validation', () => {
     expect(brief).toContain('unknown-need@11:18');
   });
 
+  it("refuses ddeutil-workflow's extras, created_at and updated_dt, each with a hint saying where the value goes", () => {
+    const dir = writeConf({
+      'w.yml': `wf:
+  type: Workflow
+  extras: { environment: production }
+  created_at: 2024-01-01T00:00:00
+  updated_dt: 2024-02-01T00:00:00
+  jobs:
+    a:
+      extras: {}
+      stages: [{ name: A, echo: a }]
+`,
+    });
+    const { spec, issues } = validateWorkflow(loadConfTree(dir), 'wf');
+    expect(spec).toBeUndefined();
+    const unknown = issues.filter((i) => i.code === 'unknown-key').map((i) => ({ at: `${i.line}:${i.col}`, path: i.path, hint: i.hint }));
+    expect(unknown).toEqual([
+      { at: '3:3', path: 'extras', hint: expect.stringContaining('`Workflow.fromConf(name, { extras: { ... } })`') },
+      { at: '4:3', path: 'created_at', hint: expect.stringContaining('`Workflow.createdAt`') },
+      { at: '5:3', path: 'updated_dt', hint: expect.stringContaining('`Workflow.updatedAt`') },
+      // Only at the workflow's top level: elsewhere an unknown key keeps its usual hint.
+      { at: '8:7', path: 'jobs.a.extras', hint: expect.stringMatching(/^allowed keys: /) },
+    ]);
+    expect(issues.find((i) => i.path === 'extras')!.hint).toMatch(/read them as `\$\{\{ extras\.<key> \}\}`/);
+  });
+
   it('reports cycles with their members', () => {
     const dir = writeConf({
       'w.yml': `wf:
