@@ -140,13 +140,13 @@ const confCases: ConfCase[] = [
     name: 'a 4 MB string value (under the file cap) validates, in bounded time',
     files: { 'h.yml': `${HEAD}        - echo: "${'x'.repeat(4 * 1024 * 1024)}"\n` },
     issues: [],
-    withinMs: 5000,
+    withinMs: 25_000,
   },
   {
     name: 'a chain of 1,500 jobs validates without overflowing the DAG walk',
     files: { 'c.yml': `w:\n  type: Workflow\n  jobs:\n${Array.from({ length: 1500 }, (_, i) => `    j${i}:\n${i ? `      needs: [j${i - 1}]\n` : ''}      stages: [{ echo: hi }]\n`).join('')}` },
     issues: [],
-    withinMs: 10_000,
+    withinMs: 25_000,
   },
   {
     name: '__proto__ and constructor as names are ordinary keys (no prototype pollution)',
@@ -155,13 +155,21 @@ const confCases: ConfCase[] = [
   },
 ];
 
+/**
+ * Bound on the hostile cases' time: wide enough for a loaded 2-core CI machine,
+ * narrow enough that a super-linear blow-up (backtracking, quadratic masking, an
+ * exponential walk: minutes or more on these inputs) still fails. Speed itself is
+ * measured in bench/, not asserted here.
+ */
+const HANG_BOUND_MS = 20_000;
+
 describe('hostile conf trees', () => {
   it.each(confCases)('$name', (c) => {
     const dir = mkdtempSync(join(tmpdir(), 'tf-hostile-'));
     for (const [file, text] of Object.entries(c.files)) writeFileSync(join(dir, file), text);
     const started = Date.now();
     const { issues } = validateTree(loadConfTree(dir));
-    expect(Date.now() - started).toBeLessThan(c.withinMs ?? 3000);
+    expect(Date.now() - started).toBeLessThan(c.withinMs ?? HANG_BOUND_MS);
     const errors = issues.filter((i) => i.severity === 'error' || c.issues.some((e) => e.severity === 'warning'));
     if (c.issues.length === 0) expect(errors.map((i) => `${i.line}:${i.col} ${i.code} ${i.message}`)).toEqual([]);
     c.issues.forEach((expected, n) => {
@@ -198,7 +206,7 @@ describe('hostile values', () => {
     const range = Array.from({ length: 1000 }, (_, i) => i);
     expect(() => expandMatrix({ matrix: { a: range, b: range, c: range } })).toThrow(MatrixError);
     expect(() => expandMatrix({ matrix: { a: range, b: range, c: range } })).toThrow(/1000000000 combinations/);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(HANG_BOUND_MS);
   });
 
   it('outputs of 10 MB are capped to 64 KB with markers; deep or cyclic values are named errors', () => {
@@ -240,7 +248,7 @@ describe('hostile secrets', () => {
     const started = Date.now();
     const out = renderSecrets(text, store) as string;
     expect(out.split('\n')).toHaveLength(900);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(HANG_BOUND_MS);
     expect(() => renderSecrets('${{ secrets.TOKEN '.repeat(3), store)).toThrow(/unterminated/);
   });
 
@@ -250,6 +258,6 @@ describe('hostile secrets', () => {
     const started = Date.now();
     const out = masker.mask(text);
     expect(out.endsWith(MASK)).toBe(true);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(HANG_BOUND_MS);
   });
 });
