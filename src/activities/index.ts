@@ -4,14 +4,16 @@
  * `stage-activities.ts`) and registered TypeScript tasks (`uses`: `uses.ts`)
  * share a runtime (`stage-runtime.ts`: settings, secrets, trace, the
  * process supervisor); workflows started by name are loaded by
- * `load-workflow.ts` for `trigger.ts` (triggered workflows) and `release.ts`
- * (releases); audit records are written by `audit.ts`. Workflow
+ * `load-workflow.ts` for `trigger.ts` (triggered workflows), `release.ts`
+ * (releases) and `prepare-run.ts` (runs started by name from any Temporal
+ * client); audit records are written by `audit.ts`. Workflow
  * code reaches these only through `proxyActivities`, importing this module
  * as a type.
  */
 import { Context } from '@temporalio/activity';
 import { createAuditActivities } from './audit.js';
 import type { ActivityConfig } from './config.js';
+import { createPrepareRunActivities } from './prepare-run.js';
 import { createReleaseActivities } from './release.js';
 import { availableAttributesCache } from './search-attributes.js';
 import { maskedActivity } from './secrets.js';
@@ -59,6 +61,8 @@ export function createActivities(config: ActivityConfig) {
     bashStage: maskedActivity(rt.secrets, activities.bashStage),
     pythonStage: maskedActivity(rt.secrets, activities.pythonStage),
     usesStage: maskedActivity(rt.secrets, activities.usesStage),
+    // Runs started by name from any Temporal client: load the YAML on the worker.
+    ...createPrepareRunActivities(config, availableAttributes),
     // Releases: load the YAML for a release, check and write audit records.
     ...createReleaseActivities(config, availableAttributes),
     ...createAuditActivities(config, rt.secrets),
