@@ -10,7 +10,9 @@
  *   parameterizes the YAML on the worker (recorded in history once, so a
  *   replay never reads files), `TfWorkflow` is upserted when the starter did
  *   not set it, and the interpreter runs the resolved spec with the workflow
- *   id as run id. A bad name, YAML or param ends the run FAILED at once.
+ *   id as run id. Until then the `status` query answers WAIT with no jobs,
+ *   and signals wait for the interpreter's handlers. A bad name, YAML or
+ *   param ends the run FAILED at once.
  * - **Anything else** ends the run FAILED at once, naming both shapes.
  *
  * Every refusal is a non-retryable `TempoflowRunFailed` whose details are a
@@ -20,14 +22,14 @@
  * Deterministic workflow code: no I/O, no Node built-ins, SDK time only.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { capContext, FAILURE_DETAILS_CAP_BYTES } from '../engine/caps.js';
 import type { ErrorInfo, RunContext, RunOutcome } from '../engine/context.js';
 import { RUN_INPUT_ERROR, runInputShape, type RunByNameInput } from '../engine/run-request.js';
 import { Status } from '../engine/status.js';
 import { endingFailure } from './child-outcome.js';
-import { RunFailureType, toTypedPairs, type RunInput, type RunStartInput, type SearchAttributeValue } from './definitions.js';
+import { RunFailureType, statusQuery, toTypedPairs, type RunInput, type RunStartInput, type SearchAttributeValue } from './definitions.js';
 import { Interpreter } from './interpreter.js';
 
 const { prepareRun } = proxyActivities<Activities>({
@@ -52,6 +54,8 @@ export async function tempoflowRun(input: RunStartInput): Promise<RunOutcome> {
 /** A run started by name: resolve it on the worker, then interpret it. */
 async function runByName(request: RunByNameInput, started: string): Promise<RunOutcome> {
   const runId = workflowInfo().workflowId;
+  // Clients may ask right after the start: until the interpreter answers, the run waits for its YAML.
+  setHandler(statusQuery, (): RunContext => ({ params: { ...request.params }, jobs: {}, status: Status.WAIT, start: started, errors: [] }));
   const prepared = await prepareRun.executeWithOptions({ startToCloseTimeout: '1 minute', summary: `load ${request.workflow}`.slice(0, 200) }, [
     {
       workflow: request.workflow,

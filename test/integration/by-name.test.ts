@@ -13,6 +13,9 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.js';
+import type { PrepareRunInput, PrepareRunResult } from '../../src/activities/prepare-run.js';
 import { decideCommand, statusCommand } from '../../src/cli/control.js';
 import type { ExitCode } from '../../src/cli/common.js';
 import { logsCommand } from '../../src/cli/logs.js';
@@ -24,7 +27,8 @@ import { listRuns } from '../../src/client/runs.js';
 import { Workflow } from '../../src/client/workflow.js';
 import { ParamError } from '../../src/errors.js';
 import { eventually } from '../helpers/processes.js';
-import { temporalAddress, withWorker, writeConf } from '../helpers/temporal.js';
+import { createWorker } from '../../src/worker/index.js';
+import { tempDir, temporalAddress, testActivityConfig, testRuntime, uniqueTaskQueue, withWorker, workflowBundlePath, writeConf } from '../helpers/temporal.js';
 
 interface CliOutput {
   readonly code: number;
@@ -323,5 +327,63 @@ flaky:
       },
       { activityConfig: { confPath: path } },
     );
+  }, 60_000);
+
+  it('while the worker loads the YAML, the status query answers WAIT and a cancel signal waits for the run, which ends Cancelled', async () => {
+    const path = conf();
+    const taskQueue = uniqueTaskQueue('byname');
+    const runtime = await testRuntime(taskQueue);
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const real = createActivities(testActivityConfig(tempDir('tf-work-'), { confPath: path }));
+    // prepareRun holds until the test lets it go, so the queries and signals below land while it runs.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const worker = await createWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundlePath: workflowBundlePath(),
+      shutdownGraceTime: '1s',
+      extra: { activities: { ...real, prepareRun: async (input: PrepareRunInput): Promise<PrepareRunResult> => (await held, real.prepareRun(input)) } },
+    });
+    try {
+      const body = async () => {
+        const runId = id('held');
+        const started = await temporal([
+          'workflow',
+          'start',
+          '--type',
+          'tempoflowRun',
+          '--task-queue',
+          taskQueue,
+          '--workflow-id',
+          runId,
+          '--input',
+          '{"workflow": "greet", "params": {"name": "early"}}',
+        ]);
+        expect(started.code, started.stderr).toBe(0);
+        const early = await eventually(
+          async () => {
+            const q = await temporal(['workflow', 'query', '--workflow-id', runId, '--type', 'status', '--output', 'json']);
+            return q.code === 0 ? (JSON.parse(q.stdout) as { queryResult: [unknown] }).queryResult[0] : undefined;
+          },
+          20_000,
+          300,
+        );
+        expect(early).toMatchObject({ status: 'WAIT', jobs: {}, params: { name: 'early' } });
+        const signalled = await temporal(['workflow', 'signal', '--workflow-id', runId, '--name', 'cancel', '--input', '"not today"']);
+        expect(signalled.code, signalled.stderr).toBe(0);
+        release();
+        const result = await (await getRun(runId, { runtime })).result();
+        expect(result.status).toBe('CANCEL');
+        expect(Object.values(result.context.jobs).every((j) => j.status === 'CANCEL')).toBe(true);
+        expect((await runtime.client.workflow.getHandle(runId).describe()).status.name).toBe('CANCELLED');
+      };
+      // A failed expectation still lets the held activity go, so the worker can shut down.
+      await worker.runUntil(body().finally(release));
+    } finally {
+      await connection.close();
+      await runtime.close();
+    }
   }, 60_000);
 });
