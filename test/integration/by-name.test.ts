@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
@@ -154,6 +155,32 @@ describe('tempoflowRun by name, from the temporal CLI', () => {
     );
   }, 60_000);
 
+  it("the issue's command line runs conf/workflows/hello-world.yml of the repository as docs/clients.md shows", async () => {
+    const repoConf = fileURLToPath(new URL('../../conf', import.meta.url));
+    await withWorker(
+      async ({ taskQueue }) => {
+        const runId = id('hello-world');
+        const cli = await temporal([
+          'workflow',
+          'execute',
+          '--type',
+          'tempoflowRun',
+          '--task-queue',
+          taskQueue,
+          '--workflow-id',
+          runId,
+          '--input',
+          '{"workflow":"hello-world","params":{"name":"raw"}}',
+        ]);
+        expect(cli.code, cli.stderr).toBe(0);
+        expect(cli.stdout).toMatch(/Status\s+COMPLETED/);
+        expect(cli.stdout).toContain('"status":"SUCCESS"');
+        expect(cli.stdout).toContain('building for raw');
+      },
+      { activityConfig: { confPath: repoConf } },
+    );
+  }, 60_000);
+
   it('an unknown workflow, an invalid YAML and a bad param fail the run at once with the messages validate and run print', async () => {
     const path = conf();
     await withWorker(
@@ -256,7 +283,7 @@ describe('tempoflowRun by name, from the temporal CLI', () => {
 
         const waiting = await eventually(
           async () => {
-            const q = await temporal(['workflow', 'query', '--workflow-id', viaTemporal, '--type', 'status', '--output', 'json']);
+            const q = await temporal(['workflow', 'query', '--workflow-id', viaTemporal, '--name', 'status', '--output', 'json']);
             if (q.code !== 0) return undefined;
             const context = (JSON.parse(q.stdout) as { queryResult: [{ jobs: Record<string, { stages: Record<string, { status: string }> }> }] }).queryResult[0];
             return context.jobs['ship']?.stages['gate']?.status === 'WAIT' ? context : undefined;
@@ -364,7 +391,7 @@ flaky:
         expect(started.code, started.stderr).toBe(0);
         const early = await eventually(
           async () => {
-            const q = await temporal(['workflow', 'query', '--workflow-id', runId, '--type', 'status', '--output', 'json']);
+            const q = await temporal(['workflow', 'query', '--workflow-id', runId, '--name', 'status', '--output', 'json']);
             return q.code === 0 ? (JSON.parse(q.stdout) as { queryResult: [unknown] }).queryResult[0] : undefined;
           },
           20_000,
