@@ -92,6 +92,18 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** Keys people reach for when they mean `workflow`. */
+const NAME_KEYS = ['name', 'workflowName', 'workflow_name', 'workflowType', 'type'];
+
+/** When an object names its workflow under another key: the request it was meant to be. */
+function nameHint(input: unknown): string {
+  if (!isRecord(input)) return '';
+  const key = NAME_KEYS.find((k) => typeof input[k] === 'string' && input[k] !== '');
+  if (key === undefined) return '';
+  const name = String(input[key]).slice(0, 60);
+  return ` (the workflow's name goes under "workflow": {"workflow": ${JSON.stringify(name)}, "params": {...}})`;
+}
+
 /**
  * Tells the two accepted inputs apart and checks a by-name request's fields
  * (their types, unknown keys, `runId` against `workflowId`). A full-spec
@@ -102,7 +114,7 @@ export function runInputShape(input: unknown, workflowId: string): RunInputShape
     if (isRecord(input.spec) && Array.isArray(input.spec.jobs)) return { kind: 'spec' };
     return { kind: 'invalid', message: `the input's "spec" is not a workflow spec (got ${describe(input.spec)}); ${ACCEPTED_RUN_INPUTS}` };
   }
-  if (!isRecord(input) || !('workflow' in input)) return { kind: 'invalid', message: `${ACCEPTED_RUN_INPUTS}; got ${describe(input)}` };
+  if (!isRecord(input) || !('workflow' in input)) return { kind: 'invalid', message: `${ACCEPTED_RUN_INPUTS}; got ${describe(input)}${nameHint(input)}` };
 
   const problems: string[] = [];
   const unknown = Object.keys(input).filter((k) => !(RUN_BY_NAME_KEYS as readonly string[]).includes(k));

@@ -31,6 +31,14 @@ describe('runInputShape', () => {
     expect(message).toContain(got);
   });
 
+  it('shows the request it was meant to be when the name is under another key', () => {
+    const shape = runInputShape({ name: 'hello-world', params: {} }, WF);
+    expect((shape as { message: string }).message).toMatch(
+      /got an object with keys "name", "params" \(the workflow's name goes under "workflow": \{"workflow": "hello-world", "params": \{\.\.\.\}\}\)$/,
+    );
+    expect((runInputShape({ name: 3 }, WF) as { message: string }).message).not.toContain('goes under');
+  });
+
   it('refuses a "spec" that is not a workflow spec', () => {
     const shape = runInputShape({ spec: 'hello-world' }, WF);
     expect(shape).toMatchObject({ kind: 'invalid', message: expect.stringContaining(`the input's "spec" is not a workflow spec (got the string "hello-world")`) });
