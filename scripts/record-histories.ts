@@ -3,11 +3,14 @@
  * replays against the current workflow code, so a non-deterministic change
  * to workflow code fails CI. Covers: a matrix (parent and a combination), a
  * foreach in chunk children, a trigger (parent and child run), an approval,
- * continue-as-new, a rerun, a release, and a run whose jobs and branches of
+ * continue-as-new, a rerun, a release, a run whose jobs and branches of
  * every kind issue commands side by side (several resolve in one workflow
- * task, so the order of the next commands is checked too).
+ * task, so the order of the next commands is checked too), and runs started
+ * by name as other Temporal clients start them (docs/clients.md): one that
+ * runs, one refused for a bad param.
  *
  *   npx tsx scripts/record-histories.ts            # writes test/histories/*.json
+ *   npx tsx scripts/record-histories.ts by-name    # only the named groups (see `want` below)
  *
  * Re-record only when a change is *meant* to alter workflow behaviour, and
  * then follow ARCHITECTURE.md "Changing workflow code safely" (patching).
@@ -216,6 +219,13 @@ h-rerun:
 `,
 );
 
+// Runs started by name are loaded from the worker's conf tree (the in-process worker reads this).
+process.env.WORKFLOW_CORE_CONF_PATH = conf;
+
+/** Groups named on the command line, or all: matrix, foreach, trigger, approval, continue-as-new, rerun, concurrent, release, by-name. */
+const groups = process.argv.slice(2);
+const want = (group: string): boolean => groups.length === 0 || groups.includes(group);
+
 const server = process.env.TEMPORAL_ADDRESS ? { address: process.env.TEMPORAL_ADDRESS, stop: () => undefined } : await startDevServer({ log: (m) => console.error(m) });
 const taskQueue = `histories-${Date.now()}`;
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: true });
@@ -235,20 +245,26 @@ async function run(name: string, params: Record<string, unknown> = {}, extra: Pa
 }
 
 try {
-  const m = await run('h-matrix');
-  await save('matrix', m.runId);
-  const ctx = await m.handle.query(statusQuery);
-  await save('matrix-combination', ctx.jobs['fan']!.strategies![0]!.workflowId!);
+  if (want('matrix')) {
+    const m = await run('h-matrix');
+    await save('matrix', m.runId);
+    const ctx = await m.handle.query(statusQuery);
+    await save('matrix-combination', ctx.jobs['fan']!.strategies![0]!.workflowId!);
+  }
 
-  const f = await run('h-foreach', {}, { limits: { foreachChunkSize: 2 } });
-  await save('foreach-nested', f.runId);
-  await save('foreach-chunk', `${f.runId}.main.each.chunk-2`);
+  if (want('foreach')) {
+    const f = await run('h-foreach', {}, { limits: { foreachChunkSize: 2 } });
+    await save('foreach-nested', f.runId);
+    await save('foreach-chunk', `${f.runId}.main.each.chunk-2`);
+  }
 
-  const t = await run('h-trigger');
-  await save('trigger', t.runId);
-  await save('trigger-child', `${t.runId}.main.call`);
+  if (want('trigger')) {
+    const t = await run('h-trigger');
+    await save('trigger', t.runId);
+    await save('trigger-child', `${t.runId}.main.call`);
+  }
 
-  {
+  if (want('approval')) {
     let handle: WorkflowHandle | undefined;
     const pending = (await Workflow.fromConf('h-approval', { path: conf })).execute({}, { runtime, onStart: (i) => (handle = i.handle) });
     for (;;) {
@@ -263,7 +279,7 @@ try {
     await save('approval', r.runId);
   }
 
-  {
+  if (want('continue-as-new')) {
     const c = await run('h-chain', {}, { limits: { maxHistoryEvents: 30 } });
     // The first run of the chain ends with continue-as-new.
     let first: string | undefined;
@@ -272,7 +288,7 @@ try {
     await save('continue-as-new-last', c.runId);
   }
 
-  {
+  if (want('rerun')) {
     const failed = await run('h-rerun');
     const wf = await Workflow.fromConf('h-rerun', { path: conf });
     const input: RunInput = {
@@ -295,7 +311,7 @@ try {
     await save('rerun', input.runId);
   }
 
-  {
+  if (want('concurrent')) {
     let handle: WorkflowHandle | undefined;
     const r = await (await Workflow.fromConf('c-concurrent', { path: conf })).execute({}, { runtime, maxJobParallel: 4, onStart: (i) => (handle = i.handle) });
     console.log(`c-concurrent: ${r.status}`);
@@ -303,13 +319,31 @@ try {
     await save('concurrent-combination', (await handle!.query(statusQuery)).jobs['c']!.strategies![0]!.workflowId!);
   }
 
-  {
+  if (want('release')) {
     // A manual release (h-child has no cron, so any minute is valid).
     const wf = await Workflow.fromConf('h-child', { path: conf });
     let releaseWorkflowId = '';
     const r = await wf.release(new Date('2024-01-01T09:00:00Z'), { value: 'released' }, { runtime, audit: false, onStart: (i) => (releaseWorkflowId = i.releaseWorkflowId) });
     console.log(`release: ${r.status} ${r.runId}`);
     await save('release', releaseWorkflowId);
+  }
+
+  if (want('by-name')) {
+    // Started as another Temporal client starts it: by name, no search attributes (the run upserts TfWorkflow).
+    for (const [name, params] of [
+      ['by-name', { value: 'by name' }],
+      ['by-name-refused', { nope: 1 }],
+    ] as const) {
+      const workflowId = `${name}-${Date.now()}`;
+      const handle = await runtime.client.workflow.start(RUN_WORKFLOW_TYPE, { workflowId, taskQueue, args: [{ workflow: 'h-child', params }] });
+      console.log(
+        `${name}: ${await handle.result().then(
+          (r: { status: string }) => r.status,
+          (e: Error) => `failed: ${(e.cause as Error | undefined)?.message ?? e.message}`,
+        )}`,
+      );
+      await save(name, workflowId);
+    }
   }
 } finally {
   await runtime.close();

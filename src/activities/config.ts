@@ -33,6 +33,12 @@ export interface ActivityConfig {
   readonly secrets?: SecretStore;
   /** Audit settings (default: `auditConfigFromEnv(baseEnv)`). */
   readonly audit?: AuditConfig;
+  /**
+   * The worker's conf tree: where runs started by name and `trigger:` targets
+   * are loaded from when the caller's conf path is not on this worker
+   * (default: `WORKFLOW_CORE_CONF_PATH` of `baseEnv`, else `./conf`, relative to the worker's cwd).
+   */
+  readonly confPath?: string;
 }
 
 /** Defaults read from the environment (`WORKFLOW_CORE_*`). */
@@ -48,5 +54,6 @@ export function activityConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cwd 
     python: pythonExecutable(env),
     secrets: SecretStore.fromEnv(env, { cwd }),
     audit: auditConfigFromEnv(env, cwd),
+    confPath: resolve(cwd, env.WORKFLOW_CORE_CONF_PATH || 'conf'),
   };
 }

@@ -3,15 +3,19 @@
  * activities of a worker together. Subprocess stages (`bash`, `run`:
  * `stage-activities.ts`) and registered TypeScript tasks (`uses`: `uses.ts`)
  * share a runtime (`stage-runtime.ts`: settings, secrets, trace, the
- * process supervisor); triggered workflows are loaded by `trigger.ts`,
- * releases by `release.ts`, audit records written by `audit.ts`. Workflow
+ * process supervisor); workflows started by name are loaded by
+ * `load-workflow.ts` for `trigger.ts` (triggered workflows), `release.ts`
+ * (releases) and `prepare-run.ts` (runs started by name from any Temporal
+ * client); audit records are written by `audit.ts`. Workflow
  * code reaches these only through `proxyActivities`, importing this module
  * as a type.
  */
 import { Context } from '@temporalio/activity';
 import { createAuditActivities } from './audit.js';
 import type { ActivityConfig } from './config.js';
+import { createPrepareRunActivities } from './prepare-run.js';
 import { createReleaseActivities } from './release.js';
+import { availableAttributesCache } from './search-attributes.js';
 import { maskedActivity } from './secrets.js';
 import { bashStage, pythonStage } from './stage-activities.js';
 import { createStageRuntime } from './stage-runtime.js';
@@ -25,6 +29,7 @@ export { TRACE_STAGE_BYTES } from './trace.js';
 /** Builds the activities for a worker. */
 export function createActivities(config: ActivityConfig) {
   const rt = createStageRuntime(config);
+  const availableAttributes = availableAttributesCache();
   const activities = {
     /**
      * Requests cancellation of a run through the client API. The interpreter
@@ -38,7 +43,7 @@ export function createActivities(config: ActivityConfig) {
 
     /** Loads, validates and parameterizes the target of a `trigger:` stage. */
     async prepareTriggeredRun(input: PrepareTriggerInput): Promise<PrepareTriggerResult> {
-      return prepareTriggeredRun(input);
+      return prepareTriggeredRun(input, config.confPath);
     },
 
     /** Runs a `bash` stage attempt. Non-zero exit and timeout are returned, not thrown. */
@@ -56,8 +61,10 @@ export function createActivities(config: ActivityConfig) {
     bashStage: maskedActivity(rt.secrets, activities.bashStage),
     pythonStage: maskedActivity(rt.secrets, activities.pythonStage),
     usesStage: maskedActivity(rt.secrets, activities.usesStage),
+    // Runs started by name from any Temporal client: load the YAML on the worker.
+    ...createPrepareRunActivities(config, availableAttributes),
     // Releases: load the YAML for a release, check and write audit records.
-    ...createReleaseActivities(config),
+    ...createReleaseActivities(config, availableAttributes),
     ...createAuditActivities(config, rt.secrets),
   };
 }

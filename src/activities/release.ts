@@ -5,19 +5,17 @@
  * and the worker-side settings (auditing, job parallelism, which search
  * attributes the server has).
  */
-import { existsSync } from 'node:fs';
-import { Context } from '@temporalio/activity';
 import { auditConfigFromEnv, type AuditConfig } from '../audit/store.js';
-import { ConfigError, formatIssue, WorkflowNotFoundError } from '../config/errors.js';
-import { defaultConfPath, loadWorkflowSpec } from '../config/loader.js';
-import { parameterize } from '../config/params.js';
+import { defaultMaxJobParallel } from '../config/run-settings.js';
 import type { ErrorInfo } from '../engine/context.js';
 import type { ReleaseInfo } from '../engine/release.js';
-import { ensureSearchAttributes, runSearchAttributeValues, type OperatorConnection, type SearchAttributeValue } from '../engine/search-attributes.js';
+import { runSearchAttributeValues, type SearchAttributeValue } from '../engine/search-attributes.js';
 import type { WorkflowSpec } from '../engine/spec.js';
 import { StageErrorName } from '../engine/stage-errors.js';
-import { ParamError } from '../errors.js';
+import { WorkflowError } from '../errors.js';
 import { ExpressionError, renderDeep } from '../expressions/index.js';
+import { loadWorkflowByName } from './load-workflow.js';
+import type { AvailableAttributes } from './search-attributes.js';
 
 /** Input of `prepareRelease`. */
 export interface PrepareReleaseInput {
@@ -52,76 +50,63 @@ export type PrepareReleaseResult =
 export interface ReleaseActivityConfig {
   readonly audit?: AuditConfig;
   readonly baseEnv: NodeJS.ProcessEnv;
+  /** The worker's conf path, used when the releaser's is not on this worker. */
+  readonly confPath?: string;
 }
 
 /** Loads the YAML and renders the params of a release (pure apart from reading the conf tree). */
-export function loadRelease(input: PrepareReleaseInput, defaultPath: () => string = () => defaultConfPath()): { spec: WorkflowSpec; params: Record<string, unknown> } | { error: ErrorInfo } {
+export function loadRelease(input: PrepareReleaseInput, workerConfPath?: string): { spec: WorkflowSpec; params: Record<string, unknown> } | { error: ErrorInfo } {
   if (input.snapshot) return { spec: input.snapshot.spec, params: input.snapshot.params };
-  const path = input.confPath && existsSync(input.confPath) ? input.confPath : defaultPath();
-  try {
-    const { spec } = loadWorkflowSpec(input.workflow, { path });
-    let entryParams: Readonly<Record<string, unknown>> = {};
-    if (input.schedule) {
-      const entry = spec.schedules.find((s) => s.cron.trim() === input.schedule!.cron.trim() && s.timezone === input.schedule!.timezone);
-      if (!entry) {
-        return {
-          error: {
-            name: 'ScheduleEntryGone',
-            message: `workflow '${input.workflow}' (${spec.file}) has no cron entry '${input.schedule.cron}' in ${input.schedule.timezone} any more; this schedule is an orphan: run \`tempoflow schedule sync\` to delete it`,
-          },
-        };
-      }
-      entryParams = entry.params;
-    }
-    const values = { release: input.release };
-    const rendered = {
-      ...(renderDeep(entryParams, { values }) as Record<string, unknown>),
-      ...(renderDeep(input.params, { values }) as Record<string, unknown>),
-    };
-    const params = parameterize(spec.params, rendered, { allowUndeclared: spec.allowUndeclaredParams });
-    return { spec, params };
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      return {
-        error: {
-          name: StageErrorName.ConfigError,
-          message: `workflow '${input.workflow}' is invalid:\n${err.issues
-            .filter((i) => i.severity === 'error')
-            .map(formatIssue)
-            .join('\n')}`,
-        },
-      };
-    }
-    if (err instanceof ExpressionError) {
-      return { error: { name: StageErrorName.ExpressionError, message: `release params of '${input.workflow}': ${err.message}` } };
-    }
-    if (err instanceof WorkflowNotFoundError || err instanceof ParamError) return { error: { name: err.name, message: err.message } };
-    throw err;
-  }
+  const loaded = loadWorkflowByName(
+    {
+      name: input.workflow,
+      ...(input.confPath ? { confPath: input.confPath } : {}),
+      params: (spec) => {
+        let entryParams: Readonly<Record<string, unknown>> = {};
+        if (input.schedule) {
+          const entry = spec.schedules.find((s) => s.cron.trim() === input.schedule!.cron.trim() && s.timezone === input.schedule!.timezone);
+          if (!entry) {
+            return {
+              error: {
+                name: 'ScheduleEntryGone',
+                message: `workflow '${input.workflow}' (${spec.file}) has no cron entry '${input.schedule.cron}' in ${input.schedule.timezone} any more; this schedule is an orphan: run \`tempoflow schedule sync\` to delete it`,
+              },
+            };
+          }
+          entryParams = entry.params;
+        }
+        const values = { release: input.release };
+        try {
+          return {
+            params: {
+              ...(renderDeep(entryParams, { values }) as Record<string, unknown>),
+              ...(renderDeep(input.params, { values }) as Record<string, unknown>),
+            },
+          };
+        } catch (err) {
+          if (err instanceof ExpressionError) return { error: { name: StageErrorName.ExpressionError, message: `release params of '${input.workflow}': ${err.message}` } };
+          throw err;
+        }
+      },
+    },
+    workerConfPath,
+  );
+  return loaded.ok ? { spec: loaded.spec, params: loaded.params } : { error: loaded.error };
 }
 
-/** How long the worker trusts its answer about registered search attributes. */
-const SEARCH_ATTRIBUTE_CACHE_MS = 60_000;
-
-export function createReleaseActivities(config: ReleaseActivityConfig) {
-  const known = new Map<string, { at: number; available: ReadonlySet<string> }>();
-  const availableAttributes = async (): Promise<ReadonlySet<string>> => {
-    const ctx = Context.current();
-    const namespace = ctx.info.namespace;
-    const cached = known.get(namespace);
-    if (cached && Date.now() - cached.at < SEARCH_ATTRIBUTE_CACHE_MS) return cached.available;
-    const status = await ensureSearchAttributes(ctx.client.connection as unknown as OperatorConnection, namespace);
-    if (status.problem) ctx.log.warn(status.problem);
-    known.set(namespace, { at: Date.now(), available: status.available });
-    return status.available;
-  };
-
+export function createReleaseActivities(config: ReleaseActivityConfig, availableAttributes: AvailableAttributes) {
   return {
     /** Loads, validates and renders a release; see {@link PrepareReleaseInput}. */
     async prepareRelease(input: PrepareReleaseInput): Promise<PrepareReleaseResult> {
-      const loaded = loadRelease(input);
+      const loaded = loadRelease(input, config.confPath);
       if ('error' in loaded) return { ok: false, error: loaded.error };
-      const maxJobParallel = Number(config.baseEnv.WORKFLOW_CORE_MAX_JOB_PARALLEL) || 2;
+      let maxJobParallel: number;
+      try {
+        maxJobParallel = defaultMaxJobParallel(config.baseEnv);
+      } catch (err) {
+        if (err instanceof WorkflowError) return { ok: false, error: { name: err.name, message: `this worker's ${err.message}` } };
+        throw err;
+      }
       const available = await availableAttributes();
       return {
         ok: true,

@@ -25,7 +25,7 @@ import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/defi
 import { clientAuditStore } from './audit.js';
 import { awaitResult, Result } from './result.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
-import { readRunInput } from './run-handle.js';
+import { readResolvedRunInput } from './run-handle.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
@@ -288,8 +288,9 @@ export async function loadRunSnapshot(runtime: TempoflowRuntime, runId: string, 
     if (description.status.name === 'RUNNING') {
       throw new WorkflowError(`run ${runId} is still running; wait for it to end (tempoflow status ${runId}) or cancel it (tempoflow cancel ${runId}) before rerunning it`);
     }
-    const input = await readRunInput(runtime, runId, description.runId);
-    if (!input) throw new WorkflowError(`run ${runId}: its history has no start event; it cannot be rerun`);
+    const input = await readResolvedRunInput(runtime, runId, description.runId);
+    if (!input)
+      throw new WorkflowError(`run ${runId}: its history has no YAML snapshot (no start event, or a run started by name that never loaded its workflow); start it again instead of rerunning it`);
     const result = await awaitResult(handle, runId);
     return {
       runId,

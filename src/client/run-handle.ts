@@ -16,7 +16,17 @@ import type { JobContext, RunContext, StageContext } from '../engine/context.js'
 import { stageResults } from '../engine/stage-results.js';
 import { Status } from '../engine/status.js';
 import { RunEndedError, RunNotFoundError, RunQueryTimeoutError, WorkflowError } from '../errors.js';
-import { approvalSignal, JOB_WORKFLOW_TYPE, jobStatusQuery, RUN_WORKFLOW_TYPE, statusQuery, type RunInput } from '../workflows/definitions.js';
+import {
+  approvalSignal,
+  JOB_WORKFLOW_TYPE,
+  jobStatusQuery,
+  PREPARE_RUN_ACTIVITY,
+  RUN_WORKFLOW_TYPE,
+  statusQuery,
+  type PreparedRun,
+  type RunInput,
+  type RunStartInput,
+} from '../workflows/definitions.js';
 import { awaitResult, type Result } from './result.js';
 import { readTraceFile, stageLogs, type LogsOptions, type RunLogs } from './run-logs.js';
 import { withSharedRuntime, type RuntimeOptions, type TempoflowRuntime } from './runtime.js';
@@ -313,8 +323,9 @@ async function contextOf(runtime: TempoflowRuntime, runId: string, d: WorkflowEx
 /**
  * The input a run was started (or continued) with: the first event of its
  * current execution's history, decoded with the client's data converter.
+ * For a run started by name (docs/clients.md) it is that request.
  */
-export async function readRunInput(runtime: TempoflowRuntime, runId: string, temporalRunId?: string): Promise<RunInput | undefined> {
+export async function readRunInput(runtime: TempoflowRuntime, runId: string, temporalRunId?: string): Promise<RunStartInput | undefined> {
   const history = await runtime.client.workflowService.getWorkflowExecutionHistory({
     namespace: runtime.namespace,
     execution: { workflowId: runId, ...(temporalRunId ? { runId: temporalRunId } : {}) },
@@ -322,15 +333,72 @@ export async function readRunInput(runtime: TempoflowRuntime, runId: string, tem
   });
   const started = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (!started) return undefined;
-  return decodeFromPayloadsAtIndex<RunInput>(runtime.client.options.loadedDataConverter, 0, started.input?.payloads);
+  return decodeFromPayloadsAtIndex<RunStartInput>(runtime.client.options.loadedDataConverter, 0, started.input?.payloads);
 }
 
-/** The workflow's name: its `TfWorkflow` search attribute, else the name in its input. */
+/** Most history events read to find what a by-name run resolved to (it is among the first few). */
+const PREPARED_RUN_SCAN_EVENTS = 1000;
+
+/**
+ * The run's full input, spec included: its start input, or for a run
+ * started by name, what the worker resolved the request to (the result of
+ * its `prepareRun` activity, in the same history). `undefined` when the
+ * history has no start event, or the by-name request never resolved (the
+ * run failed on a bad name, YAML or param).
+ */
+export async function readResolvedRunInput(runtime: TempoflowRuntime, runId: string, temporalRunId?: string): Promise<RunInput | undefined> {
+  const input = await readRunInput(runtime, runId, temporalRunId);
+  if (typeof input !== 'object' || input === null) return undefined;
+  if ('spec' in input) return input;
+  const prepared = await readPreparedRun(runtime, runId, temporalRunId);
+  if (!prepared) return undefined;
+  return {
+    spec: prepared.spec,
+    params: prepared.params,
+    runId,
+    timeoutSeconds: prepared.timeoutSeconds,
+    maxJobParallel: prepared.maxJobParallel,
+    extras: {},
+    ...(prepared.onlyJobs ? { onlyJobs: prepared.onlyJobs } : {}),
+    confPath: prepared.confPath,
+  };
+}
+
+/** The successful result of a by-name run's `prepareRun` activity, read from its history. */
+async function readPreparedRun(runtime: TempoflowRuntime, runId: string, temporalRunId?: string): Promise<PreparedRun | undefined> {
+  let scheduled: string | undefined;
+  let nextPageToken: Uint8Array | undefined;
+  let read = 0;
+  do {
+    const page = await runtime.client.workflowService.getWorkflowExecutionHistory({
+      namespace: runtime.namespace,
+      execution: { workflowId: runId, ...(temporalRunId ? { runId: temporalRunId } : {}) },
+      maximumPageSize: 100,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const event of page.history?.events ?? []) {
+      read++;
+      if (scheduled === undefined && event.activityTaskScheduledEventAttributes?.activityType?.name === PREPARE_RUN_ACTIVITY) scheduled = String(event.eventId);
+      const completed = event.activityTaskCompletedEventAttributes;
+      if (scheduled !== undefined && completed && String(completed.scheduledEventId) === scheduled) {
+        const result = await decodeFromPayloadsAtIndex<({ ok: true } & PreparedRun) | { ok: false }>(runtime.client.options.loadedDataConverter, 0, completed.result?.payloads);
+        return result.ok ? result : undefined;
+      }
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken && read < PREPARED_RUN_SCAN_EVENTS);
+  return undefined;
+}
+
+/** The workflow's name: its `TfWorkflow` search attribute, else the name in its input (the spec's, or a by-name request's). */
 async function workflowNameOf(runtime: TempoflowRuntime, runId: string, d: WorkflowExecutionDescription): Promise<string | undefined> {
   const fromAttribute = d.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.workflow);
   if (fromAttribute) return fromAttribute;
   try {
-    return (await readRunInput(runtime, runId, d.runId))?.spec?.name;
+    const input = await readRunInput(runtime, runId, d.runId);
+    if (typeof input !== 'object' || input === null) return undefined;
+    const name = 'spec' in input ? input.spec?.name : (input as { workflow?: unknown }).workflow;
+    return typeof name === 'string' ? name : undefined;
   } catch {
     return undefined; // e.g. encrypted input and no key here: the name is only cosmetic
   }

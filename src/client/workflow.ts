@@ -13,11 +13,12 @@ import { findTriggerCycle, staticTriggerTargets } from '../engine/triggers.js';
 import { WorkflowError } from '../errors.js';
 import { didYouMean } from '../expressions/suggest.js';
 import { parameterize } from '../config/params.js';
+import { checkOnlyJobs, checkRunInputSize, runSettings } from '../config/run-settings.js';
 import type { CronTriggerSpec, JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
 import { RUN_WORKFLOW_TYPE, type ReusePlan, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
-import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
+import { newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
@@ -295,14 +296,13 @@ export class Workflow {
   private runInput(params: Readonly<Record<string, unknown>>, options: StartOptions, extra: Pick<RunInput, 'reuse'> = {}): RunInput {
     const values = this.parameterize(params);
     this.checkTriggerCycles();
-    for (const id of options.jobs ?? []) this.job(id);
+    checkOnlyJobs(this.spec, options.jobs ?? []);
     const input: RunInput = {
       spec: this.spec,
       params: values,
       runId: options.runId ?? newRunId(this.name),
       ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
-      timeoutSeconds: options.timeout ?? this.extras.timeout ?? this.spec.timeoutSeconds ?? defaultTimeoutSeconds(),
-      maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel ?? defaultMaxJobParallel(),
+      ...runSettings(this.spec, { timeout: options.timeout ?? this.extras.timeout, maxJobParallel: options.maxJobParallel ?? this.extras.maxJobParallel }),
       extras: publicExtras(this.extras),
       ...(options.jobs ? { onlyJobs: options.jobs } : {}),
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
@@ -310,7 +310,7 @@ export class Workflow {
       ...(options.limits ? { limits: options.limits } : {}),
       ...extra,
     };
-    checkInputSize(input);
+    checkRunInputSize(input);
     return input;
   }
 
@@ -366,25 +366,6 @@ export class Workflow {
     const run = new RunHandle({ runId: input.runId, workflowName: this.name, attached, ...(temporalRunId ? { temporalRunId } : {}), ...(uiUrl ? { uiUrl } : {}), connection });
     return { runId: input.runId, ...(temporalRunId ? { temporalRunId } : {}), run, handle, ...(uiUrl ? { uiUrl } : {}), attached };
   }
-}
-
-/**
- * Largest run input accepted, in bytes of JSON: Temporal refuses payloads over
- * 2 MB, and retrying such a start only wastes time.
- */
-export const MAX_RUN_INPUT_BYTES = 1.5 * 1024 * 1024;
-
-/** Refuses a run whose input (YAML snapshot and params) would not fit a Temporal payload. */
-function checkInputSize(input: RunInput): void {
-  const total = Buffer.byteLength(JSON.stringify(input), 'utf8');
-  if (total <= MAX_RUN_INPUT_BYTES) return;
-  const biggest = Object.entries(input.params)
-    .map(([name, value]) => ({ name, bytes: Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') }))
-    .sort((a, b) => b.bytes - a.bytes)[0];
-  const hint = biggest && biggest.bytes > total / 2 ? `param '${biggest.name}' alone is ${biggest.bytes} bytes; ` : '';
-  throw new WorkflowError(
-    `the run's input is ${total} bytes, over the ${MAX_RUN_INPUT_BYTES} byte limit of a Temporal payload; ${hint}pass large data by reference (a file path or an object-storage URL) instead of as a param`,
-  );
 }
 
 /** Extras minus the config overrides (those are not expression values). */

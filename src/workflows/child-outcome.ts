@@ -45,10 +45,14 @@ function contextOf<C>(details: readonly unknown[] | null | undefined): C | undef
 /**
  * The failure a tempoflow workflow ends FAILED or TIMEOUT with: non-retryable,
  * its (capped) context as the first detail — what {@link childEnding} reads
- * back in the parent, and `client/result.ts` in the client.
+ * back in the parent, and `client/result.ts` in the client. It carries no
+ * stack trace.
  */
 export function endingFailure(type: RunFailureType, message: string, context: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true, details: [context] });
+  const failure = ApplicationFailure.create({ type, message, nonRetryable: true, details: [context] });
+  // How a run ended, not a bug: a stack of workflow internals would only bury the message in `temporal workflow` output and the Web UI.
+  failure.stack = '';
+  return failure;
 }
 
 /** Decodes a `ChildWorkflowFailure`; anything else (e.g. this scope's own cancellation) gives `undefined`. */

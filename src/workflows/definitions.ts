@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ErrorInfo, JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
 import type { ReleaseInfo, ReleaseType } from '../engine/release.js';
+import type { RunByNameInput } from '../engine/run-request.js';
 import type { SearchAttributeValue } from '../engine/search-attributes.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
 import type { Status } from '../engine/status.js';
@@ -79,6 +80,12 @@ export interface RunInput {
   /** State carried across continue-as-new (set by the interpreter itself). */
   readonly carried?: CarriedState;
 }
+
+// The by-name input any Temporal client may send instead (docs/clients.md); the shapes are told apart in the engine.
+export { ACCEPTED_RUN_INPUTS, PREPARE_RUN_ACTIVITY, RUN_BY_NAME_KEYS, RUN_INPUT_ERROR, type PreparedRun, type RunByNameInput } from '../engine/run-request.js';
+
+/** What `tempoflowRun` accepts: the full spec (tempoflow's clients, parents, continue-as-new) or a by-name request (any Temporal client). */
+export type RunStartInput = RunInput | RunByNameInput;
 
 /** Thresholds that keep histories small (ARCHITECTURE.md, "Scale"; Temporal caps a history at 51,200 events). */
 export interface ScaleLimits {

@@ -3,18 +3,19 @@
  * sandbox: no I/O, no Node built-ins, no clocks or randomness but the SDK's.
  * Activities are reached through `proxyActivities` and imported as types.
  */
-import type { RunOutcome } from '../engine/context.js';
 import { tempoflowMatrixBatch as matrixBatch } from './combinations.js';
-import type { RunInput } from './definitions.js';
 import { guarded } from './guard.js';
-import { Interpreter } from './interpreter.js';
 import { tempoflowJob as jobWorkflow } from './job-workflow.js';
 import { tempoflowRelease as releaseWorkflow } from './release-workflow.js';
+import { tempoflowRun as runEntry } from './run-entry.js';
 
 export { cancelSignal, statusQuery } from './definitions.js';
 
-/** The interpreter workflow: runs one tempoflow workflow from its YAML snapshot. */
-export const tempoflowRun = guarded('tempoflowRun', async (input: RunInput): Promise<RunOutcome> => new Interpreter(input).execute());
+/**
+ * The interpreter workflow: runs one tempoflow workflow from its YAML
+ * snapshot, or from its name for other Temporal clients (`run-entry.ts`).
+ */
+export const tempoflowRun = guarded('tempoflowRun', runEntry);
 
 /** One job (a matrix combination or a foreach chunk) as a child workflow. */
 export const tempoflowJob = guarded('tempoflowJob', jobWorkflow);

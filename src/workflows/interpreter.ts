@@ -359,5 +359,6 @@ export class Interpreter {
 function failureMessage(ctx: RunContext, failedJobs: string[]): string {
   const first = ctx.errors[0];
   const head = failedJobs.length ? `job${failedJobs.length > 1 ? 's' : ''} ${failedJobs.join(', ')} failed` : 'run failed';
-  return first ? `${head}: ${first.stage ? `${first.job}.${first.stage}` : (first.job ?? '')}: ${first.message}`.slice(0, 2000) : head;
+  const where = first?.stage ? `${first.job}.${first.stage}: ` : first?.job ? `${first.job}: ` : '';
+  return first ? `${head}: ${where}${first.message}`.slice(0, 2000) : head;
 }

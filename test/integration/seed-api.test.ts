@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getRun, readRunInput } from '../../src/client/run-handle.js';
+import { getRun, readResolvedRunInput } from '../../src/client/run-handle.js';
 import { Workflow } from '../../src/client/workflow.js';
 import { WorkflowError, WorkflowTimeoutError } from '../../src/errors.js';
 import { withWorker, writeConf } from '../helpers/temporal.js';
@@ -115,7 +115,7 @@ describe('max_job_parallel: at most N jobs at once, and N when N are ready', () 
       const ledger = join(dir, 'ledger-env.txt');
       const result = await withEnv('WORKFLOW_CORE_MAX_JOB_PARALLEL', '1', () => wf.execute({ ledger }, { runtime }));
       expect(result.status).toBe('SUCCESS');
-      expect((await readRunInput(runtime, result.runId))?.maxJobParallel).toBe(1);
+      expect((await readResolvedRunInput(runtime, result.runId))?.maxJobParallel).toBe(1);
       expect(maxOverlap(intervals(ledger))).toBe(1);
     });
   });
@@ -138,7 +138,7 @@ slow:
       const wf = await Workflow.fromConf('slow', { path });
       const result = await withEnv('WORKFLOW_CORE_TIMEOUT', '2', () => wf.execute({}, { runtime }));
       expect(result.status).toBe('TIMEOUT');
-      expect((await readRunInput(runtime, result.runId))?.timeoutSeconds).toBe(2);
+      expect((await readResolvedRunInput(runtime, result.runId))?.timeoutSeconds).toBe(2);
       expect(result.context.jobs['wait']!.stages['wait']).toMatchObject({ status: 'CANCEL', reason: 'the run timed out while this stage was running' });
       const thrown = (() => {
         try {
@@ -223,7 +223,7 @@ describe('executeJob', () => {
 
       // A durable run like any other, under the run id given.
       expect(result.runId).toBe(runId);
-      const input = await readRunInput(runtime, runId);
+      const input = await readResolvedRunInput(runtime, runId);
       expect(input).toMatchObject({ runId, onlyJobs: ['process'], params: { who: 'ops' }, reuse: { fromRunId: 'context', jobs: { split: { status: 'SUCCESS' } } } });
       const handle = await getRun(runId, { runtime });
       expect((await handle.describe()).running).toBe(false);
@@ -282,7 +282,7 @@ describe("the seed's other run options and values", () => {
       const result = await wf.execute({}, { runtime, jobs: ['main'], parentRunId: 'upstream-run-42' });
       expect(result.status).toBe('SUCCESS');
       expect(result.parentRunId).toBe('upstream-run-42');
-      expect((await readRunInput(runtime, result.runId))?.parentRunId).toBe('upstream-run-42');
+      expect((await readResolvedRunInput(runtime, result.runId))?.parentRunId).toBe('upstream-run-42');
       expect((await getRun(result.runId, { runtime }).then((h) => h.result())).parentRunId).toBe('upstream-run-42');
     });
   });
@@ -305,7 +305,7 @@ extras-demo:
       const result = await wf.execute({}, { runtime });
       expect(result.status).toBe('SUCCESS');
       expect(result.context.jobs['show']!.stages['show']!.outputs['stdout']).toBe('production false\n');
-      const input = await readRunInput(runtime, result.runId);
+      const input = await readResolvedRunInput(runtime, result.runId);
       expect(input).toMatchObject({ timeoutSeconds: 120, maxJobParallel: 1 });
       expect(input?.extras).toEqual({ environment: 'production', debug_mode: false });
     });
@@ -342,7 +342,7 @@ failed-pipeline:
       expect(result.context.jobs['setup']).toMatchObject({ status: 'SUCCESS', reusedFrom: 'context' });
       expect(result.context.jobs['process']!.stages['process']!.outputs['stdout']).toBe('processing /data/input.csv\n');
       expect(lines(join(dir, 'setup.count'))).toEqual([]);
-      expect((await readRunInput(runtime, result.runId))?.timeoutSeconds).toBe(1800);
+      expect((await readResolvedRunInput(runtime, result.runId))?.timeoutSeconds).toBe(1800);
 
       await expect(wf.rerun({ params: {}, jobs: { setup: { status: 'SUCCESS' } } }, { runtime })).rejects.toThrow(/param 'input_file'/);
       await expect(wf.rerun({ jobs: { setup: { status: 'OK' } } }, { runtime })).rejects.toThrow(/context\.jobs\.setup\.status: 'OK' is not a status/);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { activityConfigFromEnv } from '../../src/activities/config.js';
 import { FileAuditStore } from '../../src/audit/index.js';
-import { readRunInput } from '../../src/client/run-handle.js';
+import { readResolvedRunInput } from '../../src/client/run-handle.js';
 import { Workflow } from '../../src/client/workflow.js';
 import { EVENT, NORMAL } from '../../src/engine/release.js';
 import { tempDir, withWorker, writeConf } from '../helpers/temporal.js';
@@ -108,7 +108,7 @@ describe('release options', () => {
       expect(result.runId).toBe(runId);
       expect(result.parentRunId).toBe('upstream-7');
       expect(result.context.jobs['work']!.stages['work']).toMatchObject({ status: 'CANCEL', reason: 'the run timed out while this stage was running' });
-      expect(await readRunInput(runtime, runId)).toMatchObject({ runId, parentRunId: 'upstream-7', timeoutSeconds: 2 });
+      expect(await readResolvedRunInput(runtime, runId)).toMatchObject({ runId, parentRunId: 'upstream-7', timeoutSeconds: 2 });
       const [record] = new FileAuditStore(join(dir, 'audits')).forRelease(name, '20240602000000');
       expect(record).toMatchObject({ runId, parentRunId: 'upstream-7', status: 'TIMEOUT' });
     });
@@ -121,7 +121,7 @@ describe('release options', () => {
       const event = await wf.release('2024-06-03T08:30:00Z', {}, { runtime, releaseType: EVENT });
       expect(event).toMatchObject({ status: 'SUCCESS', releaseType: 'EVENT', runId: `tf:${name}:202406030830` });
       expect(event.context.jobs['work']!.stages['work']!.outputs['stdout']).toBe('EVENT\n');
-      expect((await readRunInput(runtime, event.runId))?.release?.type).toBe('EVENT');
+      expect((await readResolvedRunInput(runtime, event.runId))?.release?.type).toBe('EVENT');
       const [record, ...rest] = new FileAuditStore(join(dir, 'audits')).forRelease(name, '20240603083000');
       expect(rest).toEqual([]);
       expect(record).toMatchObject({ type: 'EVENT', runId: event.runId });
