@@ -37,6 +37,16 @@ export const CONCURRENCY_GROUP_FULL = 'ConcurrencyGroupFull';
 /** Temporal workflow type of a concurrency group. */
 export const GROUP_WORKFLOW_TYPE = 'tempoflowConcurrencyGroup';
 
+/** Signal names of the group protocol (the workflow contract defines the signals; the activity sends one by name). */
+export const GroupSignalName = {
+  /** To the group: ask for a slot (sent with signal-with-start). */
+  ACQUIRE: 'tempoflow.concurrency.acquire',
+  /** To the group: give a slot back or leave the queue. */
+  RELEASE: 'tempoflow.concurrency.release',
+  /** To a holder or waiter: the group's reply (granted, queued, refused, superseded). */
+  SLOT: 'tempoflow.concurrency.slot',
+} as const;
+
 /** The group workflow's id: `tf-group:<project>:<key>`. */
 export function groupWorkflowId(project: string, key: string): string {
   return `tf-group:${project}:${key}`;
@@ -75,6 +85,8 @@ export interface ConcurrencyContext {
   group: string;
   /** The group workflow's id. */
   workflowId: string;
+  /** This slot's name in the group: the holder's workflow id, plus `#<job>` for a job. */
+  lease: string;
   state: SlotState;
   /** The `limit` this run asked with. */
   limit: number;

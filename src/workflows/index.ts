@@ -5,6 +5,7 @@
  */
 import type { RunOutcome } from '../engine/context.js';
 import { tempoflowMatrixBatch as matrixBatch } from './combinations.js';
+import { tempoflowConcurrencyGroup as concurrencyGroup } from './concurrency-group.js';
 import type { RunInput } from './definitions.js';
 import { guarded } from './guard.js';
 import { Interpreter } from './interpreter.js';
@@ -24,3 +25,6 @@ export const tempoflowMatrixBatch = guarded('tempoflowMatrixBatch', matrixBatch)
 
 /** A release: a scheduled or manual run of a workflow, with its audit record. */
 export const tempoflowRelease = guarded('tempoflowRelease', releaseWorkflow);
+
+/** A concurrency group: its holders and FIFO queue (docs/semantics.md, "Concurrency groups"). */
+export const tempoflowConcurrencyGroup = guarded('tempoflowConcurrencyGroup', concurrencyGroup);
