@@ -15,7 +15,7 @@ import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
-import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
+import { projectName, rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
 export type { JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
@@ -227,6 +227,7 @@ export class Workflow {
       ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
       confPath: this.confPath,
       ...(options.limits ? { limits: options.limits } : {}),
+      project: projectName(),
     };
     checkInputSize(input);
     return input;
