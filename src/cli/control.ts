@@ -60,7 +60,7 @@ export function slotSummary(slot: ConcurrencyContext): string {
     case 'holding':
       return `holds ${group} since ${slot.heldSince ?? '?'}`;
     case 'released':
-      return `held ${group} from ${slot.heldSince ?? '?'} to ${slot.releasedAt ?? '?'}`;
+      return slot.heldSince ? `held ${group} from ${slot.heldSince} to ${slot.releasedAt ?? '?'}` : `left the queue of ${group} at ${slot.releasedAt ?? '?'} without holding it`;
     case 'superseded':
       return `superseded in ${group} by ${slot.supersededBy ?? '?'}`;
     default:

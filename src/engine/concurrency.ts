@@ -70,7 +70,7 @@ export const SlotState = {
   WAITING: 'waiting',
   /** Holds a slot. */
   HOLDING: 'holding',
-  /** Held a slot and gave it back. */
+  /** Gave its slot back (`heldSince` set), or left the queue without one (cancelled or timed out while waiting). */
   RELEASED: 'released',
   /** The queue was full (`on-full`). */
   REFUSED: 'refused',

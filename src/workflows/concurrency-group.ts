@@ -25,7 +25,9 @@
  *
  * It continues as new once its history is long (default 5,000 events, or
  * when Temporal suggests it), carrying holders and queue, and ends when
- * nobody holds or waits.
+ * nobody holds or waits. To continue as new it drains: requests that arrive
+ * meanwhile are kept, unanswered, for the next run (which answers them
+ * first), so no reply is in flight when it continues, however busy the group.
  *
  * Workflow code: deterministic, no I/O.
  */
@@ -85,6 +87,9 @@ class ConcurrencyGroup {
   private inflight = 0;
   /** Something changed since the main loop last looked. */
   private changed = true;
+  /** Draining to continue as new: new requests wait in `pending`, no grant is sent. */
+  private draining = false;
+  private pending: SlotRequest[] = [];
 
   constructor(private readonly input: GroupInput) {
     const carried = input.carried;
@@ -95,6 +100,8 @@ class ConcurrencyGroup {
   }
 
   async run(): Promise<GroupOutcome> {
+    // Requests kept by the previous run come before any that arrive now (FIFO).
+    for (const request of this.input.carried?.pending ?? []) this.acquire(request);
     setHandler(acquireSignal, (request) => this.acquire(request));
     setHandler(releaseSignal, ({ lease }) => this.release(lease));
     setHandler(groupStatusQuery, (lease) => this.view(lease));
@@ -113,24 +120,27 @@ class ConcurrencyGroup {
     for (;;) {
       await condition(() => this.changed);
       this.changed = false;
-      this.grantWaiters();
+      if (!this.draining) this.grantWaiters();
       this.showDetails();
-      const idle = this.holders.length === 0 && this.queue.length === 0;
+      const idle = this.holders.length === 0 && this.queue.length === 0 && this.pending.length === 0;
       if (!idle && !this.historyIsLong()) continue;
+      if (!idle) this.draining = true;
       // Let every reply land and every handler finish before ending or continuing.
       await condition(() => this.inflight === 0 && allHandlersFinished());
-      if (this.changed) continue; // a request or release arrived meanwhile: serve it first
-      await stopChecker();
       if (idle) {
+        if (this.changed) continue; // a request arrived meanwhile: serve it
+        await stopChecker();
         log.info(`concurrency group ${this.input.key}: nobody holds or waits; ${this.granted} slots granted`);
         return { key: this.input.key, granted: this.granted, continuedRuns: this.input.carried?.continuedRuns ?? 0 };
       }
+      await stopChecker();
       const carried: GroupState = {
         holders: this.holders,
         queue: this.queue,
         nextTicket: this.nextTicket,
         granted: this.granted,
         continuedRuns: (this.input.carried?.continuedRuns ?? 0) + 1,
+        ...(this.pending.length > 0 ? { pending: this.pending } : {}),
       };
       log.info(`concurrency group ${this.input.key}: continuing as new after ${workflowInfo().historyLength} events (${this.holders.length} holding, ${this.queue.length} waiting)`);
       return continueAsNew<typeof tempoflowConcurrencyGroup>({ project: this.input.project, key: this.input.key, carried });
@@ -145,6 +155,10 @@ class ConcurrencyGroup {
   // ——— Requests and releases ———
 
   private acquire(request: SlotRequest): void {
+    if (this.draining) {
+      this.pending.push(request);
+      return;
+    }
     if (request.maxHistoryEvents !== undefined) this.maxHistoryEvents = Math.max(50, request.maxHistoryEvents);
     if (request.holderCheckSeconds !== undefined) this.holderCheckSeconds = Math.max(0.1, request.holderCheckSeconds);
     this.changed = true;

@@ -242,8 +242,8 @@ export class GroupSlot {
     if (!this.asked || this.released) return;
     this.released = true;
     const c = this.context;
-    if (c.state === SlotState.HOLDING || c.state === SlotState.SUPERSEDED) c.releasedAt = new Date().toISOString();
-    if (c.state === SlotState.HOLDING) c.state = SlotState.RELEASED;
+    c.releasedAt = new Date().toISOString();
+    if (c.state === SlotState.HOLDING || c.state === SlotState.WAITING) c.state = SlotState.RELEASED;
     delete c.position;
     try {
       await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(c.workflowId).signal(releaseSignal, { lease: this.lease }));

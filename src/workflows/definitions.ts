@@ -323,6 +323,8 @@ export interface GroupState {
   /** Slots granted since the group started (all its runs). */
   readonly granted: number;
   readonly continuedRuns: number;
+  /** Requests that arrived while it drained to continue as new, in order: the next run serves them first. */
+  readonly pending?: readonly SlotRequest[];
 }
 
 /** A request for a slot, sent by signal-with-start (the `requestConcurrencySlot` activity). */
