@@ -107,10 +107,15 @@ class ConcurrencyGroup {
     setHandler(groupStatusQuery, (lease) => this.view(lease));
 
     const checkerScope = new CancellationScope();
+    // Never a floating rejected promise: a failure of the checker is rethrown by the main loop
+    // (one that settles after the execution is gone, e.g. while the worker evicts it, is dropped).
+    let checkerFailure: unknown;
     const checker = checkerScope
       .run(() => this.checkHolders())
       .catch((err: unknown) => {
-        if (!isCancellation(err)) throw err;
+        if (isCancellation(err)) return;
+        checkerFailure = err;
+        this.changed = true;
       });
     const stopChecker = async (): Promise<void> => {
       checkerScope.cancel();
@@ -119,6 +124,7 @@ class ConcurrencyGroup {
 
     for (;;) {
       await condition(() => this.changed);
+      if (checkerFailure !== undefined) throw checkerFailure;
       this.changed = false;
       if (!this.draining) this.grantWaiters();
       this.showDetails();
