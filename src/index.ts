@@ -41,6 +41,7 @@ export { ConfigError, WorkflowNotFoundError, type ConfigIssue } from './config/e
 export { Status, isFailure, type NeedResult } from './engine/status.js';
 export { StageErrorName } from './engine/stage-errors.js';
 export type { RunContext, JobContext, StageContext, ErrorInfo } from './engine/context.js';
+export { SlotState, type ConcurrencyContext } from './engine/concurrency.js';
 export { createWorker, DEFAULT_TASK_QUEUE } from './worker/index.js';
 export { defineTask, TaskRegistry, type TaskDefinition, type TaskContext } from './activities/registry.js';
 export { ReleaseType, type ReleaseInfo } from './workflows/definitions.js';

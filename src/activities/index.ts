@@ -12,6 +12,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { createAuditActivities } from './audit.js';
+import { findEndedHolders, requestConcurrencySlot, type HolderRef, type SlotRequestInput } from './concurrency.js';
 import type { ActivityConfig } from './config.js';
 import { createPrepareRunActivities } from './prepare-run.js';
 import { createReleaseActivities } from './release.js';
@@ -40,6 +41,12 @@ export function createActivities(config: ActivityConfig) {
     async requestRunCancellation(input: { workflowId: string; runId: string; reason?: string }): Promise<void> {
       await Context.current().client.workflow.getHandle(input.workflowId, input.runId).cancel();
     },
+
+    /** Asks a concurrency group for a slot (signal-with-start); the group answers by signal. */
+    requestConcurrencySlot: (input: SlotRequestInput): Promise<void> => requestConcurrencySlot(input),
+
+    /** A concurrency group's check: which of its holders no longer run. */
+    findEndedHolders: (holders: readonly HolderRef[]): Promise<string[]> => findEndedHolders(holders),
 
     /** Loads, validates and parameterizes the target of a `trigger:` stage. */
     async prepareTriggeredRun(input: PrepareTriggerInput): Promise<PrepareTriggerResult> {

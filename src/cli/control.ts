@@ -6,7 +6,7 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { stageResults, type RunContext, type StageContext } from '../client/result.js';
+import { stageResults, type ConcurrencyContext, type RunContext, type StageContext } from '../client/result.js';
 import { getRun, type WaitingApproval } from '../client/run-handle.js';
 import { action, ExitCode, info, out } from './common.js';
 import { CONTROL, withRuntime } from './with-runtime.js';
@@ -51,10 +51,29 @@ function stageSummary(st: StageContext): string {
   return `${st.status}${attempt}${why}`;
 }
 
+/** A concurrency slot in a few words: `waiting in concurrency group 'x' (position 3, since ...)`. */
+export function slotSummary(slot: ConcurrencyContext): string {
+  const group = `concurrency group '${slot.group}'`;
+  switch (slot.state) {
+    case 'waiting':
+      return `waiting in ${group} (${slot.position !== undefined ? `position ${slot.position}, ` : ''}since ${slot.waitingSince ?? '?'}, limit ${slot.limit})`;
+    case 'holding':
+      return `holds ${group} since ${slot.heldSince ?? '?'}`;
+    case 'released':
+      return slot.heldSince ? `held ${group} from ${slot.heldSince} to ${slot.releasedAt ?? '?'}` : `left the queue of ${group} at ${slot.releasedAt ?? '?'} without holding it`;
+    case 'superseded':
+      return `superseded in ${group} by ${slot.supersededBy ?? '?'}`;
+    default:
+      return `refused by ${group}${slot.reason ? `: ${slot.reason}` : ''}`;
+  }
+}
+
 function printStatus(runId: string, context: RunContext, running: boolean, approvals: readonly WaitingApproval[]): void {
   out(`run ${runId}: ${context.status}${running ? ' (running)' : ''}`);
+  if (context.concurrency) out(`  ${slotSummary(context.concurrency)}`);
   for (const [id, job] of Object.entries(context.jobs)) {
     out(`  job ${id}: ${job.status}${job.reason ? ` (${job.reason})` : ''}`);
+    if (job.concurrency) out(`    ${slotSummary(job.concurrency)}`);
     for (const { path, stage, depth } of stageResults(job.stages)) out(`${'  '.repeat(depth + 2)}${path}: ${stageSummary(stage)}`);
     for (const s of job.strategies ?? [])
       out(

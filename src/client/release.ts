@@ -398,6 +398,7 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
         ...((options.target?.confPath ?? snapshot.confPath) ? { confPath: options.target?.confPath ?? snapshot.confPath } : {}),
         ...(snapshot.release ? { release: { ...snapshot.release, run_id: runId, type: ReleaseType.RERUN } } : {}),
         reuse: plan,
+        project: projectName(),
       };
       const handle = await runtime.client.workflow.start(RUN_WORKFLOW_TYPE, {
         workflowId: runId,

@@ -16,8 +16,10 @@ import type { JobContext, RunContext, StageContext } from '../engine/context.js'
 import { stageResults } from '../engine/stage-results.js';
 import { Status } from '../engine/status.js';
 import { RunEndedError, RunNotFoundError, RunQueryTimeoutError, WorkflowError } from '../errors.js';
+import { SlotState, type ConcurrencyContext } from '../engine/concurrency.js';
 import {
   approvalSignal,
+  groupStatusQuery,
   JOB_WORKFLOW_TYPE,
   jobStatusQuery,
   PREPARE_RUN_ACTIVITY,
@@ -40,6 +42,9 @@ const CHILD_QUERY_TIMEOUT_MS = 5_000;
 
 /** Most child workflows one `waitingApprovals()` asks. */
 export const MAX_CHILDREN_QUERIED = 50;
+
+/** Most concurrency groups one `status()` asks for live queue positions. */
+export const MAX_GROUPS_QUERIED = 20;
 
 /** What a run is, from Temporal's point of view. */
 export interface RunDescription {
@@ -161,11 +166,17 @@ export class RunHandle {
 
   /**
    * The run's context: live (its `status` query) while it runs, final after.
-   * Throws `RunQueryTimeoutError` when the run is running but no worker
-   * answers within `timeoutMs` (default 10 s).
+   * A run or job waiting for its concurrency group shows its live place in
+   * the queue (`concurrency.position`, asked from the group). Throws
+   * `RunQueryTimeoutError` when the run is running but no worker answers
+   * within `timeoutMs` (default 10 s).
    */
   async status(options: { timeoutMs?: number } = {}): Promise<RunContext> {
-    return use(this.connection, async (runtime) => contextOf(runtime, this.runId, await describeExecution(runtime, this.runId), options.timeoutMs));
+    return use(this.connection, async (runtime) => {
+      const context = await contextOf(runtime, this.runId, await describeExecution(runtime, this.runId), options.timeoutMs);
+      await refreshQueuePositions(runtime, context);
+      return context;
+    });
   }
 
   /** The run's jobs so far, by id (see `status()`). */
@@ -318,6 +329,25 @@ async function contextOf(runtime: TempoflowRuntime, runId: string, d: WorkflowEx
     if (isGrpcDeadlineError(err)) throw new RunQueryTimeoutError(runId, d.taskQueue, timeoutMs, { cause: err });
     throw err;
   }
+}
+
+/**
+ * Replaces the queue position a waiting slot recorded when it joined with its
+ * live one, asked from its group (docs/semantics.md, "Concurrency groups").
+ * A group that does not answer in time leaves the recorded one.
+ */
+async function refreshQueuePositions(runtime: TempoflowRuntime, context: RunContext): Promise<void> {
+  const waiting = [context.concurrency, ...Object.values(context.jobs).map((j) => j.concurrency)].filter((c): c is ConcurrencyContext => c?.state === SlotState.WAITING && typeof c.lease === 'string');
+  await Promise.all(
+    waiting.slice(0, MAX_GROUPS_QUERIED).map(async (slot) => {
+      try {
+        const view = await runtime.client.withDeadline(Date.now() + CHILD_QUERY_TIMEOUT_MS, () => runtime.client.workflow.getHandle(slot.workflowId).query(groupStatusQuery, slot.lease));
+        if (view.position !== undefined && view.position > 0) slot.position = view.position;
+      } catch {
+        /* the group is busy or gone: keep what the run recorded */
+      }
+    }),
+  );
 }
 
 /**

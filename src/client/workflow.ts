@@ -20,7 +20,7 @@ import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
 import { newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
-import { rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
+import { projectName, rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 import { refuseSeedOptions } from './seed-options.js';
 
@@ -309,6 +309,7 @@ export class Workflow {
       confPath: this.confPath,
       ...(options.limits ? { limits: options.limits } : {}),
       ...extra,
+      project: projectName(),
     };
     checkRunInputSize(input);
     return input;

@@ -8,6 +8,7 @@
  *
  * Pure module: no I/O.
  */
+import { groupKeyProblem, MAX_GROUP_KEY_LENGTH } from '../engine/concurrency.js';
 import { analyzeDag } from '../engine/dag.js';
 import { DEFAULT_MAX_COMBINATIONS, expandMatrix, MatrixError } from '../engine/matrix.js';
 import { slugify } from '../engine/slug.js';
@@ -68,6 +69,7 @@ export function checkWorkflow(r: Reporter, wf: unknown, ctx: CheckContext): void
   if (!isRecord(wf)) return;
   if (isRecord(wf.params)) checkParams(r, wf.params);
   if (wf.on !== undefined) checkOn(r, wf.on);
+  checkConcurrency(r, ['concurrency'], wf.concurrency);
   if (isRecord(wf.jobs)) {
     for (const [id, job] of Object.entries(wf.jobs)) checkJob(r, id, job, ctx);
     checkDag(r, wf.jobs);
@@ -149,8 +151,18 @@ function checkJob(r: Reporter, id: string, job: unknown, ctx: CheckContext): voi
   if (job.timeout !== undefined && job['timeout-minutes'] !== undefined) {
     r.add([...path, 'timeout-minutes'], 'timeout-twice', 'a job has `timeout` or `timeout-minutes`, not both', { at: 'key' });
   }
+  checkConcurrency(r, [...path, 'concurrency'], job.concurrency);
   if (isRecord(job.strategy)) checkMatrix(r, [...path, 'strategy'], job.strategy);
   if (Array.isArray(job.stages)) checkStageList(r, [...path, 'stages'], job.stages, ctx);
+}
+
+/** A literal group key must be usable as it is (a templated one is checked when rendered). */
+function checkConcurrency(r: Reporter, path: ValuePath, value: unknown): void {
+  const keyPath = typeof value === 'string' ? path : [...path, 'group'];
+  const key = typeof value === 'string' ? value : isRecord(value) && typeof value.group === 'string' ? value.group : undefined;
+  if (key === undefined || key === '' || key.includes('${{')) return; // '' is the schema's to report
+  const problem = groupKeyProblem(key.trim());
+  if (problem) r.add(keyPath, 'bad-group', problem, { hint: `a group key is 1 to ${MAX_GROUP_KEY_LENGTH} characters on one line, e.g. \`deploy-\${{ params.env }}\`` });
 }
 
 function checkMatrix(r: Reporter, path: ValuePath, strategy: Record<string, unknown>): void {

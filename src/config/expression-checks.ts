@@ -27,6 +27,12 @@ const NESTED_ROOTS: Readonly<Record<string, string>> = {
   case: '`case` branches',
 };
 
+/** Roots a workflow-level `concurrency.group` may read: what is known before the first job. */
+const RUN_GROUP_ROOTS: ReadonlySet<string> = new Set(['params', 'extras', 'workflow', 'release']);
+
+/** Roots a job-level `concurrency.group` may read: what is known when the job is decided. */
+const JOB_GROUP_ROOTS: ReadonlySet<string> = new Set([...RUN_GROUP_ROOTS, 'matrix', 'needs', 'jobs', 'job']);
+
 /** Fields where `secrets.*` are rendered (on the worker). */
 const SECRET_FIELDS = new Set(['bash', 'run', 'env', 'with']);
 
@@ -52,6 +58,8 @@ interface Scope {
   readonly nested: ReadonlySet<string>;
   /** Top-level key of the stage or job the string sits under (`bash`, `env`, ...). */
   readonly field?: string;
+  /** When set, the only roots this field may read (`concurrency.group`). */
+  readonly roots?: ReadonlySet<string>;
 }
 
 /** What the expression checks need to know of the workflow. */
@@ -82,6 +90,7 @@ export function checkExpressions(r: Reporter, wf: unknown): void {
   const ctx: Context = { r, jobs: Object.keys(jobs), params, allowUndeclared: wf['allow-undeclared-params'] === true };
   const global: Scope = { nested: new Set() };
   strings(wf.env, ['env'], (t, p) => check(ctx, t, p, { ...global, field: 'env' }));
+  strings(wf.concurrency, ['concurrency'], (t, p) => check(ctx, t, p, { ...global, field: 'concurrency', roots: RUN_GROUP_ROOTS }));
   if (Array.isArray(wf.on)) wf.on.forEach((e, i) => isRecord(e) && strings(e.params, ['on', i, 'params'], (t, p) => check(ctx, t, p, global)));
   else if (isRecord(wf.on) && Array.isArray(wf.on.schedule)) {
     wf.on.schedule.forEach((e, i) => isRecord(e) && strings(e.params, ['on', 'schedule', i, 'params'], (t, p) => check(ctx, t, p, global)));
@@ -113,6 +122,9 @@ function checkJob(ctx: Context, id: string, job: Record<string, unknown>): void 
         break;
       case 'outputs':
         strings(value, path, (t, p) => check(ctx, t, p, { ...inJob, stages: new Set(stages.map((s, i) => stageId(s, i))) }));
+        break;
+      case 'concurrency':
+        strings(value, path, (t, p) => check(ctx, t, p, { ...inJob, field: key, roots: JOB_GROUP_ROOTS }));
         break;
       default:
         strings(value, path, (t, p) => check(ctx, t, p, { ...inJob, field: key }));
@@ -196,6 +208,17 @@ function checkReference(ctx: Context, text: string, path: ValuePath, scope: Scop
   if (!(EXPRESSION_ROOTS as readonly string[]).includes(root)) {
     const best = didYouMean(root, EXPRESSION_ROOTS);
     at('unknown-namespace', `unknown namespace '${ref[0]}'`, best ? `did you mean '${best}'?` : `expressions read ${EXPRESSION_ROOTS.join(', ')}`);
+    return;
+  }
+  if (scope.roots && !scope.roots.has(root)) {
+    const level = scope.job ? `job '${scope.job.id}'` : 'the workflow';
+    at(
+      'namespace-not-here',
+      root === SECRETS_NAMESPACE
+        ? 'a concurrency group may not read secrets: its key is written to Temporal history (the group workflow is named after it)'
+        : `the concurrency group of ${level} may read ${[...scope.roots].join(', ')}, not '${root}'`,
+      'the group is rendered when the slot is asked for, before any stage runs',
+    );
     return;
   }
   if (root in NESTED_ROOTS && !scope.nested.has(root)) {

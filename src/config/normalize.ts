@@ -12,10 +12,11 @@
  *   ahead of the ones written beside it (the order matrix expansion uses).
  * - `{ else: [stages] }` becomes `{ else: true, stages }`.
  */
-import type { CronTriggerSpec, JobSpec, OverlapPolicyName, ParamSpec, RetrySpec, StageSpec, StrategySpec, Templated, WorkflowSpec } from '../engine/spec.js';
+import type { ConcurrencySpec, CronTriggerSpec, JobSpec, OverlapPolicyName, ParamSpec, RetrySpec, StageSpec, StrategySpec, Templated, WorkflowSpec } from '../engine/spec.js';
+import { DEFAULT_CONCURRENCY_LIMIT, DEFAULT_CONCURRENCY_QUEUE } from '../engine/concurrency.js';
 import { stageId, stageName, stageActions } from './checks.js';
 import type { Reporter } from './origins.js';
-import { durationSeconds, type CaseBranch, type EnvMap, type JobDecl, type OnEntry, type Retry, type StageDecl, type Strategy, type WorkflowDecl } from './schema.js';
+import { durationSeconds, type CaseBranch, type Concurrency, type EnvMap, type JobDecl, type OnEntry, type Retry, type StageDecl, type Strategy, type WorkflowDecl } from './schema.js';
 import { contentLine, type ValuePath } from './source.js';
 
 /** Defaults of the retry policy. */
@@ -72,6 +73,7 @@ export function normalizeWorkflow(r: Reporter, name: string, file: string, decl:
     manual,
     ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
     env: stringifyEnv(decl.env),
+    ...(decl.concurrency !== undefined ? { concurrency: concurrencySpec(r, ['concurrency'], decl.concurrency) } : {}),
     jobs: Object.entries(decl.jobs).map(([id, job]) => normalizeJob(r, id, job)),
     loc: r.loc([], 'key'),
   };
@@ -93,6 +95,7 @@ function normalizeJob(r: Reporter, id: string, job: JobDecl): JobSpec {
     continueOnError: job['continue-on-error'] ?? false,
     ...(job.outputs ? { outputs: job.outputs } : {}),
     env: stringifyEnv(job.env),
+    ...(job.concurrency !== undefined ? { concurrency: concurrencySpec(r, [...base, 'concurrency'], job.concurrency) } : {}),
     stages: normalizeStages(r, job.stages, [...base, 'stages']),
     loc: r.loc(base, 'key'),
   };
@@ -117,6 +120,19 @@ function normalizeStrategy(s: Strategy): StrategySpec {
     exclude,
     ...(s['max-parallel'] !== undefined ? { maxParallel: s['max-parallel'] } : {}),
     failFast: s['fail-fast'] ?? true,
+  };
+}
+
+/** `concurrency:` with its defaults (a bare string is the group key). */
+function concurrencySpec(r: Reporter, path: ValuePath, value: Concurrency): ConcurrencySpec {
+  const decl = typeof value === 'string' ? { group: value } : value;
+  return {
+    group: decl.group.trim(),
+    limit: decl.limit ?? DEFAULT_CONCURRENCY_LIMIT,
+    queue: decl.queue ?? DEFAULT_CONCURRENCY_QUEUE,
+    onFull: decl['on-full'] ?? 'fail',
+    cancelInProgress: decl['cancel-in-progress'] ?? false,
+    loc: r.loc(path, 'key'),
   };
 }
 

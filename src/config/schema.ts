@@ -12,6 +12,7 @@
  * Pure module: no I/O.
  */
 import { z } from 'zod';
+import { DEFAULT_CONCURRENCY_LIMIT, DEFAULT_CONCURRENCY_QUEUE, MAX_CONCURRENCY_LIMIT, MAX_CONCURRENCY_QUEUE } from '../engine/concurrency.js';
 
 /** What the validator says a field expects, and the issue code when a value does not fit. */
 export interface FieldLabel {
@@ -347,6 +348,48 @@ export const Strategy = z
   .describe('Run the job once per matrix combination');
 export type Strategy = z.infer<typeof Strategy>;
 
+/** The object form of `concurrency:` (docs/semantics.md, "Concurrency groups"). */
+export const ConcurrencyObject = z
+  .strictObject({
+    /** The group's key; a template over params (and matrix, needs, jobs at job level). */
+    group: z
+      .string()
+      .min(1, 'the group key is empty')
+      .describe('The group: runs (or jobs) with the same key share its slots. May hold `${{ }}` over params, extras, workflow, release (and matrix, needs, jobs, job at job level)'),
+    /** Holders at once (default 1). */
+    limit: labeled(
+      z.int().min(1).max(MAX_CONCURRENCY_LIMIT).optional().describe(`Runs (or jobs) holding the group at once (default ${DEFAULT_CONCURRENCY_LIMIT}, at most ${MAX_CONCURRENCY_LIMIT})`),
+      `an integer from 1 to ${MAX_CONCURRENCY_LIMIT}`,
+    ),
+    /** Requests waiting at most; past it, `on-full` applies (default 1000). */
+    queue: labeled(
+      z
+        .int()
+        .min(0)
+        .max(MAX_CONCURRENCY_QUEUE)
+        .optional()
+        .describe(`Requests waiting at most; past it \`on-full\` applies (default ${DEFAULT_CONCURRENCY_QUEUE}, at most ${MAX_CONCURRENCY_QUEUE}; 0 never waits)`),
+      `an integer from 0 to ${MAX_CONCURRENCY_QUEUE}`,
+    ),
+    /** What a request does when the queue is full: fail (default) or skip. */
+    'on-full': z.enum(['fail', 'skip']).optional().describe('When the queue is full: `fail` (default: the run or job ends FAILED, ConcurrencyGroupFull) or `skip` (it ends SKIP)'),
+    /** A newcomer cancels every holder and waiter of the group. */
+    'cancel-in-progress': z.boolean().optional().describe('When true, a new run (or job) cancels every run holding or waiting in the group, as in GitHub Actions'),
+  })
+  .describe('A concurrency group: `{ group, limit, queue, on-full, cancel-in-progress }`');
+export type ConcurrencyObject = z.infer<typeof ConcurrencyObject>;
+
+/** `concurrency:` a group key (defaults for the rest), or the object form. */
+export const Concurrency = labeled(
+  z
+    .union([z.string().min(1, 'the group key is empty'), ConcurrencyObject])
+    .describe('Limit how many runs (or jobs) hold the same group at once: a group key (`deploy-${{ params.env }}`), or `{ group, limit, queue, on-full, cancel-in-progress }`'),
+  'a group key, or `{ group: ..., limit: ..., queue: ..., on-full: fail|skip, cancel-in-progress: ... }`',
+);
+// Registered in place (a `.meta()` would be a new schema, without its label); one $defs entry for both levels.
+z.globalRegistry.add(Concurrency, { id: 'Concurrency', description: z.globalRegistry.get(Concurrency)?.description ?? '' });
+export type Concurrency = z.infer<typeof Concurrency>;
+
 /** Keys of a job. */
 const jobShape = {
   /** Description (markdown). */
@@ -384,6 +427,8 @@ const jobShape = {
   ),
   /** Environment variables of every stage of the job. */
   env: EnvMap.optional(),
+  /** A concurrency group the job (each matrix combination) holds while it runs. */
+  concurrency: Concurrency.optional().describe('A concurrency group the job (each matrix combination) holds while it runs: a group key, or `{ group, limit, queue, on-full, cancel-in-progress }`'),
   /** The stages, run in order. */
   stages: StageList.min(1, 'a job needs at least one stage').describe('The stages, run in order'),
 };
@@ -465,6 +510,8 @@ export const WorkflowDecl = z
     'allow-undeclared-params': z.boolean().optional().describe('Accept params that are not declared (default false)'),
     /** Environment variables for every stage. */
     env: EnvMap.optional(),
+    /** A concurrency group the run holds from its first job to its end. */
+    concurrency: Concurrency.optional().describe('A concurrency group the run holds from its first job to its end: a group key, or `{ group, limit, queue, on-full, cancel-in-progress }`'),
     /** Jobs, keyed by id, in YAML order. */
     jobs: labeled(
       z

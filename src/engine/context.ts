@@ -5,6 +5,7 @@
  *
  * Pure module: safe to import from workflow code.
  */
+import type { ConcurrencyContext } from './concurrency.js';
 import type { Status } from './status.js';
 
 /** A problem, with where it happened. */
@@ -69,6 +70,8 @@ export interface JobContext {
   reusedFrom?: string;
   /** Why it was skipped or failed, in a sentence. */
   reason?: string;
+  /** Its concurrency slot, when the job has `concurrency:` (docs/semantics.md, "Concurrency groups"). */
+  concurrency?: ConcurrencyContext;
   outputs: Record<string, unknown>;
   /** Stages in run order, by id. */
   stages: Record<string, StageContext>;
@@ -90,6 +93,8 @@ export interface RunContext {
    * needs (docs/semantics.md "Run outputs"; see {@link mergeRunOutputs}).
    */
   outputs?: Record<string, unknown>;
+  /** The run's concurrency slot, when its workflow has `concurrency:`. */
+  concurrency?: ConcurrencyContext;
 }
 
 /** The serialisable shape of a run's outcome (the client wraps it in `Result`). */

@@ -193,6 +193,21 @@ export interface StrategySpec {
   readonly failFast: Templated<boolean>;
 }
 
+/** `concurrency:` of a workflow or a job (docs/semantics.md, "Concurrency groups"). */
+export interface ConcurrencySpec {
+  /** The group key; may hold templates, rendered when the run (or job) asks for its slot. */
+  readonly group: string;
+  /** Holders at once. */
+  readonly limit: number;
+  /** Requests waiting at most. */
+  readonly queue: number;
+  /** A request that finds the queue full fails or skips. */
+  readonly onFull: 'fail' | 'skip';
+  /** A newcomer cancels every holder and waiter. */
+  readonly cancelInProgress: boolean;
+  readonly loc: SourceLocation;
+}
+
 /** One job of a workflow. */
 export interface JobSpec {
   readonly id: string;
@@ -210,6 +225,8 @@ export interface JobSpec {
   /** Declared outputs (`name: ${{ ... }}`); default: the merged stage outputs. */
   readonly outputs?: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
+  /** The job's concurrency group (absent: none; a spec without it runs exactly as before). */
+  readonly concurrency?: ConcurrencySpec;
   readonly stages: readonly StageSpec[];
   readonly loc: SourceLocation;
 }
@@ -246,6 +263,8 @@ export interface WorkflowSpec {
   /** Run timeout in seconds, when the YAML sets one. */
   readonly timeoutSeconds?: number;
   readonly env: Readonly<Record<string, string>>;
+  /** The run's concurrency group (absent: none). */
+  readonly concurrency?: ConcurrencySpec;
   readonly jobs: readonly JobSpec[];
   readonly loc: SourceLocation;
 }

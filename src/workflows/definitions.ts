@@ -4,6 +4,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { GroupSignalName, type ConcurrencyContext } from '../engine/concurrency.js';
 import type { ErrorInfo, JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
 import type { ReleaseInfo, ReleaseType } from '../engine/release.js';
 import type { RunByNameInput } from '../engine/run-request.js';
@@ -79,6 +80,8 @@ export interface RunInput {
   readonly limits?: ScaleLimits;
   /** State carried across continue-as-new (set by the interpreter itself). */
   readonly carried?: CarriedState;
+  /** `WORKFLOW_CORE_PROJECT` of whoever started the run: concurrency groups are shared within a project (default `default`). */
+  readonly project?: string;
 }
 
 // The by-name input any Temporal client may send instead (docs/clients.md); the shapes are told apart in the engine.
@@ -95,6 +98,10 @@ export interface ScaleLimits {
   readonly matrixBatchSize?: number;
   /** `foreach` items per chunk child; more than this run in child workflows (default 200). */
   readonly foreachChunkSize?: number;
+  /** A concurrency group continues as new once its history has this many events (default 5,000). */
+  readonly groupMaxHistoryEvents?: number;
+  /** Seconds between a concurrency group's checks that its holders still run, while requests wait (default 10). */
+  readonly groupHolderCheckSeconds?: number;
 }
 
 /** What a run carries into its next Temporal run when it continues as new. */
@@ -105,6 +112,8 @@ export interface CarriedState {
   readonly approvals: Readonly<Record<string, readonly ApprovalDecision[]>>;
   /** How many times this run has continued as new. */
   readonly continuedRuns: number;
+  /** The run's concurrency slot, held across continue-as-new. */
+  readonly concurrency?: ConcurrencyContext;
 }
 
 /** Input of one job run as a child workflow (a matrix combination). */
@@ -138,6 +147,10 @@ export interface JobRunInput {
   readonly limits?: ScaleLimits;
   /** For a chunk child of a large `foreach`: where its stage list sits and which items it runs. */
   readonly foreachChunk?: ForeachChunk;
+  /** The run's project (`RunInput.project`): concurrency groups and triggered runs belong to it. */
+  readonly project?: string;
+  /** The concurrency group the run holds: a job whose group is this one runs in the run's slot. */
+  readonly runGroup?: string;
 }
 
 /** One chunk of a large `foreach`, run as a child workflow. */
@@ -268,3 +281,97 @@ export interface ReleaseOutcome {
   /** Where the audit record is, when one was written (or found). */
   readonly audit?: { readonly written: boolean; readonly where: string };
 }
+
+// ——— Concurrency groups (docs/semantics.md, "Concurrency groups") ———
+
+export { GROUP_WORKFLOW_TYPE } from '../engine/concurrency.js';
+
+/** Input of a concurrency group workflow (`tempoflowConcurrencyGroup`). */
+export interface GroupInput {
+  readonly project: string;
+  /** The group key. */
+  readonly key: string;
+  /** State carried across continue-as-new (set by the group itself). */
+  readonly carried?: GroupState;
+}
+
+/** A holder or a waiter of a group. */
+export interface GroupMember {
+  /** Unique per slot: `<workflow id>` for a run, `<workflow id>#<job>` for a job. */
+  readonly lease: string;
+  /** Unique per ask: a retried send of the same ask is recognised. */
+  readonly ask: string;
+  /** The execution that holds (or waits): signalled with replies, described to find dead holders. */
+  readonly workflowId: string;
+  /** Its first Temporal run id (a holder whose id now names another execution is gone). */
+  readonly firstRunId: string;
+  /** The tempoflow run, for display. */
+  readonly runId: string;
+  readonly workflowName: string;
+  readonly job?: string;
+  readonly matrixKey?: string;
+  /** The `limit` it asked with. */
+  readonly limit: number;
+  /** FIFO serial number. */
+  readonly ticket: number;
+  /** ISO 8601: when it asked. */
+  readonly since: string;
+  /** ISO 8601: when it got its slot (holders). */
+  readonly heldSince?: string;
+  /** Set once a newcomer with `cancel-in-progress` has cancelled it (it keeps its slot until it releases). */
+  readonly supersededBy?: string;
+}
+
+/** What a group carries across continue-as-new. */
+export interface GroupState {
+  readonly holders: readonly GroupMember[];
+  readonly queue: readonly GroupMember[];
+  readonly nextTicket: number;
+  /** Slots granted since the group started (all its runs). */
+  readonly granted: number;
+  readonly continuedRuns: number;
+  /** Requests that arrived while it drained to continue as new, in order: the next run serves them first. */
+  readonly pending?: readonly SlotRequest[];
+}
+
+/** A request for a slot, sent by signal-with-start (the `requestConcurrencySlot` activity). */
+export interface SlotRequest extends Omit<GroupMember, 'ticket' | 'since' | 'heldSince' | 'supersededBy'> {
+  readonly queue: number;
+  readonly cancelInProgress: boolean;
+  /** Tuning from the run's scale limits. */
+  readonly maxHistoryEvents?: number;
+  readonly holderCheckSeconds?: number;
+}
+
+/** `tempoflow.concurrency.acquire` signal of a group: ask for a slot. */
+export const acquireSignal = defineSignal<[SlotRequest]>(GroupSignalName.ACQUIRE);
+
+/** `tempoflow.concurrency.release` signal of a group: give a slot back, or leave the queue. */
+export const releaseSignal = defineSignal<[{ readonly lease: string }]>(GroupSignalName.RELEASE);
+
+/** What a group tells a holder or waiter (`tempoflow.concurrency.slot` signal). */
+export type SlotReply =
+  | { readonly lease: string; readonly state: 'granted'; readonly ticket: number; readonly heldSince: string }
+  | { readonly lease: string; readonly state: 'queued'; readonly ticket: number; readonly position: number; readonly since: string }
+  | { readonly lease: string; readonly state: 'refused'; readonly holders: readonly string[]; readonly waiting: number }
+  | { readonly lease: string; readonly state: 'superseded'; readonly by: string };
+
+/** `tempoflow.concurrency.slot` signal of a run or combination: a group's reply. */
+export const slotSignal = defineSignal<[SlotReply]>(GroupSignalName.SLOT);
+
+/** What a group shows (`status` query; `lease` asks that member's place). */
+export interface GroupView {
+  readonly project: string;
+  readonly key: string;
+  readonly holders: readonly GroupMember[];
+  /** Requests waiting. */
+  readonly waiting: number;
+  /** The first waiters, in order (at most 50). */
+  readonly queue: readonly GroupMember[];
+  /** The asked lease: 1-based place in the queue (0: it holds; absent: unknown to the group). */
+  readonly position?: number;
+  readonly granted: number;
+}
+
+/** `status` query of a concurrency group. */
+export const groupStatusQuery = defineQuery<GroupView, [lease?: string]>('status');

@@ -4,6 +4,7 @@
  * Activities are reached through `proxyActivities` and imported as types.
  */
 import { tempoflowMatrixBatch as matrixBatch } from './combinations.js';
+import { tempoflowConcurrencyGroup as concurrencyGroup } from './concurrency-group.js';
 import { guarded } from './guard.js';
 import { tempoflowJob as jobWorkflow } from './job-workflow.js';
 import { tempoflowRelease as releaseWorkflow } from './release-workflow.js';
@@ -25,3 +26,6 @@ export const tempoflowMatrixBatch = guarded('tempoflowMatrixBatch', matrixBatch)
 
 /** A release: a scheduled or manual run of a workflow, with its audit record. */
 export const tempoflowRelease = guarded('tempoflowRelease', releaseWorkflow);
+
+/** A concurrency group: its holders and FIFO queue (docs/semantics.md, "Concurrency groups"). */
+export const tempoflowConcurrencyGroup = guarded('tempoflowConcurrencyGroup', concurrencyGroup);

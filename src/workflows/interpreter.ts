@@ -33,8 +33,10 @@ import type { JobSpec } from '../engine/spec.js';
 import { isFailure, Status } from '../engine/status.js';
 import { walkStages } from '../engine/triggers.js';
 import { endingFailure } from './child-outcome.js';
+import type { ConcurrencySpec } from '../engine/spec.js';
+import { DEFAULT_PROJECT, GroupSlots, renderGroupKey, type GroupSlot } from './concurrency.js';
 import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
-import { failedJob, JobRunner } from './job-runner.js';
+import { failedJob, JobRunner, type JobGroupEnv } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
 import { toErrorInfo } from './render.js';
 import { RunValues } from './run-values.js';
@@ -62,6 +64,16 @@ export class Interpreter {
   private readonly approvals = new Map<string, ApprovalDecision[]>();
   /** `needs.*` and `jobs.*` of the jobs decided so far. */
   private readonly values: RunValues;
+  /** Concurrency slots of the run and its inline jobs (only when the workflow uses `concurrency:`). */
+  private readonly slots: GroupSlots | undefined;
+  /** The group key the run holds, once it holds it. */
+  private runGroup: string | undefined;
+  /** The run's slot (it is carried across continue-as-new). */
+  private runSlot: GroupSlot | undefined;
+  /** Started jobs that wait for their concurrency group: they do not take one of the run's job slots. */
+  private readonly waitingForGroup = new Set<string>();
+  /** Whether a job slot of the run is free (set by the walk). */
+  private jobSlotFree: () => boolean = () => true;
 
   constructor(private readonly input: RunInput) {
     const now = Date.now();
@@ -77,6 +89,8 @@ export class Interpreter {
         };
     for (const [job, decisions] of Object.entries(input.carried?.approvals ?? {})) this.approvals.set(job, [...decisions]);
     this.values = new RunValues(input, this.context);
+    // Only a workflow with `concurrency:` handles the group's signals (others run exactly as before).
+    this.slots = input.spec.concurrency || input.spec.jobs.some((j) => j.concurrency && !j.strategy) ? new GroupSlots() : undefined;
   }
 
   /** True when the history is long enough that the run should continue as new at its next drain point. */
@@ -104,7 +118,7 @@ export class Interpreter {
 
     let drained = false;
     try {
-      drained = await this.workScope.run(() => this.walk());
+      drained = await this.workScope.run(() => (this.input.spec.concurrency ? this.walkInGroup(this.input.spec.concurrency) : this.walk()));
     } catch (err) {
       // walk() handles its own errors; this is a last line of defence.
       if (!isCancellation(err)) this.context.errors.push(toErrorInfo(err, {}));
@@ -120,6 +134,7 @@ export class Interpreter {
         context: capContext(this.context),
         approvals: Object.fromEntries(this.approvals),
         continuedRuns: (this.input.carried?.continuedRuns ?? 0) + 1,
+        ...(this.runSlot ? { concurrency: this.runSlot.context } : {}),
       };
       log.info(`run ${this.input.runId}: continuing as new after ${workflowInfo().historyLength} events (${Object.keys(this.context.jobs).length} jobs done)`);
       await continueAsNew<(input: RunInput) => Promise<RunOutcome>>({ ...this.input, deadlineMs: this.deadlineMs, carried });
@@ -145,6 +160,75 @@ export class Interpreter {
     void CancellationScope.nonCancellable(() => requestCancellation.requestRunCancellation({ workflowId: info.workflowId, runId: info.runId, ...(reason ? { reason } : {}) })).catch((err: unknown) =>
       log.warn('self-cancel request failed', { error: String(err) }),
     );
+  }
+
+  /**
+   * A run-level group: hold a slot, walk, release (on every ending but
+   * continue-as-new, which carries the slot). When the queue is full the run
+   * skips or fails; when it is stopped while waiting, its jobs record that
+   * they never started (docs/semantics.md, "Concurrency groups").
+   */
+  private async walkInGroup(spec: ConcurrencySpec): Promise<boolean> {
+    const owner = {
+      project: this.input.project ?? DEFAULT_PROJECT,
+      runId: this.input.runId,
+      workflowName: this.input.spec.name,
+      ...(this.input.limits ? { limits: this.input.limits } : {}),
+      onSuperseded: (reason: string) => this.cancelFromSignal(reason),
+    };
+    const held = this.input.carried?.concurrency;
+    let slot: GroupSlot;
+    if (held) slot = this.slots!.resume(spec, held, owner);
+    else {
+      let key: string;
+      try {
+        key = renderGroupKey(spec, {
+          values: { params: this.input.params, extras: this.input.extras, workflow: this.workflowValues(), ...(this.input.release ? { release: this.input.release } : {}) },
+        });
+      } catch (err) {
+        this.context.errors.push(toErrorInfo(err, { location: spec.loc }));
+        return false;
+      }
+      slot = this.slots!.create(spec, key, owner);
+      this.context.concurrency = slot.context;
+      let outcome;
+      try {
+        outcome = await slot.acquire();
+      } catch (err) {
+        if (!isCancellation(err)) throw err;
+        return this.walk(); // stopped while waiting: every job records that it never started
+      }
+      if (!outcome.held) {
+        if ('superseded' in outcome) {
+          this.cancelFromSignal(outcome.superseded);
+          return this.walk();
+        }
+        if (!outcome.refused.skip) {
+          this.context.errors.push(outcome.refused.error);
+          return false;
+        }
+        for (const job of this.input.spec.jobs) {
+          if (this.input.onlyJobs && !this.input.onlyJobs.includes(job.id)) continue;
+          this.context.jobs[job.id] ??= { status: Status.SKIP, reason: outcome.refused.error.message, outputs: {}, stages: {}, errors: [] };
+        }
+        return false;
+      }
+    }
+    this.runSlot = slot;
+    this.context.concurrency = slot.context;
+    this.runGroup = slot.context.group;
+    let drained = false;
+    try {
+      drained = await this.walk();
+      return drained;
+    } finally {
+      if (!drained) await slot.release();
+    }
+  }
+
+  /** The `workflow.*` namespace. */
+  private workflowValues(): Record<string, unknown> {
+    return { name: this.input.spec.name, run_id: this.input.runId, file: this.input.spec.file };
   }
 
   /**
@@ -197,6 +281,8 @@ export class Interpreter {
     const pending: JobSpec[] = this.input.spec.jobs.filter((j) => (!only || only.has(j.id)) && !this.context.jobs[j.id]);
     const running = new Map<string, Promise<void>>();
     const maxParallel = Math.max(1, this.input.maxJobParallel);
+    // Jobs waiting for their concurrency group do not count (docs/semantics.md, "Concurrency groups").
+    this.jobSlotFree = () => running.size - this.waitingForGroup.size < maxParallel;
 
     let draining = false;
     while (pending.length > 0 || running.size > 0) {
@@ -219,7 +305,7 @@ export class Interpreter {
           i++;
           continue;
         }
-        if (running.size >= maxParallel) break;
+        if (running.size - this.waitingForGroup.size >= maxParallel) break;
         pending.splice(i, 1);
         let decision: { run: boolean; reason: string };
         try {
@@ -238,11 +324,15 @@ export class Interpreter {
           log.info(`job ${job.id}: SKIP (${decision.reason})`);
           continue;
         }
+        if (job.concurrency && !job.strategy) this.waitingForGroup.add(job.id);
         const promise = this.runJob(job, needs)
           .catch((err: unknown) => {
             this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'the engine failed while running it');
           })
-          .finally(() => running.delete(job.id));
+          .finally(() => {
+            running.delete(job.id);
+            this.waitingForGroup.delete(job.id);
+          });
         running.set(job.id, promise);
       }
       if (running.size === 0 && !draining) {
@@ -281,6 +371,20 @@ export class Interpreter {
       ...(this.input.release ? { release: this.input.release } : {}),
       ...(this.input.limits ? { limits: this.input.limits } : {}),
       ...(this.input.reuse?.fromStage?.job === job.id ? { fromStage: { stage: this.input.reuse.fromStage.stage, stages: this.input.reuse.fromStage.stages } } : {}),
+      ...(this.input.project ? { project: this.input.project } : {}),
+      ...(this.runGroup !== undefined ? { runGroup: this.runGroup } : {}),
+    };
+  }
+
+  /** What an inline job with `concurrency:` needs: the run's slots and a job slot of the run once it holds its group. */
+  private jobGroupEnv(job: JobSpec): JobGroupEnv | undefined {
+    if (!job.concurrency || !this.slots) return undefined;
+    return {
+      slots: this.slots,
+      takeJobSlot: async () => {
+        await condition(this.jobSlotFree);
+        this.waitingForGroup.delete(job.id);
+      },
     };
   }
 
@@ -299,7 +403,7 @@ export class Interpreter {
       });
     }
     log.info(`job ${job.id}: start`);
-    const runner = new JobRunner(this.jobInput(job, needs), this.stop);
+    const runner = new JobRunner(this.jobInput(job, needs), this.stop, this.jobGroupEnv(job));
     this.runners.set(job.id, runner);
     this.context.jobs[job.id] = runner.state;
     await runner.run();

@@ -20,6 +20,7 @@ import { StageErrorName } from '../engine/stage-errors.js';
 import { isFailure, Status } from '../engine/status.js';
 import { conditionUsesStatusFunction, DEFER_SECRETS, evaluateCondition, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { Approvals } from './approvals.js';
+import { DEFAULT_PROJECT, renderGroupKey, type GroupSlot, type GroupSlots } from './concurrency.js';
 import type { ApprovalDecision, JobRunInput } from './definitions.js';
 import { runPool } from './pool.js';
 import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from './render.js';
@@ -43,6 +44,14 @@ interface AttemptOutcome {
   readonly reason?: string;
 }
 
+/** What a job with `concurrency:` needs from the execution it runs in (docs/semantics.md, "Concurrency groups"). */
+export interface JobGroupEnv {
+  /** The execution's slots (one `slot` signal handler per execution). */
+  readonly slots: GroupSlots;
+  /** Resolves once the job may take one of the run's job slots (inline jobs; waiting for the group takes none). */
+  readonly takeJobSlot?: () => Promise<void>;
+}
+
 /** Runs a job; see the module doc. */
 export class JobRunner {
   /** The live job context (answers `status` queries). */
@@ -50,11 +59,21 @@ export class JobRunner {
   private readonly approvals: Approvals;
   /** The current attempt's stop state: the run's, plus the job's own timeout. */
   private stop: StopState;
+  /** The current attempt's scope (a newcomer with `cancel-in-progress` cancels it). */
+  private attemptScope: CancellationScope | undefined;
+  /** The scope of the wait between attempts, for a job that holds a concurrency slot. */
+  private backoffScope: CancellationScope | undefined;
+  /** Why the job was superseded in its concurrency group, once it was. */
+  private supersededReason: string | undefined;
+  /** Set once the job holds its concurrency slot (or needs none): `run()` then runs the job loop. */
+  private inGroup = false;
 
   constructor(
     private readonly input: JobRunInput,
     /** The stop state of the workflow execution the job runs in. */
     private readonly runStop: StopState,
+    /** Set for a job with `concurrency:` (not in a foreach chunk child: the chunks run in their job's slot). */
+    private readonly group?: JobGroupEnv,
   ) {
     this.approvals = new Approvals(input.approvals);
     this.stop = runStop.forJobAttempt();
@@ -110,6 +129,10 @@ export class JobRunner {
 
   /** Runs the job to its end; resolves with the final job context. */
   async run(): Promise<JobContext> {
+    // A job with a concurrency group holds its slot around this same loop.
+    // (A job without one takes exactly the path it always took: replayed
+    // histories depend on the promise hops between its commands.)
+    if (this.job.concurrency && this.group && !this.input.foreachChunk && !this.inGroup) return this.runInGroup(this.group);
     const state = this.state;
     let maxRetries = 0;
     let timeoutSeconds: number | undefined;
@@ -135,10 +158,15 @@ export class JobRunner {
       const delay = backoffSeconds(this.job.retry, attempt);
       log.info(`job ${this.job.id}: attempt ${attempt} ${final.status}; retrying in ${delay} s`);
       try {
-        await sleep(delay * 1000, { summary: `${this.job.id}: retry the job in ${delay} s` });
+        await this.backoff(delay, { summary: `${this.job.id}: retry the job in ${delay} s` });
       } catch (err) {
-        if (isCancellation(err)) break;
-        throw err;
+        if (!isCancellation(err)) throw err;
+        if (!this.supersededReason) break;
+      }
+      if (this.supersededReason) {
+        final = { status: Status.CANCEL, reason: this.supersededReason };
+        state.reason = this.supersededReason;
+        break;
       }
     }
     if (isFailure(final.status)) state.continueOnError = this.continueOnError();
@@ -152,6 +180,105 @@ export class JobRunner {
     state.status = status;
     log.info(`job ${this.job.id}${this.input.matrixKey ? ` [${this.input.matrixKey}]` : ''}: ${state.status}`);
     return state;
+  }
+
+  /** Holds the job's concurrency slot (docs/semantics.md, "Concurrency groups") while the job loop runs. */
+  private async runInGroup(group: JobGroupEnv): Promise<JobContext> {
+    const held = await this.holdGroup(group);
+    if (!held.holds) return this.state;
+    this.inGroup = true;
+    try {
+      return await this.run();
+    } finally {
+      await held.slot?.release();
+    }
+  }
+
+  /**
+   * Asks for the job's concurrency slot and waits for it (and then for a job
+   * slot of the run). `holds: false` when the job ended instead: refused,
+   * superseded, stopped while waiting, or a group key that cannot be rendered.
+   */
+  private async holdGroup(group: JobGroupEnv): Promise<{ holds: true; slot?: GroupSlot } | { holds: false }> {
+    const spec = this.job.concurrency!;
+    const state = this.state;
+    let key: string;
+    try {
+      key = renderGroupKey(spec, this.ctx());
+    } catch (err) {
+      this.fail(toErrorInfo(err, { job: this.job.id, location: spec.loc }), 'its concurrency group could not be rendered');
+      return { holds: false };
+    }
+    if (key === this.input.runGroup) {
+      log.info(`job ${this.job.id}: concurrency group '${key}' is its run's; it runs in the run's slot`);
+      return this.takeJobSlot(group, undefined);
+    }
+    const slot = group.slots.create(spec, key, {
+      project: this.input.project ?? DEFAULT_PROJECT,
+      runId: this.input.runId,
+      workflowName: this.input.workflowName,
+      job: this.job.id,
+      ...(this.input.matrixKey ? { matrixKey: this.input.matrixKey } : {}),
+      ...(this.input.limits ? { limits: this.input.limits } : {}),
+      onSuperseded: (reason) => this.supersede(reason),
+    });
+    state.concurrency = slot.context;
+    let outcome;
+    try {
+      outcome = await slot.acquire();
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      this.endBeforeStart(Status.CANCEL, this.runStop.cause ? this.runStop.reason(StopMoment.BEFORE_JOB) : JOB_CANCELLED_REASON);
+      return { holds: false };
+    }
+    if (outcome.held) return this.takeJobSlot(group, slot);
+    if ('superseded' in outcome) {
+      this.endBeforeStart(Status.CANCEL, outcome.superseded);
+    } else if (outcome.refused.skip) {
+      this.endBeforeStart(Status.SKIP, outcome.refused.error.message);
+    } else {
+      this.fail(outcome.refused.error, 'its concurrency group is full');
+    }
+    return { holds: false };
+  }
+
+  /** Waits for a job slot of the run, holding the group slot (running jobs never wait for a group, so this ends). */
+  private async takeJobSlot(group: JobGroupEnv, slot: GroupSlot | undefined): Promise<{ holds: true; slot?: GroupSlot } | { holds: false }> {
+    try {
+      await group.takeJobSlot?.();
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      await slot?.release();
+      this.endBeforeStart(Status.CANCEL, this.runStop.cause ? this.runStop.reason(StopMoment.BEFORE_JOB) : JOB_CANCELLED_REASON);
+      return { holds: false };
+    }
+    this.state.start = new Date().toISOString();
+    return { holds: true, ...(slot ? { slot } : {}) };
+  }
+
+  /** Ends the job before its first stage. */
+  private endBeforeStart(status: Status, reason: string): void {
+    Object.assign(this.state, { status, reason, end: new Date().toISOString() });
+    log.info(`job ${this.job.id}${this.input.matrixKey ? ` [${this.input.matrixKey}]` : ''}: ${status} (${reason})`);
+  }
+
+  /**
+   * A newcomer with `cancel-in-progress` took the job's group: the running
+   * attempt (or the wait before the next one) stops, and the job ends CANCEL.
+   */
+  private supersede(reason: string): void {
+    if (this.supersededReason) return;
+    this.supersededReason = reason;
+    this.stop.stop(StopCause.SUPERSEDED);
+    this.attemptScope?.cancel();
+    this.backoffScope?.cancel();
+  }
+
+  /** The wait before the next attempt; cancellable by `supersede()` when the job holds a concurrency slot. */
+  private backoff(seconds: number, options: { summary: string }): Promise<void> {
+    if (!this.job.concurrency) return sleep(seconds * 1000, options);
+    this.backoffScope = new CancellationScope();
+    return this.backoffScope.run(() => sleep(seconds * 1000, options));
   }
 
   private continueOnError(): boolean {
@@ -196,7 +323,7 @@ export class JobRunner {
   private async runAttempt(timeoutSeconds: number | undefined): Promise<AttemptOutcome> {
     const state = this.state;
     const stop = (this.stop = this.runStop.forJobAttempt());
-    const scope = new CancellationScope();
+    const scope = (this.attemptScope = new CancellationScope());
     const timerScope = new CancellationScope();
     const timer =
       timeoutSeconds !== undefined
@@ -227,6 +354,7 @@ export class JobRunner {
     timerScope.cancel();
     await timer;
 
+    if (stop.cause === StopCause.SUPERSEDED) return { status: Status.CANCEL, reason: this.supersededReason! };
     if (stop.cause === StopCause.JOB_TIMEOUT) {
       const reason = jobTimeoutReason(timeoutSeconds!);
       state.errors.push({ name: StageErrorName.TimeoutError, message: reason, ...this.where() });

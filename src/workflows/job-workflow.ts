@@ -9,6 +9,7 @@ import { capContext } from '../engine/caps.js';
 import type { JobContext } from '../engine/context.js';
 import { isFailure } from '../engine/status.js';
 import { endingFailure } from './child-outcome.js';
+import { GroupSlots } from './concurrency.js';
 import { approvalSignal, jobStatusQuery, RunFailureType, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
 import { StopState } from './stop-state.js';
@@ -16,7 +17,9 @@ import { StopState } from './stop-state.js';
 /** Runs one job; FAILED/TIMEOUT fail the child (details: the job context), CANCEL ends it Cancelled. */
 export async function tempoflowJob(input: JobRunInput): Promise<JobContext> {
   const root = CancellationScope.current();
-  const runner = new JobRunner(input, StopState.ofWorkflow(root));
+  // A combination with `concurrency:` holds a slot of its own (the chunks of a large foreach run in their job's).
+  const group = input.job.concurrency && !input.foreachChunk ? { slots: new GroupSlots() } : undefined;
+  const runner = new JobRunner(input, StopState.ofWorkflow(root), group);
   setHandler(jobStatusQuery, () => runner.state);
   setHandler(approvalSignal, (decision) => runner.decide(decision));
   const state = await runner.run();

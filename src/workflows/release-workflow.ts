@@ -158,6 +158,7 @@ export async function tempoflowRelease(input: ReleaseInput): Promise<ReleaseOutc
     ...(input.confPath ? { confPath: input.confPath } : {}),
     release,
     ...(input.rerun ? { reuse: input.rerun.reuse } : {}),
+    ...(input.project ? { project: input.project } : {}),
   };
   const ended = await runRelease(input, id, runInput, prepared.searchAttributes);
   if (!ended) {

@@ -23,6 +23,8 @@ export const StopCause = {
   TIMEOUT: 'timeout',
   /** The job attempt's own `timeout:` fired. */
   JOB_TIMEOUT: 'job-timeout',
+  /** A newcomer with `cancel-in-progress` took the job's concurrency group. */
+  SUPERSEDED: 'superseded',
 } as const;
 export type StopCause = (typeof StopCause)[keyof typeof StopCause];
 
@@ -39,6 +41,7 @@ const CAUSE_WORDS: Readonly<Record<StopCause, string>> = {
   [StopCause.CANCEL]: 'the run was cancelled',
   [StopCause.TIMEOUT]: 'the run timed out',
   [StopCause.JOB_TIMEOUT]: 'the job timed out',
+  [StopCause.SUPERSEDED]: 'the job was superseded in its concurrency group',
 };
 
 /** Reason of a job attempt stopped without a known cause (its own scope was cancelled). */

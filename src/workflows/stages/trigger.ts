@@ -56,6 +56,7 @@ export const triggerStage: StageKind<'trigger'> = {
       ...(input.activity ? { activity: input.activity } : {}),
       triggerChain: chain,
       ...(input.confPath ? { confPath: input.confPath } : {}),
+      ...(input.project ? { project: input.project } : {}),
     };
     try {
       const outcome = await executeChild<(input: RunInput) => Promise<RunOutcome>>(RUN_WORKFLOW_TYPE, {

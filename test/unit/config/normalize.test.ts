@@ -18,6 +18,34 @@ function allStages(stages: readonly StageSpec[]): StageSpec[] {
 }
 
 describe('normalized spec', () => {
+  it('maps concurrency at workflow and job level, with defaults, and leaves it out when absent', () => {
+    const spec = load(`wf:
+  type: Workflow
+  params: { env: str }
+  concurrency:
+    group: " deploy-\${{ params.env }} "
+    limit: 3
+    queue: 0
+    on-full: skip
+    cancel-in-progress: true
+  jobs:
+    a:
+      concurrency: warehouse
+      stages:
+        - echo: hi
+    b:
+      stages:
+        - echo: hi
+`);
+    expect(spec.concurrency).toMatchObject({ group: 'deploy-${{ params.env }}', limit: 3, queue: 0, onFull: 'skip', cancelInProgress: true });
+    expect(spec.concurrency!.loc).toMatch(/wf\.yml:4:3$/);
+    expect(spec.jobs[0]!.concurrency).toMatchObject({ group: 'warehouse', limit: 1, queue: 1000, onFull: 'fail', cancelInProgress: false });
+    expect(spec.jobs[0]!.concurrency!.loc).toMatch(/wf\.yml:12:7$/);
+    // Absent means absent (not undefined): runs without it carry the same input as before.
+    expect('concurrency' in spec.jobs[1]!).toBe(false);
+    expect('concurrency' in load(`wf:\n  type: Workflow\n  jobs:\n    a:\n      stages:\n        - echo: hi\n`)).toBe(false);
+  });
+
   it('maps the workflow keys', () => {
     const spec = load(`wf:
   type: Workflow
