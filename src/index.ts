@@ -18,11 +18,11 @@
  */
 export { Workflow, type ExecuteOptions, type StartInfo, type StartOptions, type WorkflowExtras, type WorkflowSpec, type JobSpec, type ParamSpec, type StageSpec } from './client/workflow.js';
 export { listRuns, type ListRunsOptions, type RunSummary } from './client/runs.js';
-export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type WaitingApproval } from './client/run-handle.js';
+export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type RunUiLinks, type WaitingApproval } from './client/run-handle.js';
 export type { LogsOptions, RunLogs, StageLog } from './client/run-logs.js';
 export { Result } from './client/result.js';
 export { TempoflowRuntime, closeSharedRuntime } from './client/runtime.js';
-export { WorkflowError, ParamError, WorkflowTimeoutError, WorkflowCancelledError, RunNotFoundError, RunEndedError, RunQueryTimeoutError } from './errors.js';
+export { WorkflowError, ParamError, type ParamProblem, WorkflowTimeoutError, WorkflowCancelledError, RunNotFoundError, RunEndedError, RunQueryTimeoutError } from './errors.js';
 export { ConfigError, WorkflowNotFoundError, type ConfigIssue } from './config/errors.js';
 export { Status, isFailure, type NeedResult } from './engine/status.js';
 export { StageErrorName } from './engine/stage-errors.js';
@@ -30,6 +30,8 @@ export type { RunContext, JobContext, StageContext, ErrorInfo } from './engine/c
 export { createWorker, DEFAULT_TASK_QUEUE } from './worker/index.js';
 export { defineTask, TaskRegistry, type TaskDefinition, type TaskContext } from './activities/registry.js';
 export { ReleaseType, type ReleaseInfo } from './workflows/definitions.js';
-export { ReleaseResult, type ReleaseOptions, type RerunOptions } from './client/release.js';
+export { ReleaseResult, startRerun, type ReleaseHandle, type ReleaseOptions, type RerunOptions, type RerunStart } from './client/release.js';
+export { webhookEvent, webhookParams, type WebhookDelivery } from './client/webhooks.js';
+export { describeWorkflow, listWorkflows, type WorkflowDescription, type WorkflowListing } from './client/catalog.js';
 export { defaultFilters, FilterRegistry } from './expressions/filters.js';
 export { evaluateExpression, renderTemplate, evaluateCondition, ExpressionError } from './expressions/index.js';
