@@ -45,6 +45,8 @@ const WIDTH = 250;
 const BASE_HEIGHT = 56;
 const LINE = 22;
 const MAX_ID = 24;
+/** Characters of the status line that fit the node beside the icon. */
+const MAX_STATUS = 30;
 
 function nodeHeight(job: GraphJob): number {
   if (!job.matrix) return BASE_HEIGHT;
@@ -125,7 +127,11 @@ function drawNode(job: GraphJob, at: { x?: number; y?: number; width: number; he
   const badge = icon(job.look, 18);
   badge.setAttribute('x', '16');
   badge.setAttribute('y', '10');
-  node.append(badge, s('text', { class: 'node-id', x: 42, y: 24 }, clip(job.id, MAX_ID)), s('text', { class: 'node-status', x: 42, y: 43 }, `${look.label}${job.detail ? ` · ${job.detail}` : ''}`));
+  node.append(
+    badge,
+    s('text', { class: 'node-id', x: 42, y: 24 }, clip(job.id, MAX_ID)),
+    s('text', { class: 'node-status', x: 42, y: 43 }, clip(`${look.label}${job.detail ? ` · ${job.detail}` : ''}`, MAX_STATUS)),
+  );
   if (job.href) {
     node.append(
       s(

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { RunViewData } from '../server/routes-runs.js';
 import type { Definition, RunLinks, WorkflowDetail, WorkflowListing } from '../server/schemas.js';
+import { duration } from './dom.js';
 import type { GraphCombination, GraphJob } from './graph.js';
 import { lookOf, type Look } from './status.js';
 
@@ -72,7 +73,7 @@ export function runGraph(view: RunView, definition: DefinitionData | undefined, 
       ...(combinationLink(c) ? { href: combinationLink(c)! } : {}),
     }));
     const isMatrix = def.strategy !== undefined || job?.strategies !== undefined;
-    const detail = job ? durationText(job.start, job.end, look) : undefined;
+    const detail = job ? duration(job.start, job.end) : undefined;
     return {
       id: def.id,
       needs: def.needs,
@@ -82,14 +83,6 @@ export function runGraph(view: RunView, definition: DefinitionData | undefined, 
       ...(isMatrix ? { matrix: { combinations, expanded: expanded.has(def.id) } } : {}),
     };
   });
-}
-
-function durationText(start: string | undefined, end: string | undefined, look: Look): string | undefined {
-  if (!start) return undefined;
-  const ms = (end ? Date.parse(end) : Date.now()) - Date.parse(start);
-  if (!Number.isFinite(ms) || ms < 0) return undefined;
-  const text = ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 3_600_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${Math.floor(ms / 3_600_000)} h`;
-  return look === 'running' || look === 'approval' ? `${text} so far` : text;
 }
 
 /** The graph of a workflow that has not run: every job not started. */

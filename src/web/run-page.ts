@@ -183,7 +183,7 @@ function renderHead(el: HTMLElement, state: State, view: RunView, api: string, r
       'div',
       { class: 'run-title' },
       h('h1', {}, view.workflow ? h('a', { href: `/workflows/${encodeURIComponent(view.workflow)}` }, view.workflow) : 'run', ' ', h('span', { class: 'run-id' }, view.runId)),
-      h('div', { class: 'run-status', id: 'run-status', 'data-status': shown }, badge(shown, view.running ? LOOKS[shown].label : `${LOOKS[look].label} (${view.status})`)),
+      h('div', { class: 'run-status', id: 'run-status', 'data-status': shown }, badge(shown)),
     ),
     h(
       'p',
@@ -217,7 +217,7 @@ function renderApprovals(el: HTMLElement, state: State, view: RunView, api: stri
     el,
     h('h2', {}, icon('approval'), ` Waiting for a decision (${view.waitingApprovals.length})`),
     ...view.waitingApprovals.map((w) => {
-      const reason = h('input', { type: 'text', placeholder: 'Reason (optional; a rejected stage fails with it)', 'aria-label': `reason for ${w.path}` });
+      const reason = h('input', { type: 'text', placeholder: 'Reason (optional)', title: 'Recorded with the decision; a rejected stage fails with it', 'aria-label': `reason for ${w.path}` });
       const decide = (decision: 'approve' | 'reject') => async () => {
         const done = await act(el, () => post(`${api}/${decision}`, { stage: w.path, ...(reason.value ? { reason: reason.value } : {}), by: 'web view' }));
         if (done) {
@@ -314,6 +314,11 @@ function renderJob(state: State, view: RunView, jobId: string, job: JobContext |
   return section;
 }
 
+/** Lines of a log tail (a trailing newline ends a line, it does not start one). */
+function lineCount(text: string): number {
+  return text.replace(/\n$/, '').split('\n').length;
+}
+
 function tail(stage: StageContext, stream: 'stdout' | 'stderr'): string {
   const text = stage.logs?.[stream] ?? stage.outputs[stream];
   return typeof text === 'string' ? text : '';
@@ -342,7 +347,7 @@ function stageRows(state: State, view: RunView, jobId: string, stageId: string, 
     const details = h(
       'details',
       { open: state.open.has(key) || (stream === 'stderr' && look === 'failed') },
-      h('summary', {}, `${stream} (last ${text.split('\n').length} lines)`),
+      h('summary', {}, `${stream} (last ${lineCount(text)} line${lineCount(text) === 1 ? '' : 's'})`),
       h('pre', {}, text),
     );
     details.addEventListener('toggle', () => (details.open ? state.open.add(key) : state.open.delete(key)));
