@@ -179,12 +179,14 @@ export class RunHandle {
    * Stages waiting for a decision: in inline jobs (nested stages included),
    * in running matrix combinations (`job[key].stage`) and in the chunk
    * children of large `foreach` stages, each with the path `approve()` takes.
-   * Children that do not answer in time are left out.
+   * Children that do not answer in time are left out. `options.context`: a
+   * context `status()` just returned, read instead of asking the run again,
+   * so the approvals and that context describe the same moment.
    */
-  async waitingApprovals(): Promise<WaitingApproval[]> {
+  async waitingApprovals(options: { context?: RunContext } = {}): Promise<WaitingApproval[]> {
     return use(this.connection, async (runtime) => {
       const d = await describeExecution(runtime, this.runId);
-      const context = await contextOf(runtime, this.runId, d);
+      const context = options.context ?? (await contextOf(runtime, this.runId, d));
       const inline = waitingApprovalsIn(context);
       if (d.status.name !== 'RUNNING') return inline;
       return [...inline, ...(await childApprovals(runtime, this.runId, context, d))];

@@ -59,7 +59,7 @@ export async function runView(runtime: TempoflowRuntime, run: RunHandle): Promis
     if (!(err instanceof RunQueryTimeoutError)) throw err;
     problem = err.message;
   }
-  const waiting = d.running && context && JSON.stringify(context.jobs).includes('"WAIT"') ? await run.waitingApprovals().catch(() => []) : [];
+  const waiting = d.running && context && JSON.stringify(context.jobs).includes('"WAIT"') ? await run.waitingApprovals({ context }).catch(() => []) : [];
   if (context) {
     for (const job of Object.values(context.jobs)) {
       for (const s of job.strategies ?? []) {
