@@ -64,6 +64,19 @@ hooked:
         - name: Echo
           bash: echo pushed
 `,
+    'hooked-token.yml': `
+hooked-token:
+  type: Workflow
+  on:
+    - webhook:
+        secret: PLAIN_HOOK
+        auth: token
+  jobs:
+    one:
+      stages:
+        - name: Echo
+          bash: echo delivered
+`,
     'bad.yml': `
 bad:
   type: Workflow
@@ -85,7 +98,7 @@ async function body(response: Response): Promise<Json> {
 let t: TestServer;
 
 beforeAll(async () => {
-  t = await startTestServer(conf(), { env: { TEMPOFLOW_SECRET_GH_HOOK: HOOK_SECRET }, bodyLimit: 64 * 1024 });
+  t = await startTestServer(conf(), { env: { TEMPOFLOW_SECRET_GH_HOOK: HOOK_SECRET, TEMPOFLOW_SECRET_PLAIN_HOOK: `${HOOK_SECRET}-plain` }, bodyLimit: 64 * 1024 });
 });
 
 afterAll(async () => {
@@ -133,6 +146,18 @@ describe('serve: auth', () => {
     expect(html).toContain('data-auth="token"');
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     expect(page.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('runs open on loopback only when allowed (tempoflow dev), and the page knows it', async () => {
+    const { startServer } = await import('../../src/server/serve.js');
+    const open = await startServer({ runtime: t.runtime, confPath: '.', port: 0, env: {}, allowOpenOnLoopback: true, log: () => undefined });
+    try {
+      expect(open.open).toBe(true);
+      expect((await fetch(`${open.url}/api/workflows`)).status).toBe(200);
+      expect(await (await fetch(`${open.url}/`)).text()).toContain('data-auth="open"');
+    } finally {
+      await open.close();
+    }
   });
 
   it('refuses to start without a token anywhere but loopback, and with a short token', async () => {
@@ -379,6 +404,17 @@ describe('serve: webhooks', () => {
     expect(await eventually(async () => (await listedRuns('hooked')).length === 1, 10_000, 300)).toBe(true);
     expect(await listedRuns('hooked')).toEqual([accepted.runId]);
     expect(t.log.join('\n')).not.toContain(HOOK_SECRET);
+  });
+
+  it('takes the hook secret as a bearer token for `auth: token`, and nothing else', async () => {
+    const send = (authorization: string, id: string) =>
+      fetch(`${t.server.url}/api/hooks/hooked-token`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: authorization, 'Idempotency-Key': id }, body: '{}' });
+    const stamp = Date.now();
+    expect((await send(`Bearer ${TEST_API_TOKEN}`, `t-${stamp}-1`)).status).toBe(401);
+    expect((await send(`Bearer ${HOOK_SECRET}`, `t-${stamp}-2`)).status).toBe(401);
+    const accepted = await send(`Bearer ${HOOK_SECRET}-plain`, `t-${stamp}-3`);
+    expect(accepted.status).toBe(202);
+    await waitForStatus(((await body(accepted)) as { runId: string }).runId, 'SUCCESS');
   });
 
   it('answers 404 for a workflow without a webhook entry', async () => {
