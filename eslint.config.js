@@ -31,6 +31,7 @@ const INVARIANTS = 'ARCHITECTURE.md "Invariants" and "Changing workflow code saf
  * @property {boolean} node Whether it may import Node built-ins.
  * @property {boolean} packages Whether it may import npm packages other than the Temporal SDK.
  * @property {string[]} [subfolders] Subfolders of the layer (one level), e.g. `stages` for `src/workflows/stages/*.ts`.
+ * @property {boolean} [browser] Runs in the browser (the web view): no Node built-ins because there are none.
  * @property {'sandbox' | 'pure'} [determinism] `sandbox`: runs in the workflow sandbox (no randomness;
  *   the SDK's `Date.now()` is allowed); `pure`: imported by workflow code and never reads a clock either.
  */
@@ -52,7 +53,9 @@ export const LAYERS = {
     node: true,
     packages: true,
   },
-  cli: { ours: ['client', 'config'], temporal: [], node: true, packages: true },
+  cli: { ours: ['client', 'config', 'server'], temporal: [], node: true, packages: true },
+  server: { ours: ['client', 'config'], temporal: [], node: true, packages: true },
+  web: { ours: [], typesOnly: ['server'], temporal: [], node: false, packages: true, browser: true },
 };
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -79,11 +82,12 @@ function importPatterns(name, layer, depth = 0) {
   ];
   for (const folder of layer.typesOnly ?? []) {
     // A type import matching this pattern passes every pattern (typescript-eslint's `allowTypeImports`).
+    const why = layer.browser ? 'the page reaches the server over HTTP' : 'workflow code reaches activities through proxyActivities';
     patterns.push({
       regex: `^${up}${escape(folder)}/`,
       caseSensitive: true,
       allowTypeImports: true,
-      message: `layer rule: ${here} imports src/${folder} as types only (\`import type\`); workflow code reaches activities through proxyActivities (${WHERE}).`,
+      message: `layer rule: ${here} imports src/${folder} as types only (\`import type\`); ${why} (${WHERE}).`,
     });
   }
   patterns.push({
@@ -97,7 +101,7 @@ function importPatterns(name, layer, depth = 0) {
     patterns.push({
       regex: `^${BUILTIN}`,
       caseSensitive: true,
-      message: `layer rule: ${here} runs inside the workflow sandbox: no Node built-ins, no I/O (${WHERE}).`,
+      message: layer.browser ? `layer rule: ${here} runs in the browser: no Node built-ins (${WHERE}).` : `layer rule: ${here} runs inside the workflow sandbox: no Node built-ins, no I/O (${WHERE}).`,
     });
   }
   if (!layer.packages) {

@@ -14,18 +14,32 @@ export class WorkflowError extends Error {
   }
 }
 
+/** One bad param of a {@link ParamError}. */
+export interface ParamProblem {
+  readonly paramName: string;
+  /** What is wrong and how to fix it. */
+  readonly validationError: string;
+  /** `file:line:col` of the param's declaration, when it is declared. */
+  readonly location?: string;
+}
+
 /**
- * Thrown before anything runs when a param is missing, of the wrong type,
- * or undeclared. `paramName` names it; `validationError` says why.
+ * Thrown before anything runs when params are missing, of the wrong type,
+ * or undeclared. `problems` lists every bad param; `paramName` and
+ * `validationError` are the first one's.
  */
 export class ParamError extends WorkflowError {
   override readonly name: string = 'ParamError';
   readonly paramName: string;
   readonly validationError: string;
-  constructor(paramName: string, validationError: string, options?: { cause?: unknown }) {
-    super(`param '${paramName}': ${validationError}`, options);
+  /** Every bad param, in declaration order (undeclared ones first). */
+  readonly problems: readonly ParamProblem[];
+  constructor(paramName: string, validationError: string, options?: { cause?: unknown; problems?: readonly ParamProblem[] }) {
+    const problems = options?.problems?.length ? options.problems : [{ paramName, validationError }];
+    super(problems.map((p) => `param '${p.paramName}': ${p.validationError}`).join('; '), options);
     this.paramName = paramName;
     this.validationError = validationError;
+    this.problems = problems;
   }
 }
 

@@ -32,11 +32,11 @@ export {
   type CronTriggerSpec,
 } from './client/workflow.js';
 export { listRuns, type ListRunsOptions, type RunSummary } from './client/runs.js';
-export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type WaitingApproval } from './client/run-handle.js';
+export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type RunUiLinks, type WaitingApproval } from './client/run-handle.js';
 export type { LogsOptions, RunLogs, StageLog } from './client/run-logs.js';
 export { Result } from './client/result.js';
 export { TempoflowRuntime, closeSharedRuntime } from './client/runtime.js';
-export { WorkflowError, ParamError, WorkflowTimeoutError, WorkflowCancelledError, RunNotFoundError, RunEndedError, RunQueryTimeoutError } from './errors.js';
+export { WorkflowError, ParamError, type ParamProblem, WorkflowTimeoutError, WorkflowCancelledError, RunNotFoundError, RunEndedError, RunQueryTimeoutError } from './errors.js';
 export { ConfigError, WorkflowNotFoundError, type ConfigIssue } from './config/errors.js';
 export { Status, isFailure, type NeedResult } from './engine/status.js';
 export { StageErrorName } from './engine/stage-errors.js';
@@ -55,6 +55,8 @@ export { NORMAL, RERUN, EVENT, FORCE, DRYRUN } from './engine/release.js';
  */
 export { openAuditReader } from './client/audit.js';
 export { FileAuditStore, SqliteAuditStore, type AuditRecord, type AuditStore } from './audit/index.js';
-export { ReleaseResult, type ReleaseOptions, type RerunOptions } from './client/release.js';
+export { ReleaseResult, startRerun, type ReleaseHandle, type ReleaseOptions, type RerunOptions, type RerunStart } from './client/release.js';
+export { webhookEvent, webhookParams, type WebhookDelivery } from './client/webhooks.js';
+export { describeWorkflow, listWorkflows, type WorkflowDescription, type WorkflowListing } from './client/catalog.js';
 export { defaultFilters, FilterRegistry } from './expressions/filters.js';
 export { evaluateExpression, renderTemplate, evaluateCondition, ExpressionError } from './expressions/index.js';

@@ -4,22 +4,11 @@
  * machines. A workflow that does not validate is listed as invalid.
  */
 import type { Command } from 'commander';
-import { defaultConfPath, listWorkflowNames, loadConfTree, validateWorkflow } from '../config/loader.js';
-import type { WorkflowSpec } from '../client/workflow.js';
+import { listWorkflows, type WorkflowListing } from '../client/catalog.js';
+import { defaultConfPath } from '../config/loader.js';
 import { action, ExitCode } from './common.js';
 
-/** What `list --json` prints per workflow. */
-export interface WorkflowListing {
-  readonly name: string;
-  readonly file: string;
-  readonly valid: boolean;
-  readonly desc?: string;
-  readonly tags: readonly string[];
-  readonly params: readonly { name: string; type: string; required: boolean; default?: unknown; description?: string }[];
-  readonly schedules: readonly { cron: string; timezone: string }[];
-  readonly manual: boolean;
-  readonly jobs: readonly string[];
-}
+export type { WorkflowListing } from '../client/catalog.js';
 
 export function register(program: Command): void {
   program
@@ -29,41 +18,17 @@ export function register(program: Command): void {
     .option('--json', 'print the list as JSON')
     .action(
       action(async (opts: { conf?: string; json?: boolean }) => {
-        const tree = loadConfTree(opts.conf ?? defaultConfPath());
-        const listings = listWorkflowNames(tree).map((name): WorkflowListing => {
-          const { spec } = validateWorkflow(tree, name);
-          const file = tree.objects.get(name)?.source.file ?? '';
-          return spec ? listing(spec) : { name, file, valid: false, tags: [], params: [], schedules: [], manual: false, jobs: [] };
-        });
+        const conf = opts.conf ?? defaultConfPath();
+        const listings = listWorkflows({ path: conf });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(listings, null, 2)}\n`);
           return ExitCode.OK;
         }
-        if (listings.length === 0) process.stdout.write(`no workflows under ${tree.root}\n`);
+        if (listings.length === 0) process.stdout.write(`no workflows under ${conf}\n`);
         for (const l of listings) process.stdout.write(`${render(l)}\n`);
         return ExitCode.OK;
       }),
     );
-}
-
-function listing(spec: WorkflowSpec): WorkflowListing {
-  return {
-    name: spec.name,
-    file: spec.file,
-    valid: true,
-    ...(spec.desc ? { desc: spec.desc } : {}),
-    tags: spec.tags,
-    params: spec.params.map((p) => ({
-      name: p.name,
-      type: p.type,
-      required: p.required,
-      ...(p.default !== undefined ? { default: p.default } : {}),
-      ...(p.description ? { description: p.description } : {}),
-    })),
-    schedules: spec.schedules.map((s) => ({ cron: s.cron, timezone: s.timezone })),
-    manual: spec.manual,
-    jobs: spec.jobs.map((j) => j.id),
-  };
 }
 
 /** The text form of one listing. */
@@ -84,6 +49,7 @@ export function render(l: WorkflowListing): string {
     for (const s of l.schedules) lines.push(`    ${s.cron}  ${s.timezone}`);
     if (l.manual) lines.push('    manual');
   }
+  if (l.webhook) lines.push(`  webhook: POST /api/hooks/${l.name} (${l.webhook.auth}, secret ${l.webhook.secret})`);
   if (l.jobs.length) lines.push(`  jobs: ${l.jobs.join(', ')}`);
   return lines.join('\n');
 }

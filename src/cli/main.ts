@@ -18,6 +18,7 @@ const PURE_COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
 const TEMPORAL_COMMANDS: (() => Promise<{ register: Register }>)[] = [
   () => import('./run.js'),
   () => import('./dev.js'),
+  () => import('./serve.js'),
   () => import('./worker.js'),
   () => import('./control.js'),
   () => import('./codec-server.js'),

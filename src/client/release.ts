@@ -10,7 +10,7 @@
  *   `planRerun`, and starts a new `tempoflowRun` with `reuse`.
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowHandle } from '@temporalio/client';
 import { releaseKey, type AuditStore } from '../audit/index.js';
 import type { ErrorInfo, RunContext } from '../engine/context.js';
 import { readContextInput, type JobsContext } from '../engine/context-input.js';
@@ -20,12 +20,12 @@ import type { WorkflowSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
 import { WorkflowError } from '../errors.js';
 import { renderDeep } from '../expressions/index.js';
-import { ReleaseType, RELEASE_WORKFLOW_TYPE, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
+import { ReleaseType, RELEASE_WORKFLOW_TYPE, releaseRunId, RUN_WORKFLOW_TYPE, type ReleaseInfo, type ReusePlan, type RunInput } from '../workflows/definitions.js';
 import type { PlannedJob, ReleaseInput, ReleaseOutcome } from '../workflows/definitions.js';
 import { clientAuditStore } from './audit.js';
 import { awaitResult, Result } from './result.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
-import { readResolvedRunInput } from './run-handle.js';
+import { readResolvedRunInput, RunHandle, type RunConnection } from './run-handle.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 
@@ -75,6 +75,30 @@ export interface ReleaseOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Called once the release workflow has started. */
   readonly onStart?: (info: { releaseWorkflowId: string; runId?: string; uiUrl?: string }) => void;
+  /**
+   * Workflow id of the release workflow (default: a new one). A release whose
+   * id exists on the server, running or closed (within the namespace's
+   * retention), is not started again: `startRelease()` returns that one with
+   * `duplicate: true`. Webhook deliveries use it for idempotency.
+   */
+  readonly releaseId?: string;
+}
+
+/** A release that was started (or found), before it ends. */
+export interface ReleaseHandle {
+  /** Temporal workflow id of the release workflow. */
+  readonly releaseWorkflowId: string;
+  /** The run the release starts (for a release already done, a run of that id exists already and it ends SKIP). */
+  readonly runId: string;
+  readonly releaseType: ReleaseType;
+  /** The nominal time, ISO 8601 UTC. */
+  readonly logicalDate: string;
+  /** True when a release with `releaseId` existed: nothing was started. */
+  readonly duplicate: boolean;
+  /** The release workflow's Web UI page, when the UI is known. */
+  readonly uiUrl?: string;
+  /** Waits for the release to end (a `ReleaseResult` in every case). */
+  result(): Promise<ReleaseResult>;
 }
 
 /** A release's outcome: a `Result` plus what the release did. */
@@ -174,11 +198,23 @@ function previousReleaseRun(target: ReleaseTarget, date: Date, options: ReleaseO
  * excluded job, or a RERUN with nothing to rerun.
  */
 export async function startRelease(target: ReleaseTarget, date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseResult> {
-  const when = validateReleaseTime(target.spec, date);
+  const run = async (runtime: TempoflowRuntime) => (await beginRelease(target, date, params, { ...options, runtime })).result();
+  if (options.runtime) return run(options.runtime);
+  return withSharedRuntime(run, { taskQueue: target.extras.taskQueue });
+}
+
+/**
+ * Starts a release as {@link startRelease} does and returns at once with its
+ * handle (`result()` waits). An EVENT release of a workflow with a `webhook:`
+ * entry accepts any time. With `releaseId`, a release of that id that exists
+ * already is returned (`duplicate: true`) and nothing starts.
+ */
+export async function beginRelease(target: ReleaseTarget, date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseHandle> {
   const type = options.releaseType ?? ReleaseType.NORMAL;
   if (!Object.values(ReleaseType).includes(type)) {
     throw new WorkflowError(`unknown release type '${String(type)}'; use one of ${Object.values(ReleaseType).join(', ')}`);
   }
+  const when = type === ReleaseType.EVENT && target.spec.webhook ? toDate(date) : validateReleaseTime(target.spec, date);
   for (const job of options.excluded ?? []) {
     if (!target.spec.jobs.some((j) => j.id === job)) {
       throw new WorkflowError(`excluded job '${job}' is not a job of '${target.name}' (jobs: ${target.spec.jobs.map((j) => j.id).join(', ')})`);
@@ -196,7 +232,7 @@ export async function startRelease(target: ReleaseTarget, date: Date | string, p
     target.parameterize({ ...(renderDeep(entryParams, { values }) as Record<string, unknown>), ...(renderDeep(params, { values }) as Record<string, unknown>) });
   }
 
-  const run = async (runtime: TempoflowRuntime): Promise<ReleaseResult> => {
+  const begin = async (runtime: TempoflowRuntime): Promise<ReleaseHandle> => {
     let store: AuditStore | undefined;
     const openStore = () => (store ??= clientAuditStore());
     try {
@@ -225,21 +261,48 @@ export async function startRelease(target: ReleaseTarget, date: Date | string, p
         ...(options.heartbeatTimeoutMs ? { activity: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } } : {}),
         ...(rerun ? { rerun } : {}),
       };
-      const releaseWorkflowId = `tf-release:${target.name}:${stamp(when)}:${type.toLowerCase()}:${randomBytes(3).toString('hex')}`;
-      const handle = await runtime.client.workflow.start(RELEASE_WORKFLOW_TYPE, {
-        workflowId: releaseWorkflowId,
-        taskQueue: target.extras.taskQueue ?? runtime.taskQueue,
-        args: [input],
-        staticSummary: `tempoflow: release ${target.name} ${when.toISOString()} (${type})`,
-      });
-      options.onStart?.({ releaseWorkflowId, ...(options.runId ? { runId: options.runId } : {}), ...(runtime.uiLink(releaseWorkflowId) ? { uiUrl: runtime.uiLink(releaseWorkflowId)! } : {}) });
-      return await awaitRelease(handle, releaseWorkflowId, type, when);
+      const releaseWorkflowId = options.releaseId ?? `tf-release:${target.name}:${stamp(when)}:${type.toLowerCase()}:${randomBytes(3).toString('hex')}`;
+      let handle: WorkflowHandle;
+      let firstRunId: string;
+      let duplicate = false;
+      try {
+        const started = await runtime.client.workflow.start(RELEASE_WORKFLOW_TYPE, {
+          workflowId: releaseWorkflowId,
+          taskQueue: target.extras.taskQueue ?? runtime.taskQueue,
+          args: [input],
+          staticSummary: `tempoflow: release ${target.name} ${when.toISOString()} (${type})`,
+          ...(options.releaseId ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+        });
+        handle = started;
+        firstRunId = started.firstExecutionRunId;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !options.releaseId) throw err;
+        handle = runtime.client.workflow.getHandle(releaseWorkflowId);
+        firstRunId = (await handle.describe()).runId;
+        duplicate = true;
+      }
+      const runId = options.runId ?? releaseRunId(type, target.name, when.toISOString(), firstRunId);
+      const uiUrl = runtime.uiLink(releaseWorkflowId);
+      if (!duplicate) options.onStart?.({ releaseWorkflowId, ...(options.runId ? { runId: options.runId } : {}), ...(uiUrl ? { uiUrl } : {}) });
+      const releaseHandle = handle;
+      return {
+        releaseWorkflowId,
+        runId,
+        releaseType: type,
+        logicalDate: when.toISOString(),
+        duplicate,
+        ...(uiUrl ? { uiUrl } : {}),
+        result: () => {
+          const wait = async (rt: TempoflowRuntime) => awaitRelease(rt === runtime ? releaseHandle : rt.client.workflow.getHandle(releaseWorkflowId), releaseWorkflowId, type, when);
+          return options.runtime ? wait(options.runtime) : withSharedRuntime(wait, { taskQueue: target.extras.taskQueue });
+        },
+      };
     } finally {
       store?.close();
     }
   };
-  if (options.runtime) return run(options.runtime);
-  return withSharedRuntime(run, { taskQueue: target.extras.taskQueue });
+  if (options.runtime) return begin(options.runtime);
+  return withSharedRuntime(begin, { taskQueue: target.extras.taskQueue });
 }
 
 /** Waits for a release workflow; a failed release (invalid YAML, bad params on the worker) becomes a FAILED result. */
@@ -352,6 +415,16 @@ export interface RerunOptions {
  */
 export type RerunSource = string | { readonly runId: string; readonly context: RunContext } | RunContext | JobsContext;
 
+/** A rerun that was started, before it ends. */
+export interface RerunStart {
+  /** The new run's handle (`result()` waits for it). */
+  readonly run: RunHandle;
+  /** The run it reruns. */
+  readonly parentRunId: string;
+  /** Jobs that run again (the others are reused). */
+  readonly rerun: readonly string[];
+}
+
 /**
  * Reruns a previous run (docs/operations.md "Rerun"): every job that did not succeed
  * and everything that depends on it runs again; the rest is kept (marked
@@ -360,6 +433,26 @@ export type RerunSource = string | { readonly runId: string; readonly context: R
  */
 export async function rerunRun(source: RerunSource, options: RerunOptions = {}): Promise<Result> {
   const run = async (runtime: TempoflowRuntime): Promise<Result> => {
+    const { run: handle } = await startRerun(source, { ...options, runtime });
+    const onAbort = () => void handle.cancel().catch(() => undefined);
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await handle.result();
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  };
+  if (options.runtime) return run(options.runtime);
+  return withSharedRuntime(run, { taskQueue: options.taskQueue ?? options.target?.extras.taskQueue });
+}
+
+/**
+ * Starts a rerun as {@link rerunRun} does and returns at once with the new
+ * run's handle and what it reruns. Throws before starting, as `rerunRun` does.
+ */
+export async function startRerun(source: RerunSource, options: Omit<RerunOptions, 'signal'> = {}): Promise<RerunStart> {
+  const run = async (runtime: TempoflowRuntime): Promise<RerunStart> => {
     let store: AuditStore | undefined;
     const openStore = () => (store ??= clientAuditStore());
     try {
@@ -413,16 +506,11 @@ export async function rerunRun(source: RerunSource, options: RerunOptions = {}):
           }),
         ),
       });
-      const uiUrl = runtime.uiLink(runId);
+      const uiUrl = runtime.uiLink(runId, handle.firstExecutionRunId);
       options.onStart?.({ runId, parentRunId: snapshot.runId, rerun, handle, ...(uiUrl ? { uiUrl } : {}) });
-      const onAbort = () => void handle.cancel().catch(() => undefined);
-      if (options.signal?.aborted) onAbort();
-      else options.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await awaitResult(handle, runId);
-      } finally {
-        options.signal?.removeEventListener('abort', onAbort);
-      }
+      const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: options.taskQueue ?? options.target?.extras.taskQueue } };
+      const newRun = new RunHandle({ runId, workflowName: snapshot.spec.name, attached: false, temporalRunId: handle.firstExecutionRunId, ...(uiUrl ? { uiUrl } : {}), connection });
+      return { run: newRun, parentRunId: snapshot.runId, rerun };
     } finally {
       store?.close();
     }

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { isGrpcDeadlineError, WorkflowNotFoundError as TemporalNotFound, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { JobContext, RunContext, StageContext } from '../engine/context.js';
+import type { WorkflowSpec } from '../engine/spec.js';
 import { stageResults } from '../engine/stage-results.js';
 import { Status } from '../engine/status.js';
 import { RunEndedError, RunNotFoundError, RunQueryTimeoutError, WorkflowError } from '../errors.js';
@@ -64,6 +65,17 @@ export interface RunDescription {
   readonly historyLength: number;
   /** The run's Web UI page, when the UI is known. */
   readonly uiUrl?: string;
+}
+
+/** Most history events `uiLinks()` reads. */
+export const MAX_LINK_EVENTS = 20_000;
+
+/** Web UI links of a run's Temporal objects (see `RunHandle.uiLinks()`). */
+export interface RunUiLinks {
+  /** The run's history page. */
+  readonly run?: string;
+  /** Event pages of the activities' latest scheduling, by activity summary (`job / stage name`). */
+  readonly activities: Readonly<Record<string, string>>;
 }
 
 /** A stage waiting for a decision. */
@@ -188,12 +200,14 @@ export class RunHandle {
    * Stages waiting for a decision: in inline jobs (nested stages included),
    * in running matrix combinations (`job[key].stage`) and in the chunk
    * children of large `foreach` stages, each with the path `approve()` takes.
-   * Children that do not answer in time are left out.
+   * Children that do not answer in time are left out. `options.context`: a
+   * context `status()` just returned, read instead of asking the run again,
+   * so the approvals and that context describe the same moment.
    */
-  async waitingApprovals(): Promise<WaitingApproval[]> {
+  async waitingApprovals(options: { context?: RunContext } = {}): Promise<WaitingApproval[]> {
     return use(this.connection, async (runtime) => {
       const d = await describeExecution(runtime, this.runId);
-      const context = await contextOf(runtime, this.runId, d);
+      const context = options.context ?? (await contextOf(runtime, this.runId, d));
       const inline = waitingApprovalsIn(context);
       if (d.status.name !== 'RUNNING') return inline;
       return [...inline, ...(await childApprovals(runtime, this.runId, context, d))];
@@ -257,6 +271,65 @@ export class RunHandle {
         if (err instanceof TemporalNotFound) throw notFound(runtime, this.runId, err);
         throw err;
       }
+    });
+  }
+
+  /**
+   * The run's YAML snapshot: the validated definition it was started with
+   * (from the first event of its history), as `Workflow.spec` is for a
+   * workflow. Throws `WorkflowError` when the history has no start event or
+   * its input cannot be decoded here (encrypted, no key).
+   */
+  async spec(): Promise<WorkflowSpec> {
+    return use(this.connection, async (runtime) => {
+      const d = await describeExecution(runtime, this.runId);
+      let input: RunInput | undefined;
+      try {
+        input = await readResolvedRunInput(runtime, this.runId, d.runId);
+      } catch (err) {
+        throw new WorkflowError(`cannot read the definition of run ${this.runId}: ${(err as Error).message}`, { cause: err });
+      }
+      if (!input?.spec) throw new WorkflowError(`run ${this.runId}: its history has no start event with a definition`);
+      return input.spec;
+    });
+  }
+
+  /**
+   * Web UI links of the run's Temporal objects: the run itself and, for each
+   * stage that ran as an activity in the run's current execution, the event
+   * that scheduled its latest attempt, keyed by the activity's summary
+   * (`job / stage name`, `job [matrix key] / stage name`). Empty when the UI
+   * is not known. Reads at most {@link MAX_LINK_EVENTS} events of history.
+   */
+  async uiLinks(): Promise<RunUiLinks> {
+    return use(this.connection, async (runtime) => {
+      const d = await describeExecution(runtime, this.runId);
+      const run = runtime.uiLink(this.runId, d.runId);
+      if (!run) return { activities: {} };
+      const activities: Record<string, string> = {};
+      let nextPageToken: Uint8Array | undefined;
+      let read = 0;
+      do {
+        const page = await runtime.client.workflowService.getWorkflowExecutionHistory({
+          namespace: runtime.namespace,
+          execution: { workflowId: this.runId, runId: d.runId },
+          maximumPageSize: 1000,
+          ...(nextPageToken?.length ? { nextPageToken } : {}),
+        });
+        for (const event of page.history?.events ?? []) {
+          read++;
+          const payload = event.activityTaskScheduledEventAttributes ? event.userMetadata?.summary : undefined;
+          if (!payload || event.eventId == null) continue;
+          try {
+            const summary = await decodeFromPayloadsAtIndex<unknown>(runtime.client.options.loadedDataConverter, 0, [payload]);
+            if (typeof summary === 'string') activities[summary] = `${run}/events/${String(event.eventId)}`;
+          } catch {
+            /* an undecodable summary (encrypted, no key) has no link */
+          }
+        }
+        nextPageToken = page.nextPageToken ?? undefined;
+      } while (nextPageToken?.length && read < MAX_LINK_EVENTS);
+      return { run, activities };
     });
   }
 

@@ -15,12 +15,26 @@ import { didYouMean } from '../expressions/suggest.js';
 import { parameterize } from '../config/params.js';
 import { checkOnlyJobs, checkRunInputSize, runSettings } from '../config/run-settings.js';
 import type { CronTriggerSpec, JobSpec, ParamSpec, WorkflowSpec } from '../engine/spec.js';
-import { RUN_WORKFLOW_TYPE, type ReusePlan, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
+import { ReleaseType, RUN_WORKFLOW_TYPE, type ReusePlan, type RunInput, type ScaleLimits } from '../workflows/definitions.js';
 import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
 import { newRunId } from './run-defaults.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
-import { projectName, rerunRun, startRelease, validateReleaseTime, type ReleaseOptions, type ReleaseResult, type RerunOptions, type RerunSource } from './release.js';
+import {
+  beginRelease,
+  projectName,
+  startRerun,
+  rerunRun,
+  startRelease,
+  validateReleaseTime,
+  type ReleaseHandle,
+  type ReleaseOptions,
+  type ReleaseResult,
+  type RerunOptions,
+  type RerunSource,
+  type RerunStart,
+} from './release.js';
+import { checkDeliveryId, webhookParams, webhookReleaseId, webhookRunId, type WebhookDelivery } from './webhooks.js';
 import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
 import { refuseSeedOptions } from './seed-options.js';
 
@@ -206,6 +220,44 @@ export class Workflow {
   async release(date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseResult> {
     refuseSeedOptions('release', options);
     return startRelease(this, date, params, options);
+  }
+
+  /**
+   * Starts a release as `release()` does and returns at once with its handle
+   * (`releaseWorkflowId`, the `runId` it starts, `result()`). With
+   * `options.releaseId`, an existing release of that id is returned
+   * (`duplicate: true`) and nothing starts.
+   */
+  async startRelease(date: Date | string, params: Readonly<Record<string, unknown>> = {}, options: ReleaseOptions = {}): Promise<ReleaseHandle> {
+    return beginRelease(this, date, params, options);
+  }
+
+  /**
+   * Fires the workflow's `webhook:` entry for one delivery (docs/api.md
+   * "Webhooks"): an EVENT release now, with params mapped from the delivery's
+   * body. The release and its run take ids made from `delivery.deliveryId`, so
+   * a retried delivery returns the first one's handle (`duplicate: true`) and
+   * starts nothing. The caller authenticates the delivery. Throws
+   * `WorkflowError` (no webhook entry, a bad delivery id), `ExpressionError`
+   * or `ParamError` before starting anything.
+   */
+  async fireWebhook(delivery: WebhookDelivery, options: Pick<ReleaseOptions, 'runtime' | 'timeout' | 'maxJobParallel' | 'heartbeatTimeoutMs'> = {}): Promise<ReleaseHandle> {
+    checkDeliveryId(delivery.deliveryId);
+    const params = webhookParams(this.spec, delivery);
+    return beginRelease(this, new Date(), params, {
+      ...options,
+      releaseType: ReleaseType.EVENT,
+      releaseId: webhookReleaseId(this.name, delivery.deliveryId),
+      runId: webhookRunId(this.name, delivery.deliveryId),
+    });
+  }
+
+  /**
+   * Starts a rerun of a previous run of this workflow (see `rerun()`) and
+   * returns at once with the new run's handle and the jobs that run again.
+   */
+  async startRerun(runIdOrContext: RerunSource, options: Omit<RerunOptions, 'target' | 'signal'> = {}): Promise<RerunStart> {
+    return startRerun(runIdOrContext, { ...options, target: this });
   }
 
   /**

@@ -103,9 +103,28 @@ function checkParams(r: Reporter, params: Record<string, unknown>): void {
 
 function checkOn(r: Reporter, on: unknown): void {
   const seen = new Map<string, string>();
+  let webhookAt: string | undefined;
+  const webhook = (path: ValuePath): void => {
+    if (webhookAt !== undefined) {
+      r.add(path, 'duplicate-webhook', `a workflow has one webhook entry, and the entry at line ${webhookAt} is one`, { at: 'key', hint: 'merge the two entries' });
+    } else webhookAt = r.loc(path).split(':').slice(-2, -1)[0] ?? '?';
+  };
   const entry = (path: ValuePath, e: unknown, cronKey: 'cron' | 'cronjob'): void => {
     if (!isRecord(e)) return;
     const cron = e[cronKey];
+    if (cronKey === 'cron' && e.webhook !== undefined) {
+      if (cron !== undefined || e.manual !== undefined) {
+        r.add([...path, 'webhook'], 'two-triggers', 'an `on` entry is one of `cron: ...`, `manual: true` or `webhook: {...}`', { at: 'key', hint: 'split it into separate entries' });
+        return;
+      }
+      for (const key of ['timezone', 'params', 'overlap', 'catchup-window']) {
+        if (has(e, key)) {
+          r.add([...path, key], 'key-not-for-webhook', `'${key}' only applies to cron entries`, { at: 'key', hint: key === 'params' ? 'put the params under `webhook:`' : undefined });
+        }
+      }
+      webhook([...path, 'webhook']);
+      return;
+    }
     if (cronKey === 'cron') {
       if (e.manual !== undefined && cron !== undefined) {
         r.add([...path, 'manual'], 'cron-and-manual', 'an `on` entry is either `cron: ...` or `manual: true`, not both', { at: 'key', hint: 'split it into two entries' });
@@ -115,7 +134,7 @@ function checkOn(r: Reporter, on: unknown): void {
         }
         return;
       } else if (cron === undefined) {
-        r.add(path, 'missing-key', 'an `on` entry needs `cron: ...` or `manual: true`', { hint: "e.g. `- cron: '0 9 * * 1-5'`" });
+        r.add(path, 'missing-key', 'an `on` entry needs `cron: ...`, `manual: true` or `webhook: {...}`', { hint: "e.g. `- cron: '0 9 * * 1-5'`" });
         return;
       }
     }
@@ -133,7 +152,10 @@ function checkOn(r: Reporter, on: unknown): void {
     }
   };
   if (Array.isArray(on)) on.forEach((e, i) => entry(['on', i], e, 'cron'));
-  else if (isRecord(on) && Array.isArray(on.schedule)) on.schedule.forEach((e, i) => entry(['on', 'schedule', i], e, 'cronjob'));
+  else if (isRecord(on)) {
+    if (Array.isArray(on.schedule)) on.schedule.forEach((e, i) => entry(['on', 'schedule', i], e, 'cronjob'));
+    if (on.webhook !== undefined) webhook(['on', 'webhook']);
+  }
 }
 
 function checkJob(r: Reporter, id: string, job: unknown, ctx: CheckContext): void {

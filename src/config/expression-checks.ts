@@ -17,7 +17,7 @@ import type { Reporter } from './origins.js';
 import type { ValuePath } from './source.js';
 
 /** Roots an expression may read (docs/yaml-format.md "Expressions", the namespace table). */
-export const EXPRESSION_ROOTS = ['params', 'matrix', 'env', 'extras', 'needs', 'jobs', 'stages', 'release', 'item', 'loop', 'branch', 'case', 'secrets', 'workflow', 'job'] as const;
+export const EXPRESSION_ROOTS = ['params', 'matrix', 'env', 'extras', 'needs', 'jobs', 'stages', 'release', 'item', 'loop', 'branch', 'case', 'secrets', 'workflow', 'job', 'event'] as const;
 
 /** Nested-stage roots and the stages that define them. */
 const NESTED_ROOTS: Readonly<Record<string, string>> = {
@@ -60,6 +60,8 @@ interface Scope {
   readonly field?: string;
   /** When set, the only roots this field may read (`concurrency.group`). */
   readonly roots?: ReadonlySet<string>;
+  /** In the params of a `webhook:` entry, where `event` (the delivery) is defined. */
+  readonly event?: boolean;
 }
 
 /** What the expression checks need to know of the workflow. */
@@ -91,9 +93,18 @@ export function checkExpressions(r: Reporter, wf: unknown): void {
   const global: Scope = { nested: new Set() };
   strings(wf.env, ['env'], (t, p) => check(ctx, t, p, { ...global, field: 'env' }));
   strings(wf.concurrency, ['concurrency'], (t, p) => check(ctx, t, p, { ...global, field: 'concurrency', roots: RUN_GROUP_ROOTS }));
-  if (Array.isArray(wf.on)) wf.on.forEach((e, i) => isRecord(e) && strings(e.params, ['on', i, 'params'], (t, p) => check(ctx, t, p, global)));
-  else if (isRecord(wf.on) && Array.isArray(wf.on.schedule)) {
-    wf.on.schedule.forEach((e, i) => isRecord(e) && strings(e.params, ['on', 'schedule', i, 'params'], (t, p) => check(ctx, t, p, global)));
+  const webhook = (hook: unknown, path: ValuePath): void => {
+    if (isRecord(hook)) strings(hook.params, [...path, 'params'], (t, p) => check(ctx, t, p, { ...global, event: true }));
+  };
+  if (Array.isArray(wf.on)) {
+    wf.on.forEach((e, i) => {
+      if (!isRecord(e)) return;
+      strings(e.params, ['on', i, 'params'], (t, p) => check(ctx, t, p, global));
+      webhook(e.webhook, ['on', i, 'webhook']);
+    });
+  } else if (isRecord(wf.on)) {
+    if (Array.isArray(wf.on.schedule)) wf.on.schedule.forEach((e, i) => isRecord(e) && strings(e.params, ['on', 'schedule', i, 'params'], (t, p) => check(ctx, t, p, global)));
+    webhook(wf.on.webhook, ['on', 'webhook']);
   }
   for (const [id, job] of Object.entries(jobs)) if (isRecord(job)) checkJob(ctx, id, job);
 }
@@ -226,6 +237,9 @@ function checkReference(ctx: Context, text: string, path: ValuePath, scope: Scop
     return;
   }
   switch (root) {
+    case 'event':
+      if (!scope.event) at('namespace-not-here', "'event' (a webhook delivery) is only defined in the params of a `webhook:` entry of `on:`");
+      return;
     case 'matrix':
       if (!scope.job) at('namespace-not-here', "'matrix' is only defined inside a job with a strategy");
       else if (!scope.job.matrix) {

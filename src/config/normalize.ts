@@ -12,11 +12,23 @@
  *   ahead of the ones written beside it (the order matrix expansion uses).
  * - `{ else: [stages] }` becomes `{ else: true, stages }`.
  */
-import type { ConcurrencySpec, CronTriggerSpec, JobSpec, OverlapPolicyName, ParamSpec, RetrySpec, StageSpec, StrategySpec, Templated, WorkflowSpec } from '../engine/spec.js';
+import type { ConcurrencySpec, CronTriggerSpec, JobSpec, OverlapPolicyName, ParamSpec, RetrySpec, StageSpec, StrategySpec, Templated, WebhookTriggerSpec, WorkflowSpec } from '../engine/spec.js';
 import { DEFAULT_CONCURRENCY_LIMIT, DEFAULT_CONCURRENCY_QUEUE } from '../engine/concurrency.js';
 import { stageId, stageName, stageActions } from './checks.js';
 import type { Reporter } from './origins.js';
-import { durationSeconds, type CaseBranch, type Concurrency, type EnvMap, type JobDecl, type OnEntry, type Retry, type StageDecl, type Strategy, type WorkflowDecl } from './schema.js';
+import {
+  durationSeconds,
+  type CaseBranch,
+  type Concurrency,
+  type EnvMap,
+  type JobDecl,
+  type OnEntry,
+  type Retry,
+  type StageDecl,
+  type Strategy,
+  type WebhookTrigger,
+  type WorkflowDecl,
+} from './schema.js';
 import { contentLine, type ValuePath } from './source.js';
 
 /** Defaults of the retry policy. */
@@ -52,14 +64,20 @@ export function normalizeWorkflow(r: Reporter, name: string, file: string, decl:
       loc: r.loc(path),
     });
   };
+  let webhook: WebhookTriggerSpec | undefined;
+  const hook = (path: ValuePath, w: WebhookTrigger): void => {
+    webhook = { auth: w.auth ?? 'hmac', secret: w.secret, params: w.params ?? {}, loc: r.loc(path, 'key') };
+  };
   if (Array.isArray(on)) {
     on.forEach((e, i) => {
       if (e.manual) manual = true;
       if (e.cron !== undefined) schedule(['on', i], e.cron, e);
+      if (e.webhook !== undefined) hook(['on', i, 'webhook'], e.webhook);
     });
   } else if (on) {
     if (on.manual) manual = true;
     (on.schedule ?? []).forEach((e, i) => schedule(['on', 'schedule', i], e.cronjob, e));
+    if (on.webhook !== undefined) hook(['on', 'webhook'], on.webhook);
   }
   const timeout = decl.timeout === undefined ? undefined : durationSeconds(decl.timeout);
   return {
@@ -71,6 +89,7 @@ export function normalizeWorkflow(r: Reporter, name: string, file: string, decl:
     allowUndeclaredParams: decl['allow-undeclared-params'] ?? false,
     schedules,
     manual,
+    ...(webhook ? { webhook } : {}),
     ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
     env: stringifyEnv(decl.env),
     ...(decl.concurrency !== undefined ? { concurrency: concurrencySpec(r, ['concurrency'], decl.concurrency) } : {}),

@@ -7,7 +7,7 @@
  * Pure: no I/O.
  */
 import type { ParamSpec } from '../engine/spec.js';
-import { ParamError } from '../errors.js';
+import { ParamError, type ParamProblem } from '../errors.js';
 
 function show(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
@@ -105,36 +105,44 @@ export function coerceParam(spec: Pick<ParamSpec, 'type' | 'options'>, value: un
 
 /**
  * Validates and completes the params of a run: applies defaults, coerces
- * types, rejects missing and (unless allowed) undeclared params. Throws
- * `ParamError` on the first bad param, naming it.
+ * types, rejects missing and (unless allowed) undeclared params. Throws one
+ * `ParamError` listing every bad param, each with the `file:line:col` of its
+ * declaration.
  */
 export function parameterize(specs: readonly ParamSpec[], input: Readonly<Record<string, unknown>>, options: { allowUndeclared?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const problems: ParamProblem[] = [];
   const declared = new Set(specs.map((s) => s.name));
   for (const key of Object.keys(input)) {
     if (!declared.has(key) && !options.allowUndeclared) {
       const names = [...declared];
-      throw new ParamError(key, `not declared by this workflow (declared: ${names.length ? names.join(', ') : 'none'}); remove it, declare it under params:, or set allow-undeclared-params: true`);
+      problems.push({
+        paramName: key,
+        validationError: `not declared by this workflow (declared: ${names.length ? names.join(', ') : 'none'}); remove it, declare it under params:, or set allow-undeclared-params: true`,
+      });
     }
     if (!declared.has(key)) out[key] = input[key];
   }
   for (const spec of specs) {
+    const problem = (validationError: string) => problems.push({ paramName: spec.name, validationError, location: spec.loc });
     const has = Object.prototype.hasOwnProperty.call(input, spec.name) && input[spec.name] !== undefined;
     if (!has) {
       if (spec.default !== undefined) {
         const coerced = coerceParam(spec, spec.default);
-        if ('error' in coerced) throw new ParamError(spec.name, `default value is invalid: ${coerced.error} (${spec.loc})`);
-        out[spec.name] = coerced.value;
+        if ('error' in coerced) problem(`default value is invalid: ${coerced.error} (${spec.loc})`);
+        else out[spec.name] = coerced.value;
       } else if (spec.required) {
-        throw new ParamError(spec.name, `required ${spec.type} param is missing; pass it with -p ${spec.name}=<value>`);
+        problem(`required ${spec.type} param is missing; pass it with -p ${spec.name}=<value>`);
       } else {
         out[spec.name] = null;
       }
       continue;
     }
     const coerced = coerceParam(spec, input[spec.name]);
-    if ('error' in coerced) throw new ParamError(spec.name, coerced.error);
-    out[spec.name] = coerced.value;
+    if ('error' in coerced) problem(coerced.error);
+    else out[spec.name] = coerced.value;
   }
+  const first = problems[0];
+  if (first) throw new ParamError(first.paramName, first.validationError, { problems });
   return out;
 }

@@ -452,16 +452,52 @@ const scheduleCommon = {
   'catchup-window': LiteralDuration.optional().describe('How late a missed release may still run (e.g. `1h`)'),
 };
 
-/** One entry of the list form of `on:`: `- cron: ...` or `- manual: true`. */
+/** How a webhook delivery proves it comes from the sender (docs/api.md "Webhooks"). */
+export const WEBHOOK_AUTH = ['hmac', 'token'] as const;
+
+/**
+ * `webhook:` of an `on:` entry: `POST /api/hooks/<workflow>` of `tempoflow serve`
+ * fires an EVENT release whose params are mapped from the delivery's JSON body.
+ */
+export const WebhookTrigger = z
+  .strictObject({
+    /**
+     * Name of the secret that authenticates deliveries, read by `tempoflow serve` from
+     * `TEMPOFLOW_SECRET_<NAME>` or the secrets file (never written in the YAML).
+     */
+    secret: labeled(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/)
+        .describe('Name of the secret authenticating deliveries (`TEMPOFLOW_SECRET_<NAME>` or the secrets file of `tempoflow serve`); never the value'),
+      'a secret name (letters, digits, `_` and `-`)',
+    ),
+    /** `hmac` (default): GitHub-style `X-Hub-Signature-256`; `token`: `Authorization: Bearer <secret>`. */
+    auth: z
+      .enum(WEBHOOK_AUTH)
+      .optional()
+      .describe('`hmac` (default): the body signed with the secret in `X-Hub-Signature-256: sha256=<hex>` (GitHub style); `token`: `Authorization: Bearer <secret>`'),
+    /** Params of the release, mapped from the delivery with `${{ event.body.x }}` (and `release.*`). */
+    params: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Params of the release, mapped from the delivery: `${{ event.body.<field> }}`, `${{ event.headers.<name> }}`, `${{ event.delivery }}`'),
+  })
+  .describe('`webhook: { secret: NAME, params: { x: ${{ event.body.x }} } }`: `POST /api/hooks/<workflow>` of `tempoflow serve` fires an EVENT release');
+export type WebhookTrigger = z.infer<typeof WebhookTrigger>;
+
+/** One entry of the list form of `on:`: `- cron: ...`, `- manual: true` or `- webhook: {...}`. */
 export const OnEntry = z
   .strictObject({
     /** A 5-field cron expression (or `@daily`-style alias). */
     cron: z.string().optional().describe('5-field cron expression (minute hour day-of-month month day-of-week) or `@daily`, `@hourly`, ...'),
     /** Manual releases accept any minute. */
     manual: z.boolean().optional().describe('`manual: true`: no schedule; manual releases accept any minute'),
+    /** An HTTP trigger of `tempoflow serve`. */
+    webhook: WebhookTrigger.optional(),
     ...scheduleCommon,
   })
-  .describe('`- cron: "0 9 * * 1-5"` (+ timezone, params, overlap, catchup-window) or `- manual: true`');
+  .describe('`- cron: "0 9 * * 1-5"` (+ timezone, params, overlap, catchup-window), `- manual: true` or `- webhook: { secret: NAME, params: {...} }`');
 export type OnEntry = z.infer<typeof OnEntry>;
 
 /** One entry of `on.schedule` (the map form). */
@@ -484,10 +520,12 @@ export const On = labeled(
         schedule: z.array(ScheduleEntry).optional().describe('Cron entries'),
         /** Manual releases accept any minute. */
         manual: z.boolean().optional().describe('`manual: true`: manual releases accept any minute'),
+        /** An HTTP trigger of `tempoflow serve`. */
+        webhook: WebhookTrigger.optional(),
       }),
     ])
-    .describe('Triggers: a list of `{ cron, timezone }` / `{ manual: true }`, or `{ schedule: [{ cronjob, timezone }] }`'),
-  'a list of `- cron: ...` / `- manual: true` entries, or `{ schedule: [...] }`',
+    .describe('Triggers: a list of `{ cron, timezone }` / `{ manual: true }` / `{ webhook: {...} }`, or `{ schedule: [{ cronjob, timezone }], manual, webhook }`'),
+  'a list of `- cron: ...` / `- manual: true` / `- webhook: {...}` entries, or `{ schedule: [...] }`',
 );
 export type On = z.infer<typeof On>;
 

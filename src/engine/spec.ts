@@ -247,6 +247,17 @@ export interface CronTriggerSpec {
   readonly loc: SourceLocation;
 }
 
+/** The `webhook:` entry of `on:` (docs/api.md "Webhooks"). */
+export interface WebhookTriggerSpec {
+  /** How deliveries are authenticated: `hmac` (`X-Hub-Signature-256`) or `token` (`Authorization: Bearer`). */
+  readonly auth: 'hmac' | 'token';
+  /** Name of the secret holding the key or token (never its value). */
+  readonly secret: string;
+  /** Params of the EVENT release; templates read `event.*` (the delivery) and `release.*`. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly loc: SourceLocation;
+}
+
 /** A whole, validated workflow. `jobs` keeps YAML order. */
 export interface WorkflowSpec {
   readonly name: string;
@@ -260,6 +271,8 @@ export interface WorkflowSpec {
   readonly schedules: readonly CronTriggerSpec[];
   /** `on: [{ manual: true }]`: manual releases accept any minute. */
   readonly manual: boolean;
+  /** The `webhook:` entry of `on:`, when there is one. */
+  readonly webhook?: WebhookTriggerSpec;
   /** Run timeout in seconds, when the YAML sets one. */
   readonly timeoutSeconds?: number;
   readonly env: Readonly<Record<string, string>>;

@@ -53,6 +53,8 @@ export {
   evaluateCondition,
   parseTemplate,
   renderDeep,
+  escapeDeep,
+  escapeTemplate,
   renderTemplate,
   type ExpressionPart,
   type RenderOptions,

@@ -219,6 +219,35 @@ export function renderDeep(value: unknown, ctx: ExpressionContext, options?: Ren
   return guard('', () => walk(value, 0));
 }
 
+/** A template that renders to the text `\${{`. */
+const ESCAPED_OPEN = "${{ '${{' }}";
+
+/**
+ * Makes outside text (a webhook delivery's body) inert under rendering: each
+ * `\${{` becomes a template that renders to `\${{`, so rendering yields the
+ * text unchanged and never evaluates what it holds.
+ */
+export function escapeTemplate(text: string): string {
+  return text.includes(OPEN) ? text.split(OPEN).join(ESCAPED_OPEN) : text;
+}
+
+/**
+ * {@link escapeTemplate} on every string inside `value` (arrays and plain
+ * objects, recursively; keys are never rendered, so they stay as they are).
+ * @throws {ExpressionError} `cap` past `maxValueDepth` levels of nesting.
+ */
+export function escapeDeep(value: unknown, limits?: Partial<ExpressionLimits>): unknown {
+  const { maxValueDepth } = resolveLimits(limits);
+  const walk = (v: unknown, level: number): unknown => {
+    if (typeof v === 'string') return escapeTemplate(v);
+    if (!Array.isArray(v) && !isPlainObject(v)) return v;
+    if (level >= maxValueDepth) throw new ExpressionError(ExpressionErrorCode.cap, `value is nested deeper than ${maxValueDepth} levels`, { hint: 'flatten the data' });
+    if (Array.isArray(v)) return v.map((item) => walk(item, level + 1));
+    return Object.fromEntries(Object.entries(v).map(([key, item]) => [key, walk(item, level + 1)]));
+  };
+  return walk(value, 0);
+}
+
 function isBlank(part: TemplatePart): boolean {
   return part.kind === 'text' && part.text.trim() === '';
 }

@@ -253,6 +253,28 @@ export interface ReleaseInput {
   readonly rerun?: { readonly spec: WorkflowSpec; readonly params: Record<string, unknown>; readonly reuse: ReusePlan };
 }
 
+/**
+ * The run id a release gives its run unless told one: `tf:<workflow>:<UTC
+ * yyyymmddHHMM>` for NORMAL and EVENT, with `:force-`, `:rerun-` or `:dryrun-`
+ * and the first 8 characters of the release execution's Temporal run id for
+ * the other types (docs/operations.md "Releases"). The release workflow and
+ * the client that starts it compute it alike.
+ */
+export function releaseRunId(type: ReleaseType, workflow: string, logicalDate: string, releaseExecutionRunId: string): string {
+  const baseId = `tf:${workflow}:${logicalDate.replace(/[-:T]/g, '').slice(0, 12)}`;
+  const suffix = releaseExecutionRunId.slice(0, 8);
+  switch (type) {
+    case 'FORCE':
+      return `${baseId}:force-${suffix}`;
+    case 'RERUN':
+      return `${baseId}:rerun-${suffix}`;
+    case 'DRYRUN':
+      return `${baseId}:dryrun-${suffix}`;
+    default:
+      return baseId;
+  }
+}
+
 /** One job of a DRYRUN plan, in run order. */
 export interface PlannedJob {
   readonly id: string;

@@ -27,6 +27,7 @@ import { Status } from '../engine/status.js';
 import { childEnding } from './child-outcome.js';
 import {
   ReleaseType,
+  releaseRunId,
   RUN_WORKFLOW_TYPE,
   toTypedPairs,
   type ActivityTuning,
@@ -46,11 +47,6 @@ const { prepareRelease, findReleaseAudit } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
 });
-
-/** `tf:<workflow>:<UTC yyyymmddHHMM>`: the run id of a NORMAL release. */
-export function releaseRunId(workflow: string, logicalDate: string): string {
-  return `tf:${workflow}:${logicalDate.replace(/[-:T]/g, '').slice(0, 12)}`;
-}
 
 /** `YYYYmmddHHMMSS` of an ISO time (the audit key). */
 function auditKey(iso: string): string {
@@ -187,11 +183,7 @@ function releaseIdentity(input: ReleaseInput): ReleaseIdentity {
   }
   const logicalDate = nominal.toISOString();
   const executeDate = new Date().toISOString();
-  const baseId = releaseRunId(input.workflow, logicalDate);
-  const suffix = info.runId.slice(0, 8);
-  const runId =
-    input.runId ??
-    (type === ReleaseType.FORCE ? `${baseId}:force-${suffix}` : type === ReleaseType.RERUN ? `${baseId}:rerun-${suffix}` : type === ReleaseType.DRYRUN ? `${baseId}:dryrun-${suffix}` : baseId);
+  const runId = input.runId ?? releaseRunId(type, input.workflow, logicalDate, info.runId);
   const base = { releaseType: type, logicalDate, ...(input.parentRunId ? { parentRunId: input.parentRunId } : {}) };
   return { type, logicalDate, executeDate, runId, base };
 }

@@ -72,6 +72,22 @@ describe('parameterize', () => {
     }
   });
 
+  it('lists every bad param at once, each with where it is declared', () => {
+    try {
+      parameterize(specs, { size: 'big', extra: 1 });
+      expect.unreachable();
+    } catch (e) {
+      const problems = (e as ParamError).problems;
+      expect(problems.map((q) => [q.paramName, q.location])).toEqual([
+        ['extra', undefined],
+        ['input', specs[0]!.loc],
+        ['size', specs[1]!.loc],
+      ]);
+      expect((e as ParamError).paramName).toBe('extra');
+      expect((e as ParamError).message).toMatch(/^param 'extra': not declared .*; param 'input': required .*; param 'size': expected an integer/);
+    }
+  });
+
   it('names the bad value and the expected type', () => {
     expect(() => parameterize(specs, { input: 'x', size: 'big' })).toThrowError('param \'size\': expected an integer (int), got "big"');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCondition, parseTemplate, renderDeep, renderTemplate, type ExpressionContext } from '../../../src/expressions/index.js';
+import { escapeDeep, escapeTemplate, evaluateCondition, parseTemplate, renderDeep, renderTemplate, type ExpressionContext } from '../../../src/expressions/index.js';
 import { expectExpressionError } from './helpers.js';
 
 const values = {
@@ -197,5 +197,25 @@ describe('evaluateCondition', () => {
     expectExpressionError(() => evaluateCondition('${{ a }', ctx), 'syntax', 0);
     expectExpressionError(() => evaluateCondition('x ${{ params.name }} y', ctx), 'syntax');
     expectExpressionError(() => evaluateCondition(42 as unknown as string, ctx), 'type');
+  });
+});
+
+describe('escapeTemplate and escapeDeep', () => {
+  const hostile = ['${{ secrets.TOKEN }}', "a ${{ 'x' }} b", '${{', '${{}}', '$${{ 1 }}', "${{'", 'x }} ${{ y', '${{ ${{ }} }}'];
+
+  it.each(hostile)('rendering the escaped text %j gives the text back, unevaluated', (text) => {
+    expect(renderTemplate(escapeTemplate(text), { values: {} })).toBe(text);
+  });
+
+  it('escapes every string of a value, keys aside, and leaves other values alone', () => {
+    const body = { ref: '${{ env.HOME }}', n: 3, list: ['${{ 1 + 1 }}', true, null], nested: { '${{ key }}': 'ok' } };
+    const escaped = escapeDeep(body);
+    expect(renderDeep(escaped, { values: {} })).toEqual(body);
+  });
+
+  it('refuses nesting past the value depth cap', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 300; i++) deep = [deep];
+    expect(() => escapeDeep(deep)).toThrow(/nested deeper/);
   });
 });

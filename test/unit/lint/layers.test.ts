@@ -20,6 +20,7 @@ interface Layer {
   readonly packages: boolean;
   readonly determinism?: 'sandbox' | 'pure';
   readonly subfolders?: readonly string[];
+  readonly browser?: boolean;
 }
 
 let eslint: ESLint;
@@ -94,7 +95,7 @@ describe('the layer table of ARCHITECTURE.md and LAYERS in eslint.config.js', ()
     expect([...rows.keys()].sort()).toEqual(Object.keys(LAYERS).sort());
     const folders = new Set(rows.keys());
     for (const [folder, cell] of rows) {
-      const { determinism: _d, subfolders: _s, ...layer } = LAYERS[folder]!;
+      const { determinism: _d, subfolders: _s, browser: _b, ...layer } = LAYERS[folder]!;
       const sorted = (l: Omit<Layer, 'determinism' | 'subfolders'>) => ({
         ...l,
         ours: [...l.ours].sort(),
@@ -166,15 +167,28 @@ describe('layer rules', () => {
     await expectProblems('src/client/fixture.ts', code, [3, 4, 5], /src\/client may import only .*src\/workflows\/definitions\.ts/);
   });
 
-  it('keeps the CLI on the client and config, without the Temporal SDK', async () => {
+  it('keeps the CLI on the client, config and server, without the Temporal SDK', async () => {
     const code = [
       `import { Workflow } from '../client/workflow.js';`,
       `import { loadWorkflowSpec } from '../config/loader.js';`,
       `import { ReleaseType } from '../workflows/definitions.js';`,
       `import { Status } from '../engine/status.js';`,
     ].join('\n');
-    await expectProblems('src/cli/fixture.ts', code, [3, 4], /layer rule: src\/cli may import only src\/client, src\/config and src\/errors\.ts/);
+    await expectProblems('src/cli/fixture.ts', code, [3, 4], /layer rule: src\/cli may import only src\/client, src\/config, src\/server and src\/errors\.ts/);
     await expectProblems('src/cli/fixture.ts', `import { Client } from '@temporalio/client';`, [1], /src\/cli never imports the Temporal SDK/);
+  });
+
+  it('keeps the web view to types of the server, without Node built-ins', async () => {
+    const code = [
+      `import type { RunViewData } from '../server/routes-runs.js';`,
+      `import { runView } from '../server/routes-runs.js';`,
+      `import { readFileSync } from 'node:fs';`,
+      `import dagre from '@dagrejs/dagre';`,
+    ].join('\n');
+    const problems = await lint('src/web/fixture.ts', code);
+    expect(problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(problems[0]!.message).toMatch(/imports src\/server as types only .*over HTTP/);
+    expect(problems[1]!.message).toMatch(/runs in the browser: no Node built-ins/);
   });
 
   it('keeps Node built-ins, npm packages and other Temporal packages out of workflow code and the pure layers', async () => {
