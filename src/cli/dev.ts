@@ -8,10 +8,10 @@ export async function devCommand(): Promise<ExitCode> {
   if (process.env.TEMPORAL_ADDRESS) {
     throw new CliExit(ExitCode.INVALID, '`tempoflow dev` runs the embedded server; unset TEMPORAL_ADDRESS, or use `tempoflow worker` against your cluster');
   }
-  return withRuntime({ inProcessWorker: true }, async (runtime) => {
+  return withRuntime({ hostWorker: true }, async (runtime) => {
     info(`Temporal dev server: ${runtime.address} (namespace ${runtime.namespace})`);
     if (runtime.uiUrl) info(`Web UI: ${runtime.uiUrl}/namespaces/${runtime.namespace}/workflows`);
-    info(`worker: serving task queue '${runtime.taskQueue}'; press Ctrl-C to stop`);
+    info(`worker: serving task queue '${runtime.taskQueue}' — \`tempoflow run\` in another terminal runs here (\`--detach\` too); press Ctrl-C to stop`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

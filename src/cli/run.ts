@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { Status, type RunContext } from '../client/result.js';
 import type { RunHandle } from '../client/run-handle.js';
-import { remoteConfigured, type TempoflowRuntime } from '../client/runtime.js';
+import { findWorkerHost } from '../client/embedded-server.js';
+import { DEFAULT_TASK_QUEUE, remoteConfigured, type TempoflowRuntime } from '../client/runtime.js';
 import { Workflow, type StartOptions } from '../client/workflow.js';
 import { action, CliExit, collectParam, errorLine, ExitCode, info, out, positiveNumber } from './common.js';
 import { withRuntime } from './with-runtime.js';
@@ -82,7 +83,7 @@ async function foregroundRun(wf: Workflow, params: Record<string, unknown>, opts
     const first = await Promise.race([run.result(), detached]);
     stopProgress();
     if (first === 'detached') {
-      info(`detached; the run goes on${runtime.isEmbedded ? ' when a worker serves it (`tempoflow dev`)' : ''}`);
+      info(`detached; ${detachedNote(runtime)}`);
       return ExitCode.RUN_NOT_SUCCESS;
     }
     if (opts.json) out(JSON.stringify(first.toJSON(), null, 2));
@@ -101,8 +102,11 @@ async function foregroundRun(wf: Workflow, params: Record<string, unknown>, opts
 
 /** `--detach`: starts the run with every run option and prints its id. */
 async function detachedRun(wf: Workflow, params: Record<string, unknown>, opts: RunOptions): Promise<ExitCode> {
-  if (!remoteConfigured()) {
-    throw new CliExit(ExitCode.INVALID, '--detach needs a server that outlives this command: set TEMPORAL_ADDRESS (to your cluster, or to the address `tempoflow dev` prints)');
+  if (!remoteConfigured() && !findWorkerHost(process.env.WORKFLOW_CORE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE)) {
+    throw new CliExit(
+      ExitCode.INVALID,
+      '--detach needs a server and a worker that outlive this command: start `tempoflow dev` in another terminal (in this directory), or set TEMPORAL_ADDRESS to your cluster',
+    );
   }
   return withRuntime({}, async (runtime) => {
     const run = await wf.start(params, startOptions(opts, runtime));
@@ -110,6 +114,12 @@ async function detachedRun(wf: Workflow, params: Record<string, unknown>, opts: 
     if (run.uiUrl) info(`  ${run.uiUrl}`);
     return ExitCode.OK;
   });
+}
+
+/** What happens to a run this command leaves. */
+function detachedNote(runtime: TempoflowRuntime): string {
+  if (!runtime.isEmbedded || runtime.workerHost) return `the run goes on (\`tempoflow status\`, \`tempoflow logs --follow\`)`;
+  return `the run waits for a worker on task queue '${runtime.taskQueue}', private to this command: \`tempoflow worker --task-queue ${runtime.taskQueue}\` serves it (next time, start \`tempoflow dev\` first)`;
 }
 
 /** Prints jobs that reached a terminal status since the last call. */

@@ -136,7 +136,7 @@ detached:
     const dir = tempDir('tf-detach-');
     const res = await runCli(['run', 'hello-world', '--detach', '--conf', conf], { cwd: dir, env: { TEMPORAL_ADDRESS: undefined } });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/--detach needs a server that outlives this command/);
+    expect(res.stderr).toMatch(/--detach needs a server and a worker that outlive this command: start `tempoflow dev`/);
     expect(existsSync(join(dir, '.tempoflow'))).toBe(false);
   });
 });
