@@ -18,7 +18,8 @@
  */
 export { Workflow, type ExecuteOptions, type StartInfo, type StartOptions, type WorkflowExtras, type WorkflowSpec, type JobSpec, type ParamSpec, type StageSpec } from './client/workflow.js';
 export { listRuns, type ListRunsOptions, type RunSummary } from './client/runs.js';
-export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type WaitingApproval } from './client/run-handle.js';
+export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type WaitingApproval, type WatchOptions } from './client/run-handle.js';
+export type { ActiveStage, OutputLine, RunSnapshot } from './client/run-output.js';
 export type { LogsOptions, RunLogs, StageLog } from './client/run-logs.js';
 export { Result } from './client/result.js';
 export { TempoflowRuntime, closeSharedRuntime } from './client/runtime.js';
