@@ -194,6 +194,30 @@ export class RunHandle {
   }
 
   /**
+   * What the run waits for, as its current details (Temporal's user
+   * metadata; the Web UI shows them on the run's page): each approval stage
+   * of its inline jobs that waits, its message and the commands that approve
+   * or reject it. `''` when it waits for nothing or has ended. Throws
+   * `RunQueryTimeoutError` when no worker answers within `timeoutMs`
+   * (default 10 s).
+   */
+  async currentDetails(options: { timeoutMs?: number } = {}): Promise<string> {
+    return use(this.connection, async (runtime) => {
+      const d = await describeExecution(runtime, this.runId);
+      if (d.status.name !== 'RUNNING') return '';
+      const handle = runtime.client.workflow.getHandle(this.runId);
+      const timeoutMs = options.timeoutMs ?? STATUS_QUERY_TIMEOUT_MS;
+      try {
+        const metadata = await runtime.client.withDeadline(Date.now() + timeoutMs, () => handle.query<{ currentDetails?: string }>(WORKFLOW_METADATA_QUERY));
+        return metadata.currentDetails ?? '';
+      } catch (err) {
+        if (isGrpcDeadlineError(err)) throw new RunQueryTimeoutError(this.runId, d.taskQueue, timeoutMs, { cause: err });
+        throw err;
+      }
+    });
+  }
+
+  /**
    * Approves a waiting `approval` stage: `job.stage`, `job[matrix key].stage`
    * (one combination; `job.stage` reaches every combination), a nested path,
    * or a stage id unique in the workflow. A decision for a stage that has
@@ -394,6 +418,9 @@ async function describeExecution(runtime: TempoflowRuntime, runId: string): Prom
     throw err;
   }
 }
+
+/** Temporal's built-in query of a workflow's metadata (its definition and current details). */
+const WORKFLOW_METADATA_QUERY = '__temporal_workflow_metadata';
 
 async function runningExecution(runtime: TempoflowRuntime, runId: string): Promise<WorkflowExecutionDescription> {
   const d = await describeExecution(runtime, runId);

@@ -38,6 +38,7 @@ import { runMatrixJob } from './matrix-job.js';
 import { toErrorInfo } from './render.js';
 import { RunValues } from './run-values.js';
 import { StopCause, StopMoment, StopState } from './stop-state.js';
+import { WaitingDetails } from './waiting-details.js';
 
 const requestCancellation = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -55,6 +56,8 @@ export class Interpreter {
   private readonly rootScope = CancellationScope.current();
   /** Why the run stops early: its timeout, a cancel signal, or a cancellation of the execution. */
   private readonly stop = StopState.ofWorkflow(this.rootScope);
+  /** What the run waits for, as its current details. */
+  private readonly waiting = new WaitingDetails();
   /** Runners of inline jobs that are running or done, for approvals. */
   private readonly runners = new Map<string, JobRunner>();
   /** Approval decisions per job id, kept for jobs and combinations that start later. */
@@ -296,7 +299,7 @@ export class Interpreter {
       });
     }
     log.info(`job ${job.id}: start`);
-    const runner = new JobRunner(this.jobInput(job, needs), this.stop);
+    const runner = new JobRunner(this.jobInput(job, needs), this.stop, this.waiting);
     this.runners.set(job.id, runner);
     this.context.jobs[job.id] = runner.state;
     await runner.run();

@@ -12,11 +12,12 @@ import { endingFailure } from './child-outcome.js';
 import { approvalSignal, jobStatusQuery, RunFailureType, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
 import { StopState } from './stop-state.js';
+import { WaitingDetails } from './waiting-details.js';
 
 /** Runs one job; FAILED/TIMEOUT fail the child (details: the job context), CANCEL ends it Cancelled. */
 export async function tempoflowJob(input: JobRunInput): Promise<JobContext> {
   const root = CancellationScope.current();
-  const runner = new JobRunner(input, StopState.ofWorkflow(root));
+  const runner = new JobRunner(input, StopState.ofWorkflow(root), new WaitingDetails());
   setHandler(jobStatusQuery, () => runner.state);
   setHandler(approvalSignal, (decision) => runner.decide(decision));
   const state = await runner.run();
