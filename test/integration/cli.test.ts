@@ -30,7 +30,8 @@ describe('tempoflow run', () => {
       };
       const ok = await runCli(['run', 'hello-world', '-p', 'name=cli'], { cwd: dir, env });
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toBe('SUCCESS\n');
+      expect(ok.stdout).toMatch(/^prepare \/ Greet \| Hello, cli!\n/);
+      expect(ok.stdout).toMatch(/\nSUCCESS\n$/);
       expect(ok.stderr).toMatch(/job prepare: SUCCESS/);
       expect(ok.stderr).toMatch(/job report: SUCCESS/);
       expect(ok.stderr).toMatch(/http:\/\/ui\.example:8233\/namespaces\/default\/workflows\/hello-world-/);
@@ -154,7 +155,7 @@ describe('embedded default', () => {
       expect(record.pid).toBe(lease.record.pid);
       expect(record.dbFile).toBe(join(stateDir, 'temporal.db'));
       const run = await runCli(['run', 'hello-world'], { cwd: dir, env });
-      expect(run.stdout).toBe('SUCCESS\n');
+      expect(run.stdout).toMatch(/\nSUCCESS\n$/);
       expect(run.code).toBe(0);
       expect(run.stderr).not.toMatch(/starting Temporal dev server/);
       expect(run.stderr).toContain(lease.record.uiUrl!);

@@ -88,7 +88,7 @@ describe('tempoflow dev is the one place that runs work', () => {
       // While A's stage runs: one command runs to its end, another is killed mid-run.
       const hello = await runCli(['run', 'hello-world'], { cwd: dir, env });
       expect(hello.code).toBe(0);
-      expect(hello.stdout).toBe('SUCCESS\n');
+      expect(hello.stdout).toMatch(/\nSUCCESS\n$/);
       const killed = start(['run', 'hello-world', '-p', 'name=killed'], { cwd: dir, env });
       await killed.waitForStderr(/started run/);
       killed.child.kill('SIGKILL');

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { temporalAddress, withWorker } from '../helpers/temporal.js';
+import { Workflow } from '../../src/client/workflow.js';
+import { temporalAddress, withWorker, writeConf } from '../helpers/temporal.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const conf = resolve(root, 'conf');
@@ -27,14 +28,17 @@ const hasScript = (() => {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the CLI under a pseudo-terminal of 120 columns; resolves with everything the terminal received. */
-function runInTerminal(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; screen: string }> {
+function runInTerminal(args: string[], env: Record<string, string | undefined>, onScreen?: (screen: string) => void): Promise<{ code: number | null; screen: string }> {
   const cli = [process.execPath, '--import', tsx, resolve(root, 'src/cli/main.ts'), ...args].map(quote).join(' ');
   const childEnv = { ...process.env, ...env } as NodeJS.ProcessEnv;
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   return new Promise((res) => {
     const child = spawn('script', ['-qfec', `stty cols 120 rows 40; ${cli}`, '/dev/null'], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
-    child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      screen += c.toString();
+      onScreen?.(screen);
+    });
     child.stderr.on('data', (c: Buffer) => (screen += c.toString()));
     child.on('close', (code) => res({ code, screen }));
   });
@@ -77,6 +81,51 @@ describe.skipIf(!hasScript)('tempoflow run on a terminal', () => {
       expect(screen).not.toMatch(/\x1b\[(3\d|1|2|9\d)m/);
       expect(screen).toContain('prepare / Greet | Hello, mono!');
       expect(screen).toMatch(/✓ prepare {2}SUCCESS/);
+    });
+  });
+});
+
+describe.skipIf(!hasScript)('tempoflow status --watch on a terminal', () => {
+  it('follows a run started elsewhere: the live tree with its output and the waiting approval, then the end', async () => {
+    const watched = writeConf({
+      'slow.yml': `
+slow:
+  type: Workflow
+  jobs:
+    work:
+      stages:
+        - name: Tick
+          bash: for i in 1 2 3; do echo "tick $i"; done
+        - name: Gate
+          id: gate
+          approval: Go on?
+        - name: Done
+          echo: done
+`,
+    });
+    await withWorker(async ({ runtime, taskQueue }) => {
+      const wf = await Workflow.fromConf('slow', { path: watched });
+      const run = await wf.start({}, { runtime });
+      let approved = false;
+      const { code, screen } = await runInTerminal(
+        ['status', run.runId, '--watch'],
+        { TEMPORAL_ADDRESS: temporalAddress(), WORKFLOW_CORE_TASK_QUEUE: taskQueue, NO_COLOR: '1', FORCE_COLOR: undefined },
+        (sofar) => {
+          // Approve once the live tree shows the command that does it.
+          if (approved || !sofar.includes(`tempoflow approve ${run.runId} work.gate`)) return;
+          approved = true;
+          void run.approve('work.gate');
+        },
+      );
+      expect(approved).toBe(true);
+      expect(code).toBe(0);
+      expect(screen).toMatch(/\x1b\[2K/); // redrawn in place
+      const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(plain).toContain('work / Tick | tick 1');
+      expect(plain).toContain('work / Tick | tick 3');
+      expect(plain).toContain('work / Done | done');
+      expect(plain).toMatch(/✓ work {2}SUCCESS/);
+      expect(plain).toMatch(/\nSUCCESS\r?\n/);
     });
   });
 });
