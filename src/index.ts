@@ -32,7 +32,8 @@ export {
   type CronTriggerSpec,
 } from './client/workflow.js';
 export { listRuns, type ListRunsOptions, type RunSummary } from './client/runs.js';
-export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type RunUiLinks, type WaitingApproval } from './client/run-handle.js';
+export { getRun, RunHandle, type DecisionOptions, type GetRunOptions, type RunDescription, type RunUiLinks, type WaitingApproval, type WatchOptions } from './client/run-handle.js';
+export type { ActiveStage, OutputLine, RunSnapshot } from './client/run-output.js';
 export type { LogsOptions, RunLogs, StageLog } from './client/run-logs.js';
 export { Result } from './client/result.js';
 export { TempoflowRuntime, closeSharedRuntime } from './client/runtime.js';

@@ -8,6 +8,7 @@ import type { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { StageErrorName } from '../engine/stage-errors.js';
 import type { ActivityConfig } from './config.js';
+import { OutputWindow, type StageHeartbeat } from './output-window.js';
 import { runSupervised, type ProcessOutcome } from './process.js';
 import { TaskRegistry } from './registry.js';
 import { SecretStore } from './secrets.js';
@@ -46,7 +47,8 @@ export function createStageRuntime(config: ActivityConfig): StageRuntime {
     env: NodeJS.ProcessEnv,
   ): Promise<ProcessOutcome> => {
     trace.event(`start attempt ${input.attempt}`);
-    const stopHeartbeat = startHeartbeat(ctx, config.heartbeatIntervalMs, () => ({ stage: input.stageId, attempt: input.attempt }));
+    const window = new OutputWindow(secrets.masker());
+    const stopHeartbeat = startHeartbeat(ctx, config.heartbeatIntervalMs, () => stageHeartbeat(input, window));
     let outcome: ProcessOutcome;
     try {
       outcome = await runSupervised({
@@ -57,12 +59,18 @@ export function createStageRuntime(config: ActivityConfig): StageRuntime {
         signal: ctx.cancellationSignal,
         tailBytes: config.tailBytes,
         killGraceMs: config.killGraceMs,
-        onOutput: (stream, chunk) => trace.output(stream, chunk),
+        onOutput: (stream, chunk) => {
+          trace.output(stream, chunk);
+          window.push(stream, chunk);
+        },
       });
     } catch (err) {
       throw spawnFailure(err, env, input);
     } finally {
       stopHeartbeat();
+      // The last lines, for a client that polls now; the result's tails hold them too.
+      window.end();
+      if (!ctx.cancellationSignal.aborted) ctx.heartbeat(stageHeartbeat(input, window));
       trace.close();
     }
     trace.event(`end exit=${outcome.exitCode} in ${outcome.durationMs} ms`);
@@ -76,6 +84,11 @@ export function createStageRuntime(config: ActivityConfig): StageRuntime {
   };
 
   return { config, secrets, tasks, openTrace, superviseStage };
+}
+
+/** The heartbeat details of a stage attempt: where it is and its newest output lines. */
+export function stageHeartbeat(input: StageAddress, window: OutputWindow, progress?: unknown): StageHeartbeat {
+  return { job: input.jobId, stage: input.stageId, attempt: input.attempt, output: window.snapshot(), ...(progress !== undefined ? { progress } : {}) };
 }
 
 /** Heartbeats every `intervalMs` with `details()` until the returned function is called. */

@@ -14,7 +14,8 @@ import { capOutputs, capWarning, toJsonValue } from './outputs.js';
 import type { TaskContext, TaskDefinition } from './registry.js';
 import { renderStageSecrets } from './secrets.js';
 import { stageDirs, stageEnv } from './stage-env.js';
-import { startHeartbeat, timeoutResult, type StageRuntime } from './stage-runtime.js';
+import { OutputWindow } from './output-window.js';
+import { stageHeartbeat, startHeartbeat, timeoutResult, type StageRuntime } from './stage-runtime.js';
 import type { StageTrace } from './trace.js';
 import type { StageAttemptResult, UsesStageInput } from './types.js';
 
@@ -114,14 +115,14 @@ async function runTask(
     if (controller.signal.aborted) arm();
     else controller.signal.addEventListener('abort', arm, { once: true });
   });
-  const defaultDetails = { stage: input.stageId, attempt: input.attempt };
-  let details: unknown = defaultDetails;
-  const stopHeartbeat = startHeartbeat(ctx, config.heartbeatIntervalMs, () => details);
+  const window = new OutputWindow(secrets.masker());
+  let progress: unknown;
+  const stopHeartbeat = startHeartbeat(ctx, config.heartbeatIntervalMs, () => stageHeartbeat(input, window, progress));
   const taskCtx: TaskContext = {
     signal: controller.signal,
     heartbeat: (d?: unknown) => {
-      details = d === undefined ? defaultDetails : secrets.masker().maskValue(d);
-      ctx.heartbeat(details);
+      progress = d === undefined ? undefined : secrets.masker().maskValue(d);
+      ctx.heartbeat(stageHeartbeat(input, window, progress));
     },
     attempt: input.attempt,
     workspace: place.workspace,
@@ -131,7 +132,10 @@ async function runTask(
     params: input.params,
     matrix: input.matrix ?? {},
     env: place.env,
-    log: (message: string) => trace.output('log', String(message)),
+    log: (message: string) => {
+      trace.output('log', String(message));
+      window.push('log', String(message));
+    },
   };
 
   trace.event(`start attempt ${input.attempt} (${input.uses})`);
@@ -147,6 +151,8 @@ async function runTask(
     ]);
   } finally {
     stopHeartbeat();
+    window.end();
+    if (!ctx.cancellationSignal.aborted) ctx.heartbeat(stageHeartbeat(input, window, progress));
     if (timeout) clearTimeout(timeout);
     if (graceTimer) clearTimeout(graceTimer);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);

@@ -7,14 +7,17 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { stageResults, type ConcurrencyContext, type RunContext, type StageContext } from '../client/result.js';
-import { getRun, type WaitingApproval } from '../client/run-handle.js';
+import { getRun, type RunHandle, type WaitingApproval } from '../client/run-handle.js';
+import type { RunSnapshot } from '../client/run-output.js';
 import { action, ExitCode, info, out } from './common.js';
+import { RunView } from './run-view.js';
 import { CONTROL, withRuntime } from './with-runtime.js';
 
 /** `tempoflow status <run>`: the run's jobs, stages (nested ones indented) and waiting approvals. */
-export async function statusCommand(runId: string, opts: { json?: boolean } = {}): Promise<ExitCode> {
+export async function statusCommand(runId: string, opts: { json?: boolean; watch?: boolean; quiet?: boolean } = {}): Promise<ExitCode> {
   return withRuntime(CONTROL, async (runtime) => {
     const run = await getRun(runId, { runtime });
+    if (opts.watch && !opts.json) return watchRun(run, opts.quiet ?? false);
     const { running } = await run.describe();
     const context = await run.status();
     const waitingApprovals = await run.waitingApprovals();
@@ -22,6 +25,29 @@ export async function statusCommand(runId: string, opts: { json?: boolean } = {}
     else printStatus(runId, context, running, waitingApprovals);
     return ExitCode.OK;
   });
+}
+
+/**
+ * `tempoflow status <run> --watch`: the run as it goes until it ends — the
+ * live tree on a terminal, one line per event elsewhere (`run-view.ts`).
+ */
+async function watchRun(run: RunHandle, quiet: boolean): Promise<ExitCode> {
+  const view = new RunView({ runId: run.runId, ...(run.workflowName ? { workflowName: run.workflowName } : {}), live: Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY), quiet, info });
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  let last: RunSnapshot | undefined;
+  try {
+    for await (const snapshot of run.watch({ signal: stop.signal })) {
+      view.update(snapshot);
+      last = snapshot;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    view.finish();
+  }
+  if (last && !last.running) out(last.context.status);
+  return ExitCode.OK;
 }
 
 /** `tempoflow cancel <run>`: asks the run to stop; it ends CANCEL. */
@@ -99,6 +125,8 @@ export function register(program: Command): void {
     .description("show a run's live status: jobs, stages, waiting approvals")
     .argument('<run>', 'run id')
     .option('--json', 'print the context and waiting approvals as JSON')
+    .option('-w, --watch', 'follow the run until it ends (a live tree on a terminal), with its stage output')
+    .option('-q, --quiet', 'with --watch: hide the stage output')
     .action(action(statusCommand));
 
   program

@@ -9,10 +9,10 @@ export async function devCommand(opts: { port?: number } = {}): Promise<ExitCode
   if (process.env.TEMPORAL_ADDRESS) {
     throw new CliExit(ExitCode.INVALID, '`tempoflow dev` runs the embedded server; unset TEMPORAL_ADDRESS, or use `tempoflow worker` against your cluster');
   }
-  return withRuntime({ inProcessWorker: true }, async (runtime) => {
+  return withRuntime({ hostWorker: true }, async (runtime) => {
     info(`Temporal dev server: ${runtime.address} (namespace ${runtime.namespace})`);
     if (runtime.uiUrl) info(`Web UI: ${runtime.uiUrl}/namespaces/${runtime.namespace}/workflows`);
-    info(`worker: serving task queue '${runtime.taskQueue}'`);
+    info(`worker: serving task queue '${runtime.taskQueue}' — \`tempoflow run\` in another terminal runs here (\`--detach\` too)`);
     const server = await startHttp(runtime, { port: opts.port ?? 8080 }, true);
     info('press Ctrl-C to stop');
     await untilSignal();

@@ -2,17 +2,16 @@
  * `tempoflow logs <run> [--follow]`: each finished stage's stdout/stderr
  * tails (nested stages included), prefixed `[WORKFLOW] [JOB] [STAGE]`, then
  * the trace file `<trace path>/<run>.log` when this machine has it.
- * `--follow` polls until the run ends. The data comes from the run handle's
- * `logs()`; this file only prints it.
+ * `--follow` prints every line the stages print as they come
+ * (`RunHandle.output()`, read through Temporal, so from any machine that
+ * reaches the server), until the run ends. The data comes from the run
+ * handle; this file only prints it.
  */
 import type { Command } from 'commander';
 import { getRun } from '../client/run-handle.js';
 import type { RunLogs, StageLog } from '../client/run-logs.js';
 import { action, ExitCode, info, out } from './common.js';
 import { CONTROL, withRuntime } from './with-runtime.js';
-
-/** Seconds between two polls of `--follow`. */
-const FOLLOW_INTERVAL_MS = 1000;
 
 /** The lines of one stage's tails, each prefixed `[workflow] [job] [stage]`. */
 export function logLines(workflow: string, log: StageLog): string[] {
@@ -39,17 +38,16 @@ export async function logsCommand(runId: string, opts: { follow?: boolean; trace
       }
     };
     const traceDir = opts.tracePath;
-    let logs = await run.logs({ ...(traceDir ? { traceDir } : {}), trace: !opts.follow });
-    print(logs);
     if (opts.follow) {
-      while (logs.running) {
-        await new Promise((r) => setTimeout(r, FOLLOW_INTERVAL_MS));
-        logs = await run.logs({ ...(traceDir ? { traceDir } : {}), trace: false });
-        print(logs);
-      }
-      logs = await run.logs({ ...(traceDir ? { traceDir } : {}) });
-      print(logs);
+      for await (const line of run.output())
+        out(`[${workflow}] [${line.job}${line.matrixKey !== undefined ? `[${line.matrixKey}]` : ''}] [${line.stage}]${line.stream === 'stderr' ? ' (stderr)' : ''} ${line.text}`);
+      const logs = await run.logs({ ...(traceDir ? { traceDir } : {}) });
+      if (logs.trace !== undefined) info(`(the trace file ${logs.traceFile} has the whole output)`);
+      info(`run ${runId}: ${logs.status}`);
+      return ExitCode.OK;
     }
+    const logs = await run.logs({ ...(traceDir ? { traceDir } : {}) });
+    print(logs);
     if (logs.trace !== undefined) {
       info(`--- trace file ${logs.traceFile} ---`);
       process.stdout.write(logs.trace);

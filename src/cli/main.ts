@@ -14,6 +14,7 @@ const PURE_COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   list: () => import('./list.js'),
   graph: () => import('./graph.js'),
   schema: () => import('./schema.js'),
+  init: () => import('./init.js'),
 };
 const TEMPORAL_COMMANDS: (() => Promise<{ register: Register }>)[] = [
   () => import('./run.js'),

@@ -6,7 +6,16 @@
  * The first process starts it and records it in `.tempoflow/server.json`,
  * under a lock. Later processes attach to it. Each process registers itself
  * in `.tempoflow/clients/`; the last one to leave stops the server, so two
- * servers never open the same SQLite file.
+ * servers never open the same SQLite file. A watchdog started beside the
+ * server stops it as soon as no registered process is alive, however they
+ * ended (`process.exit()`, a crash, SIGKILL), so the server never outlives
+ * its users.
+ *
+ * A long-lived process that serves the shared task queue (`tempoflow dev`,
+ * `tempoflow worker`) records itself in `.tempoflow/workers/`: commands that
+ * attach while one is alive start no worker of their own, so the only
+ * worker on the shared queue is one that outlives them (ARCHITECTURE.md,
+ * "The embedded default").
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,6 +40,8 @@ export interface ServerRecord {
 /** A process's hold on the shared embedded server. */
 export interface EmbeddedServerLease {
   readonly record: ServerRecord;
+  /** The state folder (`.tempoflow`) of the server. */
+  readonly stateDir: string;
   /** True when this process started the server. */
   readonly started: boolean;
   /** Leaves; stops the server when no other process uses it. */
@@ -274,6 +285,7 @@ export async function acquireEmbeddedServer(options: EmbeddedServerOptions = {})
     writeFileSync(`${recordFile}.tmp`, JSON.stringify(rec, null, 2));
     renameSync(`${recordFile}.tmp`, recordFile);
     writeFileSync(join(clientsDir, String(process.pid)), '');
+    startWatchdog(stateDir, pid);
     started = true;
     return rec;
   });
@@ -283,6 +295,7 @@ export async function acquireEmbeddedServer(options: EmbeddedServerOptions = {})
   let released = false;
   return {
     record,
+    stateDir,
     started,
     async release() {
       if (released) return;
@@ -331,4 +344,116 @@ async function keepClosedRuns(record: ServerRecord, log: (message: string) => vo
   } finally {
     await connection?.close().catch(() => undefined);
   }
+}
+
+/** Seconds between two looks of the watchdog at the registered processes. */
+export const WATCHDOG_INTERVAL_MS = 1000;
+
+/**
+ * The watchdog, plain JavaScript run by `node -e` (so it needs no loader
+ * and no build): every {@link WATCHDOG_INTERVAL_MS} it looks at the pids
+ * registered in `<state>/clients/`; when none is alive it takes the server
+ * lock (the same exclusive-create file `withLock` uses), looks again, and
+ * stops the server (SIGTERM, SIGKILL after 10 s) and removes
+ * `server.json`. It exits when the server is gone. Arguments: state folder,
+ * server pid, interval ms.
+ */
+const WATCHDOG = String.raw`/* tempoflow: stops the embedded server when no process uses it */
+const fs = require('node:fs'), path = require('node:path');
+const [stateDir, serverText, intervalText] = process.argv.slice(1);
+const server = Number(serverText), interval = Number(intervalText);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+const clients = path.join(stateDir, 'clients'), lock = path.join(stateDir, 'server.lock'), record = path.join(stateDir, 'server.json');
+const anyClient = () => { try { return fs.readdirSync(clients).some((n) => Number.isInteger(Number(n)) && alive(Number(n))); } catch { return false; } };
+const takeLock = () => {
+  try { fs.writeFileSync(lock, String(process.pid), { flag: 'wx' }); return true; } catch {
+    try { const holder = Number(fs.readFileSync(lock, 'utf8')); if (holder > 0 && !alive(holder)) fs.rmSync(lock, { force: true }); } catch {}
+    return false;
+  }
+};
+const stop = () => {
+  try { process.kill(server, 'SIGTERM'); } catch {}
+  const deadline = Date.now() + 10000;
+  const wait = () => { if (!alive(server)) return done(); if (Date.now() > deadline) { try { process.kill(server, 'SIGKILL'); } catch {} return done(); } setTimeout(wait, 100); };
+  const done = () => {
+    try { const r = JSON.parse(fs.readFileSync(record, 'utf8')); if (r.pid === server) fs.rmSync(record, { force: true }); } catch {}
+    fs.rmSync(lock, { force: true });
+    process.exit(0);
+  };
+  wait();
+};
+const tick = () => {
+  if (!alive(server)) process.exit(0);
+  if (!anyClient() && takeLock()) {
+    if (!anyClient()) return stop();
+    fs.rmSync(lock, { force: true });
+  }
+  setTimeout(tick, interval);
+};
+setTimeout(tick, interval);
+`;
+
+/** Starts the watchdog of a server this process started (see {@link WATCHDOG}); it runs detached, in its own session. */
+function startWatchdog(stateDir: string, serverPid: number): void {
+  const child = spawn(process.execPath, ['-e', WATCHDOG, stateDir, String(serverPid), String(WATCHDOG_INTERVAL_MS)], { detached: true, stdio: 'ignore' });
+  child.unref();
+}
+
+/** What `.tempoflow/workers/<pid>` records: a long-lived process serving a task queue of the embedded server. */
+export interface WorkerHostRecord {
+  readonly pid: number;
+  readonly taskQueue: string;
+  /** `tempoflow dev` or `tempoflow worker`. */
+  readonly kind: string;
+  readonly startedAt: string;
+}
+
+/**
+ * Records this process as a long-lived worker of the embedded server in
+ * `stateDir` (`tempoflow dev`, `tempoflow worker`); returns the function that
+ * removes the record. A record whose pid is dead is ignored.
+ */
+export function registerWorkerHost(stateDir: string, taskQueue: string, kind: string): () => void {
+  const dir = join(stateDir, 'workers');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, String(process.pid));
+  const record: WorkerHostRecord = { pid: process.pid, taskQueue, kind, startedAt: new Date().toISOString() };
+  writeFileSync(file, JSON.stringify(record));
+  return () => rmSync(file, { force: true });
+}
+
+/**
+ * The live long-lived worker of the embedded server in `stateDir` (default
+ * `<cwd>/.tempoflow`) serving `taskQueue`, if any. Reads files only: it
+ * starts nothing.
+ */
+export function findWorkerHost(taskQueue: string, stateDir = resolve('.tempoflow')): WorkerHostRecord | undefined {
+  const dir = join(stateDir, 'workers');
+  const server = readRecord(join(stateDir, 'server.json'));
+  if (!server || !pidAlive(server.pid)) return undefined;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    let record: WorkerHostRecord | undefined;
+    try {
+      record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as WorkerHostRecord;
+    } catch {
+      continue;
+    }
+    if (!pidAlive(record.pid)) {
+      rmSync(join(dir, name), { force: true });
+      continue;
+    }
+    if (record.taskQueue === taskQueue) return record;
+  }
+  return undefined;
+}
+
+/** True while process `pid` is alive. */
+export function processAlive(pid: number): boolean {
+  return pidAlive(pid);
 }

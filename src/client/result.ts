@@ -11,7 +11,7 @@ import { RunFailureType, statusQuery } from '../workflows/definitions.js';
 
 // The vocabulary of results, for callers that use the client alone (the CLI).
 export { Status } from '../engine/status.js';
-export type { ErrorInfo, JobContext, RunContext, StageContext } from '../engine/context.js';
+export type { ErrorInfo, JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
 export type { ConcurrencyContext } from '../engine/concurrency.js';
 export { stageResults, type StageResultVisit } from '../engine/stage-results.js';
 

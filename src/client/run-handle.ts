@@ -10,7 +10,9 @@
  * thin wrapper over these methods.
  */
 import { randomUUID } from 'node:crypto';
-import { isGrpcDeadlineError, WorkflowNotFoundError as TemporalNotFound, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowFailedError, WorkflowNotFoundError as TemporalNotFound, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import type { JobContext, RunContext, StageContext } from '../engine/context.js';
 import type { WorkflowSpec } from '../engine/spec.js';
@@ -23,6 +25,7 @@ import {
   groupStatusQuery,
   JOB_WORKFLOW_TYPE,
   jobStatusQuery,
+  MATRIX_BATCH_WORKFLOW_TYPE,
   PREPARE_RUN_ACTIVITY,
   RUN_WORKFLOW_TYPE,
   statusQuery,
@@ -32,6 +35,7 @@ import {
 } from '../workflows/definitions.js';
 import { awaitResult, type Result } from './result.js';
 import { readTraceFile, stageLogs, type LogsOptions, type RunLogs } from './run-logs.js';
+import { RunFollower, type ExecutionLook, type OutputLine, type RunReader, type RunSnapshot } from './run-output.js';
 import { withSharedRuntime, type RuntimeOptions, type TempoflowRuntime } from './runtime.js';
 import { SEARCH_ATTRIBUTE_KEYS } from './search-attributes.js';
 
@@ -91,6 +95,17 @@ export interface WaitingApproval {
   /** When it started waiting, ISO 8601. */
   readonly since?: string;
 }
+
+/** Options of `RunHandle.watch()` and `RunHandle.output()`. */
+export interface WatchOptions {
+  /** Milliseconds between two looks (default 1000). */
+  readonly intervalMs?: number;
+  /** Stops following when aborted (the run goes on). */
+  readonly signal?: AbortSignal;
+}
+
+/** Default of `WatchOptions.intervalMs`. */
+export const WATCH_INTERVAL_MS = 1000;
 
 /** A decision's note and author. */
 export interface DecisionOptions {
@@ -215,6 +230,30 @@ export class RunHandle {
   }
 
   /**
+   * What the run waits for, as its current details (Temporal's user
+   * metadata; the Web UI shows them on the run's page): each approval stage
+   * of its inline jobs that waits, its message and the commands that approve
+   * or reject it. `''` when it waits for nothing or has ended. Throws
+   * `RunQueryTimeoutError` when no worker answers within `timeoutMs`
+   * (default 10 s).
+   */
+  async currentDetails(options: { timeoutMs?: number } = {}): Promise<string> {
+    return use(this.connection, async (runtime) => {
+      const d = await describeExecution(runtime, this.runId);
+      if (d.status.name !== 'RUNNING') return '';
+      const handle = runtime.client.workflow.getHandle(this.runId);
+      const timeoutMs = options.timeoutMs ?? STATUS_QUERY_TIMEOUT_MS;
+      try {
+        const metadata = await runtime.client.withDeadline(Date.now() + timeoutMs, () => handle.query<{ currentDetails?: string }>(WORKFLOW_METADATA_QUERY));
+        return metadata.currentDetails ?? '';
+      } catch (err) {
+        if (isGrpcDeadlineError(err)) throw new RunQueryTimeoutError(this.runId, d.taskQueue, timeoutMs, { cause: err });
+        throw err;
+      }
+    });
+  }
+
+  /**
    * Approves a waiting `approval` stage: `job.stage`, `job[matrix key].stage`
    * (one combination; `job.stage` reaches every combination), a nested path,
    * or a stage id unique in the workflow. A decision for a stage that has
@@ -334,6 +373,44 @@ export class RunHandle {
   }
 
   /**
+   * Follows the run until it ends: one {@link RunSnapshot} per look (every
+   * `intervalMs`) with its context, its running stages (with their newest
+   * output line) and the lines its stages printed since the previous look —
+   * read through Temporal, so it works from any machine that reaches the
+   * server. The last snapshot is the ended run's (`running: false`).
+   */
+  async *watch(options: WatchOptions = {}): AsyncGenerator<RunSnapshot> {
+    const follower = new RunFollower(runReader(this.runId, (fn) => use(this.connection, fn)));
+    const interval = options.intervalMs ?? WATCH_INTERVAL_MS;
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const snapshot = await follower.look();
+      yield snapshot;
+      if (!snapshot.running) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        options.signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
+  /**
+   * Every line the run's stages print (`echo` messages, `bash`/`run`
+   * stdout and stderr, `uses` tasks' `ctx.log`), masked, as they come, until
+   * the run ends; lines printed before the call come first. See `watch()`.
+   */
+  async *output(options: WatchOptions = {}): AsyncGenerator<OutputLine> {
+    for await (const snapshot of this.watch(options)) yield* snapshot.lines;
+  }
+
+  /**
    * What `tempoflow logs` shows: the output tails of every finished stage
    * (nested ones included), and the run's trace file when this machine has
    * it (`traceDir`, default `WORKFLOW_CORE_TRACE_PATH`).
@@ -373,6 +450,57 @@ export async function getRun(runId: string, options: GetRunOptions = {}): Promis
   });
 }
 
+/** The follower's view of a run over a connection (see `run-output.ts`). */
+function runReader(runId: string, use: <T>(fn: (runtime: TempoflowRuntime) => Promise<T>) => Promise<T>): RunReader {
+  const descriptions = new Map<string, WorkflowExecutionDescription>();
+  return {
+    runId,
+    describe: (workflowId) =>
+      use(async (runtime): Promise<ExecutionLook> => {
+        const d = workflowId === runId ? await describeExecution(runtime, runId) : await runtime.client.workflow.getHandle(workflowId).describe();
+        descriptions.set(workflowId, d);
+        const converter = runtime.client.options.loadedDataConverter;
+        const pending = await Promise.all(
+          (d.raw.pendingActivities ?? []).map(async (a) => {
+            let details: unknown;
+            try {
+              details = a.heartbeatDetails?.payloads?.length ? await decodeFromPayloadsAtIndex(converter, 0, a.heartbeatDetails.payloads) : undefined;
+            } catch {
+              details = undefined; // e.g. encrypted and no key here
+            }
+            const startedAt = optionalTsToDate(a.lastStartedTime);
+            return { activityId: a.activityId ?? '', temporalAttempt: a.attempt ?? 1, ...(startedAt ? { startedAt } : {}), ...(details !== undefined ? { details } : {}) };
+          }),
+        );
+        const children = (d.raw.pendingChildren ?? [])
+          .filter((c) => (c.workflowTypeName === JOB_WORKFLOW_TYPE || c.workflowTypeName === MATRIX_BATCH_WORKFLOW_TYPE) && typeof c.workflowId === 'string')
+          .map((c) => c.workflowId!);
+        return { workflowId, running: d.status.name === 'RUNNING', pending, children };
+      }),
+    runContext: () => use(async (runtime) => contextOf(runtime, runId, descriptions.get(runId) ?? (await describeExecution(runtime, runId)))),
+    jobContext: (workflowId) =>
+      use(async (runtime) => {
+        const handle = runtime.client.workflow.getHandle(workflowId);
+        try {
+          return await runtime.client.withDeadline(Date.now() + CHILD_QUERY_TIMEOUT_MS, () => handle.query(jobStatusQuery));
+        } catch {
+          return undefined;
+        }
+      }),
+    endedJobContext: (workflowId) =>
+      use(async (runtime) => {
+        try {
+          return (await runtime.client.workflow.getHandle(workflowId).result()) as JobContext;
+        } catch (err) {
+          // A failed combination carries its job context in the failure's details.
+          const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+          const detail = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+          return detail && typeof detail === 'object' && 'stages' in detail ? (detail as JobContext) : undefined;
+        }
+      }),
+  };
+}
+
 function notFound(runtime: TempoflowRuntime, runId: string, cause: unknown): RunNotFoundError {
   return new RunNotFoundError(runId, `no run '${runId}' on ${runtime.address} (namespace ${runtime.namespace}); \`tempoflow runs\` lists recent runs`, { cause });
 }
@@ -385,6 +513,9 @@ async function describeExecution(runtime: TempoflowRuntime, runId: string): Prom
     throw err;
   }
 }
+
+/** Temporal's built-in query of a workflow's metadata (its definition and current details). */
+const WORKFLOW_METADATA_QUERY = '__temporal_workflow_metadata';
 
 async function runningExecution(runtime: TempoflowRuntime, runId: string): Promise<WorkflowExecutionDescription> {
   const d = await describeExecution(runtime, runId);

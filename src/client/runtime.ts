@@ -1,10 +1,19 @@
 /**
  * The connection a process uses: a Temporal client, plus — in the embedded
- * default — a shared local dev server and an in-process worker.
+ * default — a shared local dev server and, unless `tempoflow dev` serves it,
+ * an in-process worker.
  *
  * With `TEMPORAL_ADDRESS` (or a Temporal config profile) set, it connects to
  * that server and starts nothing; workers run as `tempoflow worker`.
+ *
+ * On the embedded server, the one place that runs work is `tempoflow dev`
+ * when it is up (ARCHITECTURE.md, "The embedded default"): a process that
+ * attaches while it runs starts no worker, so no short-lived command ever
+ * takes (and, ending, interrupts) a stage of another command's run. Without
+ * it, a process runs its own worker on a task queue private to it, for the
+ * same reason.
  */
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
@@ -13,14 +22,34 @@ import { dataConverterFromEnv } from '../codec/index.js';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker/index.js';
 
 export { DEFAULT_TASK_QUEUE };
-import { acquireEmbeddedServer, type EmbeddedServerLease } from './embedded-server.js';
+import { acquireEmbeddedServer, findWorkerHost, registerWorkerHost, type EmbeddedServerLease, type WorkerHostRecord } from './embedded-server.js';
 import { ensureSearchAttributes, type SearchAttributeStatus } from './search-attributes.js';
 
 export interface RuntimeOptions {
   /** Task queue of runs and stages; default `WORKFLOW_CORE_TASK_QUEUE` or `tempoflow`. */
   readonly taskQueue?: string;
-  /** Start a worker in this process (default: only in the embedded mode). */
+  /**
+   * Start a worker in this process. Default: on the embedded server only,
+   * and only when no long-lived worker (`tempoflow dev`) serves the task
+   * queue; that worker then polls a task queue private to this process
+   * (`<task queue>-<pid>-<random>`), which this process's runs use.
+   * `true` starts one on the task queue as given; `false` never starts one.
+   */
   readonly inProcessWorker?: boolean;
+  /**
+   * This process is the long-lived worker of the embedded server
+   * (`tempoflow dev`): it serves the shared task queue and records itself so
+   * that commands attaching to the server start no worker of their own.
+   * Implies `inProcessWorker`.
+   */
+  readonly hostWorker?: boolean;
+  /**
+   * Level of the Temporal SDK's own logs (worker state, workflow log lines)
+   * when this process has not set one (`installSdkLogger`): `trace`,
+   * `debug`, `info`, `warn`, `error`. Default `TEMPOFLOW_LOG_LEVEL`, else
+   * `warn`, so a script using the library prints only what matters.
+   */
+  readonly logLevel?: string;
   /** Progress messages. */
   readonly log?: (message: string) => void;
   readonly env?: NodeJS.ProcessEnv;
@@ -39,7 +68,14 @@ export function remoteConfigured(env: NodeJS.ProcessEnv = process.env): boolean 
 export class TempoflowRuntime {
   private worker?: Worker;
   private workerRun?: Promise<void>;
+  private unregisterHost?: () => void;
   private closed = false;
+  /**
+   * The long-lived worker (`tempoflow dev`) that serves this process's runs
+   * on the embedded server, when this process attached to one instead of
+   * starting a worker.
+   */
+  workerHost?: WorkerHostRecord;
   /** tempoflow's search attributes the server has (registered on connect); runs carry only these. */
   searchAttributes: SearchAttributeStatus = { available: new Set() };
 
@@ -64,11 +100,21 @@ export class TempoflowRuntime {
     return this.embedded?.started ?? false;
   }
 
+  /** True when a worker runs in this process. */
+  get hasWorker(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** The embedded server's state folder (`.tempoflow`), when this process uses it. */
+  get stateDir(): string | undefined {
+    return this.embedded?.stateDir;
+  }
+
   /** Connects per the environment (embedded default, or `TEMPORAL_ADDRESS`). */
   static async connect(options: RuntimeOptions = {}): Promise<TempoflowRuntime> {
     const env = options.env ?? process.env;
     const log = options.log ?? (() => undefined);
-    const taskQueue = options.taskQueue ?? env.WORKFLOW_CORE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+    const sharedQueue = options.taskQueue ?? env.WORKFLOW_CORE_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
     let embedded: EmbeddedServerLease | undefined;
     let address: string;
     let namespace: string;
@@ -100,17 +146,26 @@ export class TempoflowRuntime {
     }
     const dataConverter = options.dataConverter ?? dataConverterFromEnv(env);
     const client = new Client({ connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
+    // Who runs this process's work (see the module doc).
+    const host = embedded && !options.hostWorker ? findWorkerHost(sharedQueue, embedded.stateDir) : undefined;
+    const workerWanted = options.hostWorker || (options.inProcessWorker ?? (embedded !== undefined && host === undefined));
+    const privateQueue = workerWanted && !options.hostWorker && options.inProcessWorker === undefined;
+    const taskQueue = privateQueue ? `${sharedQueue}-${process.pid}-${randomUUID().slice(0, 8)}` : sharedQueue;
     const runtime = new TempoflowRuntime(client, connection, namespace, taskQueue, address, uiUrl, embedded);
+    if (host && options.inProcessWorker === undefined) runtime.workerHost = host;
     // Register TfWorkflow/TfReleaseType/TfReleaseTime (a no-op when they exist); without them runs go on.
     runtime.searchAttributes = await ensureSearchAttributes(connection, namespace, { register: env.TEMPOFLOW_REGISTER_SEARCH_ATTRIBUTES !== 'false' });
     if (runtime.searchAttributes.problem) log(`warning: ${runtime.searchAttributes.problem}`);
-    if (options.inProcessWorker ?? embedded !== undefined) {
+    if (workerWanted) {
       try {
+        // Only a worker uses the SDK's runtime (and its logger); a client-only process creates none.
+        installDefaultSdkLogger(options.logLevel ?? env.TEMPOFLOW_LOG_LEVEL ?? 'warn');
         await runtime.startWorker(connectionOptions, dataConverter);
       } catch (err) {
         await runtime.close();
         throw err;
       }
+      if (options.hostWorker && embedded) runtime.unregisterHost = registerWorkerHost(embedded.stateDir, taskQueue, 'tempoflow dev');
     }
     return runtime;
   }
@@ -133,6 +188,7 @@ export class TempoflowRuntime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unregisterHost?.();
     if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
     await this.workerRun?.catch(() => undefined);
     await this.connection.close().catch(() => undefined);
@@ -194,5 +250,20 @@ export async function closeSharedRuntime(): Promise<void> {
  * the first connection; the SDK's runtime takes it once.
  */
 export function installSdkLogger(level: string): void {
-  Runtime.install({ logger: new DefaultLogger(level.toUpperCase() as ConstructorParameters<typeof DefaultLogger>[0]) });
+  Runtime.install({ logger: new DefaultLogger(sdkLogLevel(level)) });
+}
+
+const SDK_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+function sdkLogLevel(level: string): (typeof SDK_LOG_LEVELS)[number] {
+  const upper = level.trim().toUpperCase();
+  const known = SDK_LOG_LEVELS.find((l) => l === upper || (upper === 'WARNING' && l === 'WARN'));
+  if (!known) throw new Error(`unknown log level '${level}'; use one of ${SDK_LOG_LEVELS.map((l) => l.toLowerCase()).join(', ')}`);
+  return known;
+}
+
+/** Installs the SDK logger at `level` unless this process already has an SDK runtime (its logger stays). */
+function installDefaultSdkLogger(level: string): void {
+  if (Runtime._instance !== undefined) return;
+  installSdkLogger(level);
 }

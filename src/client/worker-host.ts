@@ -9,7 +9,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { codecFromEnv, encryptingDataConverter } from '../codec/index.js';
 import { createWorker } from '../worker/index.js';
-import { acquireEmbeddedServer } from './embedded-server.js';
+import { acquireEmbeddedServer, registerWorkerHost } from './embedded-server.js';
 import { remoteConfigured } from './runtime.js';
 
 /** Options of `startWorkerHost()`. */
@@ -61,6 +61,8 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       ...(msEnv('TEMPOFLOW_STICKY_QUEUE_TIMEOUT_MS') !== undefined ? { stickyQueueScheduleToStartTimeout: msEnv('TEMPOFLOW_STICKY_QUEUE_TIMEOUT_MS') } : {}),
     });
     const open = connection;
+    // On the embedded server, commands that attach leave the shared queue's work to this worker.
+    const unregister = lease ? registerWorkerHost(lease.stateDir, options.taskQueue, 'tempoflow worker') : undefined;
     return {
       address,
       namespace,
@@ -70,6 +72,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         try {
           await worker.run();
         } finally {
+          unregister?.();
           await open.close();
           await lease?.release();
         }

@@ -19,7 +19,8 @@ import { ReleaseType, RUN_WORKFLOW_TYPE, type ReusePlan, type RunInput, type Sca
 import type { Result } from './result.js';
 import { RunHandle, type RunConnection } from './run-handle.js';
 import { newRunId } from './run-defaults.js';
-import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
+import { withSharedRuntime, type RuntimeOptions, type TempoflowRuntime } from './runtime.js';
+import type { OutputLine } from './run-output.js';
 import {
   beginRelease,
   projectName,
@@ -71,6 +72,18 @@ export interface WorkflowTriggers {
   readonly manual: boolean;
 }
 
+/** How long `execute()` waits after the run's end for its last output lines, ms. */
+const FINAL_OUTPUT_WAIT_MS = 5000;
+
+/** Calls `onOutput` with each line of the run's output until it ends; a failure to read stops it quietly. */
+async function forwardOutput(run: RunHandle, onOutput: (line: OutputLine) => void): Promise<void> {
+  try {
+    for await (const line of run.output()) onOutput(line);
+  } catch {
+    // Output is a convenience: the run and its result do not depend on it.
+  }
+}
+
 /** Options of `start()`. */
 export interface StartOptions {
   /** Run id (= Temporal workflow id). An existing run with this id is attached to, not started again. */
@@ -92,6 +105,12 @@ export interface StartOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Scale limits (continue-as-new threshold, batch and chunk sizes); tests lower them. */
   readonly limits?: ScaleLimits;
+  /**
+   * Level of the Temporal SDK's logs of the process's worker (`trace`,
+   * `debug`, `info`, `warn`, `error`), set when the shared runtime starts
+   * one; default `TEMPOFLOW_LOG_LEVEL`, else `warn`.
+   */
+  readonly logLevel?: string;
 }
 
 /** What `execute()`'s `onStart` is told. */
@@ -113,6 +132,12 @@ export interface ExecuteOptions extends StartOptions {
   readonly signal?: AbortSignal;
   /** Called once the run has started (or been attached to), with its handles and UI link. */
   readonly onStart?: (info: StartInfo) => void;
+  /**
+   * Called with every line the run's stages print (`echo` messages,
+   * `bash`/`run` output, `uses` tasks' `ctx.log`), masked, as they come
+   * (`RunHandle.output()`); `execute()` resolves after the last one.
+   */
+  readonly onOutput?: (line: OutputLine) => void;
 }
 
 /** Options of `executeJob()`: those of `execute()` but `jobs`, plus the params and the upstream context. */
@@ -282,10 +307,11 @@ export class Workflow {
   async start(params: Readonly<Record<string, unknown>> = {}, options: StartOptions = {}): Promise<RunHandle> {
     refuseSeedOptions('start', options);
     const input = this.runInput(params, options);
-    const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
+    const shared = this.sharedRuntimeOptions(options);
+    const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared };
     const start = async (runtime: TempoflowRuntime) => (await this.startOn(runtime, input, connection, options.runId !== undefined)).run;
     if (options.runtime) return start(options.runtime);
-    return withSharedRuntime(start, { taskQueue: this.extras.taskQueue });
+    return withSharedRuntime(start, shared);
   }
 
   /**
@@ -327,21 +353,31 @@ export class Workflow {
 
   /** Starts (or attaches to) the run of `input` and waits for its `Result`; `options.signal` cancels it. */
   private async runToEnd(input: RunInput, options: ExecuteOptions): Promise<Result> {
-    const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: this.extras.taskQueue } };
+    const shared = this.sharedRuntimeOptions(options);
+    const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared };
     const run = async (runtime: TempoflowRuntime): Promise<Result> => {
       const started = await this.startOn(runtime, input, connection, options.runId !== undefined);
       options.onStart?.(started);
       const onAbort = () => void started.run.cancel().catch(() => undefined);
       if (options.signal?.aborted) onAbort();
       else options.signal?.addEventListener('abort', onAbort, { once: true });
+      const onOutput = options.onOutput;
+      const following = onOutput ? forwardOutput(started.run, onOutput) : undefined;
       try {
-        return await started.run.result();
+        const result = await started.run.result();
+        // The follower's last look delivers the lines of the stages that ended last.
+        if (following) await Promise.race([following, new Promise((r) => setTimeout(r, FINAL_OUTPUT_WAIT_MS).unref())]);
+        return result;
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
       }
     };
     if (options.runtime) return run(options.runtime);
-    return withSharedRuntime(run, { taskQueue: this.extras.taskQueue });
+    return withSharedRuntime(run, shared);
+  }
+
+  private sharedRuntimeOptions(options: StartOptions): RuntimeOptions {
+    return { ...(this.extras.taskQueue !== undefined ? { taskQueue: this.extras.taskQueue } : {}), ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}) };
   }
 
   /** Checks params, jobs, trigger cycles and size, and builds the run's input (with `extra` fields); nothing is started. */

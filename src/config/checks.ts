@@ -91,8 +91,15 @@ function checkParams(r: Reporter, params: Record<string, unknown>): void {
     if (type !== 'choice' && has(decl, 'options')) {
       r.add([...path, 'options'], 'options-not-choice', `'options' only applies to choice params, and '${name}' is ${type}`, { at: 'key', hint: 'use `type: choice` or remove `options`' });
     }
-    if (has(decl, 'default') && decl.default !== null && (type !== 'choice' || (options && options.length > 0))) {
-      const coerced = coerceParam({ type, ...(options ? { options } : {}) }, decl.default);
+    const tz = typeof decl.tz === 'string' ? decl.tz : undefined;
+    if (has(decl, 'tz')) {
+      if (type !== 'datetime') r.add([...path, 'tz'], 'tz-not-datetime', `'tz' only applies to datetime params, and '${name}' is ${type}`, { at: 'key', hint: 'use `type: datetime` or remove `tz`' });
+      const problem = tz !== undefined ? checkTimezone(tz) : undefined;
+      if (problem) r.add([...path, 'tz'], 'bad-timezone', problem.message, { hint: problem.hint });
+    }
+    const zoneOk = tz === undefined || checkTimezone(tz) === undefined;
+    if (zoneOk && has(decl, 'default') && decl.default !== null && (type !== 'choice' || (options && options.length > 0))) {
+      const coerced = coerceParam({ type, ...(options ? { options } : {}), ...(tz !== undefined ? { tz } : {}) }, decl.default);
       if ('error' in coerced) r.add([...path, 'default'], 'bad-default', `default of '${name}' does not fit its type: ${coerced.error}`);
     }
     if (decl.required === true && has(decl, 'default')) {

@@ -47,6 +47,7 @@ export function normalizeWorkflow(r: Reporter, name: string, file: string, decl:
       ...(hasDefault ? { default: d.default } : {}),
       required: d.required ?? !hasDefault,
       ...(d.options ? { options: d.options } : {}),
+      ...(d.tz !== undefined ? { tz: d.tz } : {}),
       loc,
     };
   });

@@ -105,6 +105,8 @@ export const ParamObject = z
     required: z.boolean().optional().describe('Whether a value must be passed (default: true when there is no default)'),
     /** Allowed values of a `choice` param. */
     options: z.array(z.unknown()).optional().describe('Allowed values of a `choice` parameter'),
+    /** Timezone of a `datetime` param's values that carry no offset. */
+    tz: z.string().optional().describe('IANA timezone of a `datetime` value written without an offset, e.g. `Asia/Bangkok` (default UTC)'),
   })
   .describe('A parameter declaration');
 export type ParamObject = z.infer<typeof ParamObject>;
@@ -113,7 +115,7 @@ export type ParamObject = z.infer<typeof ParamObject>;
 export const ParamDecl = labeled(
   z
     .union([z.enum(['str', 'int', 'float', 'decimal', 'bool', 'date', 'datetime', 'map', 'array']), ParamObject])
-    .describe('A parameter: a type name (`str`, required) or `{ type, default, description, required, options }`'),
+    .describe('A parameter: a type name (`str`, required) or `{ type, default, description, required, options, tz }`'),
   'a type name (str int float decimal bool date datetime map array) or `{ type: ..., default: ... }` (a choice param needs `{ type: choice, options: [...] }`)',
 );
 export type ParamDecl = z.infer<typeof ParamDecl>;

@@ -41,6 +41,8 @@ export interface ParamSpec {
   readonly required: boolean;
   /** Allowed values for `choice`. */
   readonly options?: readonly unknown[];
+  /** IANA timezone of a `datetime` param's values written without an offset (default UTC). */
+  readonly tz?: string;
   readonly loc: SourceLocation;
 }
 

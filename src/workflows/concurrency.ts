@@ -11,13 +11,14 @@
  *
  * Workflow code: deterministic, no I/O.
  */
-import { CancellationScope, CancelledFailure, condition, getExternalWorkflowHandle, log, proxyLocalActivities, setCurrentDetails, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, condition, getExternalWorkflowHandle, log, proxyLocalActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { CONCURRENCY_GROUP_FULL, groupKeyProblem, groupWorkflowId, SlotState, type ConcurrencyContext } from '../engine/concurrency.js';
 import type { ErrorInfo } from '../engine/context.js';
 import type { ConcurrencySpec } from '../engine/spec.js';
 import { ExpressionError, ExpressionErrorCode, renderTemplate, toDisplayString, type ExpressionContext } from '../expressions/index.js';
 import { releaseSignal, slotSignal, type ScaleLimits, type SlotReply, type SlotRequest } from './definitions.js';
+import type { WaitingDetails } from './waiting-details.js';
 
 /** The project of runs started without one (`WORKFLOW_CORE_PROJECT`'s default). */
 export const DEFAULT_PROJECT = 'default';
@@ -72,7 +73,8 @@ export type AcquireOutcome =
 export class GroupSlots {
   private readonly slots = new Map<string, GroupSlot>();
 
-  constructor() {
+  /** `details`: the execution's current details, shared with its approvals (`waiting-details.ts`). */
+  constructor(private readonly details: WaitingDetails) {
     setHandler(slotSignal, (reply) => this.slots.get(reply.lease)?.deliver(reply));
   }
 
@@ -110,7 +112,7 @@ export class GroupSlots {
         lines.push(`${who}: holds concurrency group \`${c.group}\` since ${c.heldSince} (ticket ${c.ticket})`);
       }
     }
-    setCurrentDetails(lines.join('\n\n'));
+    this.details.setGroups(lines.join('\n\n'));
   }
 }
 

@@ -41,6 +41,7 @@ import { runMatrixJob } from './matrix-job.js';
 import { toErrorInfo } from './render.js';
 import { RunValues } from './run-values.js';
 import { StopCause, StopMoment, StopState } from './stop-state.js';
+import { WaitingDetails } from './waiting-details.js';
 
 const requestCancellation = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -58,6 +59,8 @@ export class Interpreter {
   private readonly rootScope = CancellationScope.current();
   /** Why the run stops early: its timeout, a cancel signal, or a cancellation of the execution. */
   private readonly stop = StopState.ofWorkflow(this.rootScope);
+  /** What the run waits for, as its current details. */
+  private readonly waiting = new WaitingDetails();
   /** Runners of inline jobs that are running or done, for approvals. */
   private readonly runners = new Map<string, JobRunner>();
   /** Approval decisions per job id, kept for jobs and combinations that start later. */
@@ -90,7 +93,7 @@ export class Interpreter {
     for (const [job, decisions] of Object.entries(input.carried?.approvals ?? {})) this.approvals.set(job, [...decisions]);
     this.values = new RunValues(input, this.context);
     // Only a workflow with `concurrency:` handles the group's signals (others run exactly as before).
-    this.slots = input.spec.concurrency || input.spec.jobs.some((j) => j.concurrency && !j.strategy) ? new GroupSlots() : undefined;
+    this.slots = input.spec.concurrency || input.spec.jobs.some((j) => j.concurrency && !j.strategy) ? new GroupSlots(this.waiting) : undefined;
   }
 
   /** True when the history is long enough that the run should continue as new at its next drain point. */
@@ -403,7 +406,7 @@ export class Interpreter {
       });
     }
     log.info(`job ${job.id}: start`);
-    const runner = new JobRunner(this.jobInput(job, needs), this.stop, this.jobGroupEnv(job));
+    const runner = new JobRunner(this.jobInput(job, needs), this.stop, this.waiting, this.jobGroupEnv(job));
     this.runners.set(job.id, runner);
     this.context.jobs[job.id] = runner.state;
     await runner.run();

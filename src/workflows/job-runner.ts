@@ -26,6 +26,7 @@ import { runPool } from './pool.js';
 import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from './render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
+import type { WaitingDetails } from './waiting-details.js';
 
 /** Stage kinds that hold other stages (their outputs hold capped leaves, so they are not capped again). */
 const NESTED_KINDS: ReadonlySet<string> = new Set(['parallel', 'foreach', 'until', 'case']);
@@ -72,6 +73,8 @@ export class JobRunner {
     private readonly input: JobRunInput,
     /** The stop state of the workflow execution the job runs in. */
     private readonly runStop: StopState,
+    /** What the workflow execution the job runs in waits for. */
+    private readonly waiting: WaitingDetails,
     /** Set for a job with `concurrency:` (not in a foreach chunk child: the chunks run in their job's slot). */
     private readonly group?: JobGroupEnv,
   ) {
@@ -486,6 +489,7 @@ export class JobRunner {
       pool: (count, limit, unit, stopOnFailure) => runPool({ count, limit, unit, stopOnFailure, stopping: () => stop.stopping() }),
       stop,
       approvals: this.approvals,
+      waiting: this.waiting,
     };
   }
 

@@ -13,13 +13,15 @@ import { GroupSlots } from './concurrency.js';
 import { approvalSignal, jobStatusQuery, RunFailureType, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
 import { StopState } from './stop-state.js';
+import { WaitingDetails } from './waiting-details.js';
 
 /** Runs one job; FAILED/TIMEOUT fail the child (details: the job context), CANCEL ends it Cancelled. */
 export async function tempoflowJob(input: JobRunInput): Promise<JobContext> {
   const root = CancellationScope.current();
   // A combination with `concurrency:` holds a slot of its own (the chunks of a large foreach run in their job's).
-  const group = input.job.concurrency && !input.foreachChunk ? { slots: new GroupSlots() } : undefined;
-  const runner = new JobRunner(input, StopState.ofWorkflow(root), group);
+  const waiting = new WaitingDetails();
+  const group = input.job.concurrency && !input.foreachChunk ? { slots: new GroupSlots(waiting) } : undefined;
+  const runner = new JobRunner(input, StopState.ofWorkflow(root), waiting, group);
   setHandler(jobStatusQuery, () => runner.state);
   setHandler(approvalSignal, (decision) => runner.decide(decision));
   const state = await runner.run();

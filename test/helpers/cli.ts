@@ -42,3 +42,66 @@ export function runCli(
     });
   });
 }
+
+/** A `tempoflow` process left running (e.g. `tempoflow dev`), its output so far, and its end. */
+export interface CliProcess {
+  readonly child: import('node:child_process').ChildProcess;
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when it exits. */
+  readonly exited: Promise<CliResult>;
+  /** Resolves once stderr matches `pattern`, rejects after `timeoutMs` or when the process ends first. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Starts `tempoflow ...args` in `cwd` and returns at once. */
+export function startCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): CliProcess {
+  const env = { ...process.env, ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const child = spawn(process.execPath, ['--import', tsxLoader, resolve(root, 'src/cli/main.ts'), ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let ended = false;
+  const listeners = new Set<() => void>();
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    for (const l of listeners) l();
+  });
+  const exited = new Promise<CliResult>((res) =>
+    child.on('close', (code) => {
+      ended = true;
+      for (const l of listeners) l();
+      res({ code, stdout, stderr });
+    }),
+  );
+  return {
+    child,
+    pid: child.pid!,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitForStderr: (pattern, timeoutMs = 60_000) =>
+      new Promise((res, rej) => {
+        const check = (): void => {
+          const m = pattern.exec(stderr);
+          if (m) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            res(m[0]);
+          } else if (ended) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            rej(new Error(`tempoflow ${args.join(' ')} ended before printing ${pattern}\n${stdout}\n${stderr}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          rej(new Error(`tempoflow ${args.join(' ')} did not print ${pattern} within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+  };
+}

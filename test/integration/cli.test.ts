@@ -30,7 +30,8 @@ describe('tempoflow run', () => {
       };
       const ok = await runCli(['run', 'hello-world', '-p', 'name=cli'], { cwd: dir, env });
       expect(ok.code).toBe(0);
-      expect(ok.stdout).toBe('SUCCESS\n');
+      expect(ok.stdout).toMatch(/^prepare \/ Greet \| Hello, cli!\n/);
+      expect(ok.stdout).toMatch(/\nSUCCESS\n$/);
       expect(ok.stderr).toMatch(/job prepare: SUCCESS/);
       expect(ok.stderr).toMatch(/job report: SUCCESS/);
       expect(ok.stderr).toMatch(/http:\/\/ui\.example:8233\/namespaces\/default\/workflows\/hello-world-/);
@@ -136,7 +137,7 @@ detached:
     const dir = tempDir('tf-detach-');
     const res = await runCli(['run', 'hello-world', '--detach', '--conf', conf], { cwd: dir, env: { TEMPORAL_ADDRESS: undefined } });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/--detach needs a server that outlives this command/);
+    expect(res.stderr).toMatch(/--detach needs a server and a worker that outlive this command: start `tempoflow dev`/);
     expect(existsSync(join(dir, '.tempoflow'))).toBe(false);
   });
 });
@@ -154,7 +155,7 @@ describe('embedded default', () => {
       expect(record.pid).toBe(lease.record.pid);
       expect(record.dbFile).toBe(join(stateDir, 'temporal.db'));
       const run = await runCli(['run', 'hello-world'], { cwd: dir, env });
-      expect(run.stdout).toBe('SUCCESS\n');
+      expect(run.stdout).toMatch(/\nSUCCESS\n$/);
       expect(run.code).toBe(0);
       expect(run.stderr).not.toMatch(/starting Temporal dev server/);
       expect(run.stderr).toContain(lease.record.uiUrl!);

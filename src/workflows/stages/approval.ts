@@ -16,15 +16,23 @@ import type { StageKind } from './stage-kind.js';
 
 /** See the module doc. */
 export const approvalStage: StageKind<'approval'> = {
-  async run(stage, { input, ctx, scope, live, where, timeoutSeconds, approvals }) {
+  async run(stage, { input, ctx, name, scope, live, where, timeoutSeconds, approvals, waiting }) {
     const path = scope.prefix + stage.id;
     const message = masked(renderTemplate(stage.approval, ctx, DEFER_SECRETS));
     const since = new Date().toISOString();
     live.outputs = { approval: { message, approvers: stage.approvers, waiting: true, since, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) } };
     log.info(`[${input.workflowName}] [${input.job.id}] [${path}] waiting for approval: ${message}`);
     const asked = () => approvals.has(path);
-    // `condition(fn, undefined)` would not wait: call the one-argument form without a timeout.
-    const decided = timeoutSeconds !== undefined ? await condition(asked, timeoutSeconds * 1000) : (await condition(asked), true);
+    const address = `${input.job.id}${input.matrixKey !== undefined ? `[${input.matrixKey}]` : ''}.${path}`;
+    waiting.waitFor({ runId: input.runId, address, message, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) });
+    let decided: boolean;
+    try {
+      // `condition(fn, undefined)` would not wait: call the one-argument form without a timeout.
+      // The timer's summary is user metadata, not part of the StartTimer command a history checks.
+      decided = timeoutSeconds !== undefined ? await condition(asked, timeoutSeconds * 1000, { summary: `${input.job.id} / ${name}: approval times out` }) : (await condition(asked), true);
+    } finally {
+      waiting.done(address);
+    }
     if (!decided) {
       return {
         ok: false,

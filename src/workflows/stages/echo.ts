@@ -1,7 +1,8 @@
 /**
- * `echo:` logs its rendered message to the workflow log and, with `sleep:`,
- * waits on a durable timer. It starts no activity (docs/semantics.md,
- * "Stages").
+ * `echo:` records its rendered message as the stage's output (`logs.stdout`
+ * of its context, where `tempoflow run`, `tempoflow logs` and `onOutput` read
+ * it), logs it to the workflow log and, with `sleep:`, waits on a durable
+ * timer. It starts no activity (docs/semantics.md, "Stages").
  *
  * Workflow code: deterministic, no I/O.
  */
@@ -12,13 +13,15 @@ import type { StageKind } from './stage-kind.js';
 
 /** See the module doc. */
 export const echoStage: StageKind<'echo'> = {
-  async run(stage, { input, ctx, name }) {
+  async run(stage, { input, ctx, name, live }) {
     const message = masked(renderTemplate(stage.echo, ctx, DEFER_SECRETS));
+    const logs = { stdout: message.endsWith('\n') ? message : `${message}\n`, stderr: '' };
+    live.logs = logs; // seen by the status query while it sleeps
     log.info(`[${input.workflowName}] [${input.job.id}] [${stage.id}] ${message}`);
     if (stage.sleepSeconds !== undefined) {
       const seconds = renderSeconds(stage.sleepSeconds, ctx, 'sleep');
       if (seconds > 0) await sleep(seconds * 1000, { summary: `${input.job.id} / ${name}: sleep ${seconds} s` });
     }
-    return { ok: true, outputs: {} };
+    return { ok: true, outputs: {}, logs };
   },
 };

@@ -23,6 +23,7 @@ import type { JobRunInput } from '../definitions.js';
 import type { PoolOutcome } from '../pool.js';
 import type { ErrorWhere } from '../render.js';
 import type { StopState } from '../stop-state.js';
+import type { WaitingDetails } from '../waiting-details.js';
 
 /** The spec of one kind of stage. */
 export type StageOf<K extends StageSpec['kind']> = Extract<StageSpec, { kind: K }>;
@@ -85,6 +86,8 @@ export interface StageEnv {
   readonly stop: StopState;
   /** The job's approval decisions (`../approvals.ts`). */
   readonly approvals: Approvals;
+  /** What the execution waits for, as its current details (`../waiting-details.ts`). */
+  readonly waiting: WaitingDetails;
 }
 
 /**

@@ -259,7 +259,8 @@ describe('pythonStage: supervision', () => {
     const result = await runActivity(env, h.activities.pythonStage, pythonInput('import time\ntime.sleep(0.6)'));
     expect(result.ok).toBe(true);
     expect(beats.length).toBeGreaterThanOrEqual(3);
-    expect(beats[0]).toEqual({ stage: 'stage-x', attempt: 1 });
+    // Where the stage is and its newest output lines (activities/output-window.ts).
+    expect(beats[0]).toMatchObject({ job: 'job-a', stage: 'stage-x', attempt: 1, output: { seq: 0, lines: [] } });
   });
 
   it('writes output to the trace with the stage prefix', async () => {

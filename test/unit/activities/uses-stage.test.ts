@@ -179,13 +179,14 @@ describe('usesStage: long tasks', () => {
     env.on('heartbeat', (d: unknown) => beats.push(d));
     const result = await runActivity(env, h.activities.usesStage, usesInput('tasks/slow@v1'));
     expect(result.ok).toBe(true);
-    // Automatic beats (every 100 ms here) carry the stage until the task gives its own details, then repeat those.
-    expect(beats[0]).toEqual({ stage: 'stage-x', attempt: 1 });
-    const own = beats.indexOf(beats.find((b) => JSON.stringify(b) === '{"done":50}'));
+    // Automatic beats (every 100 ms here) carry the stage and its output window; once the task gives its own details, they ride along as `progress`.
+    const progress = (b: unknown) => (b as { progress?: unknown }).progress;
+    expect(beats[0]).toMatchObject({ job: 'job-a', stage: 'stage-x', attempt: 1, output: { seq: 0, lines: [] } });
+    const own = beats.findIndex((b) => JSON.stringify(progress(b)) === '{"done":50}');
     expect(own).toBeGreaterThanOrEqual(2);
-    expect(beats.slice(0, own).every((b) => JSON.stringify(b) === '{"stage":"stage-x","attempt":1}')).toBe(true);
+    expect(beats.slice(0, own).every((b) => progress(b) === undefined)).toBe(true);
     expect(beats.length - own).toBeGreaterThanOrEqual(2);
-    expect(beats.slice(own).every((b) => JSON.stringify(b) === '{"done":50}')).toBe(true);
+    expect(beats.slice(own).every((b) => JSON.stringify(progress(b)) === '{"done":50}' && (b as { stage?: string }).stage === 'stage-x')).toBe(true);
   });
 
   it('aborts ctx.signal on cancellation and throws CancelledFailure', async () => {

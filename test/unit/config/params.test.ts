@@ -48,6 +48,39 @@ describe('coerceParam', () => {
       expect(coerceParam({ type }, input)).toHaveProperty('error');
     });
   }
+  it("datetime takes every form Python's datetime.fromisoformat takes", () => {
+    const forms: [string, string][] = [
+      ['2024-01-01', '2024-01-01T00:00:00Z'],
+      ['20240101', '2024-01-01T00:00:00Z'],
+      ['2024-01-01T09', '2024-01-01T09:00:00Z'],
+      ['2024-01-01T09:30', '2024-01-01T09:30:00Z'],
+      ['20240101T093015', '2024-01-01T09:30:15Z'],
+      ['2024-01-01T09:30:15,5+07', '2024-01-01T09:30:15.5+07:00'],
+      ['2024-01-01T09:30:15+0530', '2024-01-01T09:30:15+05:30'],
+      ['2024-01-01t09:30:15z', '2024-01-01T09:30:15Z'],
+    ];
+    for (const [input, expected] of forms) expect(coerceParam({ type: 'datetime' }, input), input).toEqual({ value: expected });
+  });
+  it('datetime without an offset is in the param tz, DST included', () => {
+    expect(coerceParam({ type: 'datetime', tz: 'Asia/Bangkok' }, '2024-01-01')).toEqual({ value: '2024-01-01T00:00:00+07:00' });
+    expect(coerceParam({ type: 'datetime', tz: 'America/New_York' }, '2024-07-01 09:00')).toEqual({ value: '2024-07-01T09:00:00-04:00' });
+    expect(coerceParam({ type: 'datetime', tz: 'America/New_York' }, '2024-01-01 09:00')).toEqual({ value: '2024-01-01T09:00:00-05:00' });
+    expect(coerceParam({ type: 'datetime', tz: 'Asia/Bangkok' }, '2024-01-01T09:00Z')).toEqual({ value: '2024-01-01T09:00:00Z' });
+  });
+  it('date takes a datetime and drops the time', () => {
+    expect(coerceParam({ type: 'date' }, '2024-01-31T23:30:00+07:00')).toEqual({ value: '2024-01-31' });
+    expect(coerceParam({ type: 'date' }, '2024-01-31 08:00')).toEqual({ value: '2024-01-31' });
+    expect(coerceParam({ type: 'date' }, '20240131')).toEqual({ value: '2024-01-31' });
+    expect(coerceParam({ type: 'date' }, new Date('2024-01-31T08:00:00Z'))).toEqual({ value: '2024-01-31' });
+  });
+  it('a bad date or datetime lists the accepted forms', () => {
+    const bad = coerceParam({ type: 'datetime' }, 'tomorrow');
+    expect(bad).toHaveProperty('error');
+    expect((bad as { error: string }).error).toContain('2024-01-31 (midnight)');
+    expect((bad as { error: string }).error).toContain('2024-01-31T09:00:00+07:00');
+    expect((coerceParam({ type: 'date' }, '31/01/2024') as { error: string }).error).toContain('2024-01-31 or 20240131');
+    expect(coerceParam({ type: 'datetime' }, '2024-01-01T09:00+7')).toHaveProperty('error');
+  });
   it('choice accepts only its options', () => {
     expect(coerceParam({ type: 'choice', options: ['mon', 'tue'] }, 'tue')).toEqual({ value: 'tue' });
     expect(coerceParam({ type: 'choice', options: ['mon', 'tue'] }, 'wed')).toEqual({ error: 'expected one of "mon", "tue" (choice), got "wed"' });
