@@ -4,7 +4,8 @@
  * after a SIGKILL of the worker in the middle of a local stage the run still
  * ends SUCCESS: the interrupted stage runs again on the next worker, its
  * process group is killed with the dead worker, and a stage whose result a
- * completed workflow task recorded does not run again.
+ * completed workflow task recorded does not run again. Cancelling the run
+ * stops a running local stage's process.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import proto from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { Workflow } from '../../src/client/workflow.js';
 import { eventually, processesMatching, uniqueSleep } from '../helpers/processes.js';
-import { tempDir, testRuntime, uniqueTaskQueue, writeConf } from '../helpers/temporal.js';
+import { tempDir, testRuntime, uniqueTaskQueue, withWorker, writeConf } from '../helpers/temporal.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -86,5 +87,30 @@ local:
       await second?.kill('SIGTERM');
       await runtime.close();
     }
+  });
+
+  it('cancelling the run stops a running local stage and its process', async () => {
+    await withWorker(async ({ runtime }) => {
+      const duration = uniqueSleep(60);
+      const conf = writeConf({
+        'local-cancel.yml': `
+local-cancel:
+  type: Workflow
+  jobs:
+    main:
+      stages:
+        - name: Nap
+          dispatch: local
+          bash: sleep ${duration}
+`,
+      });
+      const handle = await (await Workflow.fromConf('local-cancel', { path: conf })).start({}, { runtime });
+      expect(await eventually(() => processesMatching(`sleep ${duration}`).length === 1, 20_000)).toBe(true);
+      await handle.cancel();
+      const result = await handle.result();
+      expect(result.status).toBe('CANCEL');
+      expect(result.context.jobs['main']!.stages['nap']!.status).toBe('CANCEL');
+      expect(await eventually(() => processesMatching(`sleep ${duration}`).length === 0, 5000)).toBe(true);
+    });
   });
 });
