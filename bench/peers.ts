@@ -14,10 +14,13 @@
  *
  *   npx tsx bench/peers.ts [--quick | --scale 0.5] [--reps 1] [--case bash,matrix9,...]
  *                          [--server dev|cluster|host:port] [--server-defaults] [--no-ddeutil]
+ *                          [--matrix-children]
  *
  * `--quick` is `--scale 0.1` (a tenth of each workload). `--server-defaults` starts the
  * dev server without the dynamic config tempoflow's own dev server uses
- * (`DEV_SERVER_DYNAMIC_CONFIG`), to measure what it gains.
+ * (`DEV_SERVER_DYNAMIC_CONFIG`), to measure what it gains. `--matrix-children` runs
+ * every matrix combination as a child workflow (`limits.inlineMatrixStageRuns: 0`, how
+ * every matrix ran before small ones ran inline), to measure what inline saves.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -38,6 +41,8 @@ const SCALE = args.includes('--quick') ? 0.1 : opt('--scale', 1);
 const REPS = Math.max(1, opt('--reps', 1));
 const STAGES_AT_ONCE = opt('--stages', 16);
 const DDEUTIL_VERSION = '0.0.86';
+/** `--matrix-children`: no matrix runs inline (docs/semantics.md, "Small matrices run inline"). */
+const runOptions = args.includes('--matrix-children') ? { maxJobParallel: 2, limits: { inlineMatrixStageRuns: 0 } } : { maxJobParallel: 2 };
 const only = args.includes('--case') ? new Set(args[args.indexOf('--case') + 1]!.split(',')) : undefined;
 
 const size = (full: number, min: number) => Math.max(min, Math.round(full * SCALE));
@@ -190,12 +195,12 @@ const runtime = await TempoflowRuntime.connect({ server: { address: server.addre
 async function tempoflowOnce(c: Case, wf: Workflow): Promise<number> {
   const t0 = performance.now();
   if (!c.concurrent) {
-    const res = await wf.execute({}, { runtime, maxJobParallel: 2 });
+    const res = await wf.execute({}, { runtime, ...runOptions });
     lastIds.tempoflow = res.runId;
     if (res.status !== 'SUCCESS') throw new Error(`${c.id}: ${res.status} ${JSON.stringify(res.errors)}`);
     return (performance.now() - t0) / 1000;
   }
-  const handles = await Promise.all(Array.from({ length: c.concurrent }, () => wf.start({}, { runtime, maxJobParallel: 2 })));
+  const handles = await Promise.all(Array.from({ length: c.concurrent }, () => wf.start({}, { runtime, ...runOptions })));
   const results = await Promise.all(handles.map((h) => h.result()));
   const bad = results.filter((r) => r.status !== 'SUCCESS').length;
   if (bad) throw new Error(`${c.id}: ${bad} of ${c.concurrent} runs did not succeed`);
