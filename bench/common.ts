@@ -2,6 +2,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/client/embedded-server.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -35,8 +36,15 @@ export async function selectServer(args: readonly string[], env: NodeJS.ProcessE
   const choice = i >= 0 ? args[i + 1] : env.TEMPORAL_ADDRESS ? env.TEMPORAL_ADDRESS : 'dev';
   if (!choice) throw new Error('--server needs a value: dev, cluster or host:port');
   if (choice === 'dev') {
-    const server = await startDevServer({ log: (m) => console.error(m) });
-    return { kind: 'dev', address: server.address, label: `dev server (Temporal CLI, SQLite in memory) at ${server.address}`, pids: () => [server.pid], stop: () => server.stop() };
+    // --server-defaults: without tempoflow's dynamic config (DEV_SERVER_DYNAMIC_CONFIG), to measure what it gains.
+    const defaults = args.includes('--server-defaults');
+    const server = await startDevServer({ log: (m) => console.error(m), ...(defaults ? { dynamicConfig: {} } : {}) });
+    const config = defaults
+      ? "Temporal's default dynamic config"
+      : `dynamic config ${Object.entries(DEV_SERVER_DYNAMIC_CONFIG)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(', ')}`;
+    return { kind: 'dev', address: server.address, label: `dev server (Temporal CLI, SQLite in memory, ${config}) at ${server.address}`, pids: () => [server.pid], stop: () => server.stop() };
   }
   if (choice === 'cluster') {
     const script = join(root, 'scripts/cluster.sh');

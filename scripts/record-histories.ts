@@ -1,7 +1,8 @@
 /**
  * Records the Temporal histories that `test/integration/replay.test.ts`
  * replays against the current workflow code, so a non-deterministic change
- * to workflow code fails CI. Covers: a matrix (parent and a combination), a
+ * to workflow code fails CI. Covers: a matrix (parent and a combination child;
+ * the same small matrix run inline in the parent), a
  * foreach in chunk children, a trigger (parent and child run), an approval,
  * continue-as-new, a rerun, a release, a run whose jobs and branches of
  * every kind issue commands side by side (several resolve in one workflow
@@ -246,10 +247,13 @@ async function run(name: string, params: Record<string, unknown> = {}, extra: Pa
 
 try {
   if (want('matrix')) {
-    const m = await run('h-matrix');
+    // Children (as every matrix ran before small ones ran inline), then inline.
+    const m = await run('h-matrix', {}, { limits: { inlineMatrixStageRuns: 0 } });
     await save('matrix', m.runId);
     const ctx = await m.handle.query(statusQuery);
     await save('matrix-combination', ctx.jobs['fan']!.strategies![0]!.workflowId!);
+    const inline = await run('h-matrix');
+    await save('matrix-inline', inline.runId);
   }
 
   if (want('foreach')) {
@@ -313,7 +317,7 @@ try {
 
   if (want('concurrent')) {
     let handle: WorkflowHandle | undefined;
-    const r = await (await Workflow.fromConf('c-concurrent', { path: conf })).execute({}, { runtime, maxJobParallel: 4, onStart: (i) => (handle = i.handle) });
+    const r = await (await Workflow.fromConf('c-concurrent', { path: conf })).execute({}, { runtime, maxJobParallel: 4, limits: { inlineMatrixStageRuns: 0 }, onStart: (i) => (handle = i.handle) });
     console.log(`c-concurrent: ${r.status}`);
     await save('concurrent', r.runId);
     await save('concurrent-combination', (await handle!.query(statusQuery)).jobs['c']!.strategies![0]!.workflowId!);

@@ -62,6 +62,23 @@ export interface EmbeddedServerOptions {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/**
+ * Dynamic config every dev server of tempoflow starts with (the embedded one,
+ * `tempoflow dev`, the test suite's, the benchmarks'), measured by
+ * `npm run bench:peers` (docs/operations.md, "Server settings"):
+ * eager activity execution lets the worker that completes a workflow task take
+ * the activities it just scheduled in the same round trip, skipping the
+ * matching service for a stage on the run's own task queue.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number | string>> = {
+  'system.enableActivityEagerExecution': true,
+};
+
+/** `--dynamic-config-value KEY=JSON` arguments of `temporal server start-dev`. */
+export function dynamicConfigArgs(config: Readonly<Record<string, boolean | number | string>>): string[] {
+  return Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+}
+
 /** Finds the package root (holding `scripts/setup-temporal.sh`) from this module's location. */
 function packageRoot(): string {
   let dir = here;
@@ -260,7 +277,23 @@ export async function acquireEmbeddedServer(options: EmbeddedServerOptions = {})
     const out = openSync(logFile, 'a');
     const child = spawn(
       cli,
-      ['server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--namespace', namespace, '--log-level', 'warn'],
+      [
+        'server',
+        'start-dev',
+        '--db-filename',
+        dbFile,
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--ui-port',
+        String(uiPort),
+        '--namespace',
+        namespace,
+        '--log-level',
+        'warn',
+        ...dynamicConfigArgs(DEV_SERVER_DYNAMIC_CONFIG),
+      ],
       { detached: true, stdio: ['ignore', out, out] },
     );
     closeSync(out);

@@ -183,6 +183,27 @@ function checkJob(r: Reporter, id: string, job: unknown, ctx: CheckContext): voi
   checkConcurrency(r, [...path, 'concurrency'], job.concurrency);
   if (isRecord(job.strategy)) checkMatrix(r, [...path, 'strategy'], job.strategy);
   if (Array.isArray(job.stages)) checkStageList(r, [...path, 'stages'], job.stages, ctx);
+  if (isRecord(job['runs-on']) && job['runs-on'].type === 'self-hosted') {
+    const hint = 'a local activity runs on the worker that runs the workflow, not on the `runs-on` task queue: drop `dispatch: local`, or move these stages to a job without `runs-on`';
+    const local = [...(job.dispatch === 'local' ? [[...path, 'dispatch']] : []), ...(Array.isArray(job.stages) ? localDispatches([...path, 'stages'], job.stages) : [])];
+    for (const at of local) r.add(at, 'local-dispatch-runs-on', "`dispatch: local` cannot run on a `runs-on: self-hosted` job's task queue", { at: 'key', hint });
+  }
+}
+
+/** Paths of the `dispatch: local` keys of a stage list, nested lists included. */
+function localDispatches(path: ValuePath, stages: readonly unknown[]): ValuePath[] {
+  return stages.flatMap((raw, index): ValuePath[] => {
+    if (!isRecord(raw)) return [];
+    const at: ValuePath = [...path, index];
+    const lists: [ValuePath, unknown][] = [
+      [[...at, 'stages'], raw.stages],
+      ...(isRecord(raw.parallel) ? Object.entries(raw.parallel).map(([b, list]): [ValuePath, unknown] => [[...at, 'parallel', b], list]) : []),
+      ...(Array.isArray(raw.match)
+        ? raw.match.flatMap((m, i): [ValuePath, unknown][] => (isRecord(m) ? ['stages', 'else'].map((k): [ValuePath, unknown] => [[...at, 'match', i, k], m[k]]) : []))
+        : []),
+    ];
+    return [...(raw.dispatch === 'local' ? [[...at, 'dispatch']] : []), ...lists.flatMap(([p, list]) => (Array.isArray(list) ? localDispatches(p, list) : []))];
+  });
 }
 
 /** A literal group key must be usable as it is (a templated one is checked when rendered). */

@@ -109,6 +109,7 @@ function normalizeJob(r: Reporter, id: string, job: JobDecl): JobSpec {
     ...(job.if !== undefined ? { if: job.if } : {}),
     ...(job['trigger-rule'] !== undefined ? { triggerRule: job['trigger-rule'] } : {}),
     runsOn: job['runs-on']?.type === 'self-hosted' ? { type: 'self-hosted', taskQueue: job['runs-on']['task-queue'] } : { type: 'local' },
+    ...(job.dispatch !== undefined ? { dispatch: job.dispatch } : {}),
     ...(job.strategy ? { strategy: normalizeStrategy(job.strategy) } : {}),
     retry: retrySpec(job.retry),
     ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
@@ -195,17 +196,18 @@ function normalizeStage(r: Reporter, s: StageDecl, path: ValuePath, index: numbe
     loc: r.loc(path),
   };
   const nested = (key: string, list: readonly StageDecl[] | undefined) => normalizeStages(r, list ?? [], [...path, key]);
+  const dispatch = s.dispatch !== undefined ? { dispatch: s.dispatch } : {};
   switch (action) {
     case 'echo':
       return { ...common, kind: 'echo', echo: s.echo!, ...(s.sleep !== undefined ? { sleepSeconds: s.sleep } : {}) };
     case 'bash':
-      return { ...common, kind: 'bash', bash: s.bash!, ...(s.cwd !== undefined ? { cwd: s.cwd } : {}) };
+      return { ...common, kind: 'bash', bash: s.bash!, ...(s.cwd !== undefined ? { cwd: s.cwd } : {}), ...dispatch };
     case 'run': {
       const o = r.originOf([...path, 'run']);
-      return { ...common, kind: 'run', run: s.run!, vars: s.vars ?? {}, codeLine: contentLine(o.source, o.path) };
+      return { ...common, kind: 'run', run: s.run!, vars: s.vars ?? {}, codeLine: contentLine(o.source, o.path), ...dispatch };
     }
     case 'uses':
-      return { ...common, kind: 'uses', uses: s.uses!, with: s.with ?? {} };
+      return { ...common, kind: 'uses', uses: s.uses!, with: s.with ?? {}, ...dispatch };
     case 'trigger':
       return { ...common, kind: 'trigger', trigger: s.trigger!, params: s.params ?? {} };
     case 'parallel':

@@ -202,6 +202,13 @@ export const StageDecl = z.strictObject({
   sleep: templated(z.number().nonnegative(), 'a number of seconds ≥ 0', 'With `echo`: sleep durably for this many seconds').optional(),
   /** Run a bash script (`bash --noprofile --norc -eo pipefail`). */
   bash: z.string().optional().describe('Action: run this bash script (`bash --noprofile --norc -eo pipefail`)'),
+  /** With `bash`/`run`/`uses`: how the stage's activity is dispatched. */
+  dispatch: z
+    .enum(['activity', 'local'])
+    .optional()
+    .describe(
+      'With `bash` / `run` / `uses`: `activity` (default) or `local`, a local activity on the worker running the run: faster for short stages, but re-run if that worker dies mid-stage (docs/semantics.md, "Local dispatch")',
+    ),
   /** With `bash`: working directory relative to `$TF_WORKSPACE`. */
   cwd: z.string().optional().describe('With `bash`: working directory, relative to `$TF_WORKSPACE`'),
   /** Run Python 3 code in a subprocess. */
@@ -279,9 +286,9 @@ export type StageList = z.infer<typeof StageList>;
 /** Action keys of a stage and the extra keys each allows. */
 export const STAGE_ACTIONS = {
   echo: ['sleep'],
-  bash: ['cwd'],
-  run: ['vars'],
-  uses: ['with'],
+  bash: ['cwd', 'dispatch'],
+  run: ['vars', 'dispatch'],
+  uses: ['with', 'dispatch'],
   trigger: ['params'],
   parallel: ['max-workers'],
   foreach: ['stages', 'concurrent'],
@@ -412,6 +419,11 @@ const jobShape = {
   'trigger-rule': z.enum(TRIGGER_RULES).optional().describe('Airflow trigger rule deciding the job from its needs; not with `if`'),
   /** Where the job's activities run. */
   'runs-on': RunsOn.optional(),
+  /** Default dispatch of the job's action stages. */
+  dispatch: z
+    .enum(['activity', 'local'])
+    .optional()
+    .describe('Default dispatch of the job\'s `bash` / `run` / `uses` stages (a stage\'s own `dispatch` wins): `activity` (default) or `local` (docs/semantics.md, "Local dispatch")'),
   /** Matrix strategy. */
   strategy: Strategy.optional(),
   /** Reruns of the whole job (or combination) after a failure. */

@@ -85,8 +85,21 @@ export interface EchoStageSpec extends StageCommon {
   readonly sleepSeconds?: Templated<number>;
 }
 
+/**
+ * How an action stage's activity is dispatched (docs/semantics.md, "Local
+ * dispatch"): `activity` (default), a Temporal activity through the task
+ * queue; `local`, a local activity on the worker running the run.
+ */
+export type StageDispatch = 'activity' | 'local';
+
+/** Keys of the action stages (`bash`, `run`, `uses`). */
+interface ActionStageCommon extends StageCommon {
+  /** Set on the stage; else the job's `dispatch`, else `activity`. */
+  readonly dispatch?: StageDispatch;
+}
+
 /** `bash:` runs a script in a subprocess through an activity. */
-export interface BashStageSpec extends StageCommon {
+export interface BashStageSpec extends ActionStageCommon {
   readonly kind: 'bash';
   readonly bash: string;
   /** Working directory, relative to the job workspace. */
@@ -94,7 +107,7 @@ export interface BashStageSpec extends StageCommon {
 }
 
 /** `run:` executes Python 3 code in a subprocess through an activity. */
-export interface RunStageSpec extends StageCommon {
+export interface RunStageSpec extends ActionStageCommon {
   readonly kind: 'run';
   readonly run: string;
   /** Extra variables for the code; values may hold templates. */
@@ -104,7 +117,7 @@ export interface RunStageSpec extends StageCommon {
 }
 
 /** `uses: tasks/<name>@<tag>`: calls a registered TypeScript task through an activity. */
-export interface UsesStageSpec extends StageCommon {
+export interface UsesStageSpec extends ActionStageCommon {
   readonly kind: 'uses';
   /** `tasks/<name>@<tag>`; may hold templates. */
   readonly uses: string;
@@ -218,6 +231,8 @@ export interface JobSpec {
   readonly if?: string;
   readonly triggerRule?: TriggerRuleName;
   readonly runsOn: RunsOnSpec;
+  /** Default dispatch of the job's action stages (`bash`, `run`, `uses`, nested ones too); unset = `activity`. */
+  readonly dispatch?: StageDispatch;
   readonly strategy?: StrategySpec;
   /** Reruns of the whole job (or combination) after a failure. */
   readonly retry: RetrySpec;

@@ -11,11 +11,14 @@ import { CancellationScope, CancelledFailure, ChildWorkflowCancellationType, Chi
 import { capContext } from '../engine/caps.js';
 import type { JobContext, StrategyContext } from '../engine/context.js';
 import { combinationLabel, type ExpandedCombination } from '../engine/matrix.js';
-import { Status } from '../engine/status.js';
+import { isFailure, Status } from '../engine/status.js';
 import { ChildEndedBy, childEnding } from './child-outcome.js';
 import { batchStatusQuery, JOB_WORKFLOW_TYPE, type JobRunInput } from './definitions.js';
+import { JobRunner } from './job-runner.js';
 import { runPool } from './pool.js';
 import { toErrorInfo, type ErrorWhere } from './render.js';
+import type { StopState } from './stop-state.js';
+import { WaitingDetails } from './waiting-details.js';
 
 /** Bytes of JSON a batch may return for its combinations' outputs. */
 const BATCH_RESULT_CAP_BYTES = 1024 * 1024;
@@ -42,8 +45,12 @@ export function taskQueueOf(base: JobRunInput): { taskQueue?: string } {
   return base.job.runsOn.type === 'self-hosted' ? { taskQueue: base.job.runsOn.taskQueue } : {};
 }
 
-/** Runs every non-reused combination as a child workflow; fills `entries`. */
-export async function runCombinations(input: CombinationsInput, stopping: () => boolean): Promise<CombinationsOutcome> {
+/**
+ * Runs every non-reused combination; fills `entries`. Each is a child
+ * workflow, or, given `inline` (the stop state of the workflow they run in),
+ * a job runner inside this workflow (a small matrix, see `matrix-job.ts`).
+ */
+export async function runCombinations(input: CombinationsInput, stopping: () => boolean, inline?: StopState): Promise<CombinationsOutcome> {
   const { base, combinations, entries, failFast } = input;
   const todo = entries.flatMap((entry, i) => (entry.reused ? [] : [i]));
   const { failedAt } = await runPool({
@@ -51,7 +58,10 @@ export async function runCombinations(input: CombinationsInput, stopping: () => 
     limit: input.maxParallel,
     stopOnFailure: failFast,
     stopping,
-    unit: (k) => runCombination(base, combinations[todo[k]!]!, entries[todo[k]!]!),
+    unit: (k) => {
+      const [combination, entry] = [combinations[todo[k]!]!, entries[todo[k]!]!];
+      return inline ? runCombinationInline(base, combination, entry, inline) : runCombination(base, combination, entry);
+    },
   });
   if (!failFast || failedAt === undefined) return {};
   const index = todo[failedAt]!;
@@ -73,6 +83,26 @@ async function runCombination(base: JobRunInput, combination: ExpandedCombinatio
   } catch (err) {
     Object.assign(entry, failedCombination(err, { job: base.job.id, location: base.job.loc }));
   }
+  return entry.status;
+}
+
+/**
+ * One combination run by the same job runner a `tempoflowJob` child uses,
+ * inside this workflow; its entry records what the child's ending would
+ * have: status and outputs, the errors of a failure, only CANCEL when it was
+ * cancelled (by fail-fast or by the run stopping).
+ */
+async function runCombinationInline(base: JobRunInput, combination: ExpandedCombination, entry: StrategyContext, stop: StopState): Promise<Status> {
+  const scope = CancellationScope.current();
+  // No approval stage and no concurrency group runs inline (`fitsInline`): its own WaitingDetails never publishes.
+  const state = await new JobRunner({ ...base, matrix: { ...combination.matrix }, matrixKey: combination.key }, stop, new WaitingDetails()).run();
+  if (scope.consideredCancelled || stop.cause !== undefined) {
+    entry.status = Status.CANCEL;
+    return entry.status;
+  }
+  entry.status = state.status;
+  entry.outputs = state.outputs;
+  if (isFailure(state.status)) entry.errors = state.errors;
   return entry.status;
 }
 

@@ -96,6 +96,8 @@ export interface ScaleLimits {
   readonly maxHistoryEvents?: number;
   /** Matrix combinations per batch child; more than this fans out in a two-level tree (default 250). */
   readonly matrixBatchSize?: number;
+  /** Most stage attempts (combinations × attempts per combination) of a matrix run inside the run's history; 0 runs every matrix in children (default 200). */
+  readonly inlineMatrixStageRuns?: number;
   /** `foreach` items per chunk child; more than this run in child workflows (default 200). */
   readonly foreachChunkSize?: number;
   /** A concurrency group continues as new once its history has this many events (default 5,000). */

@@ -1,7 +1,8 @@
 /**
  * The interpreter: walks a workflow's job DAG deterministically. Plain jobs
- * run inline (their stages as activities labelled `job / stage`); matrix
- * jobs fan out into one `tempoflowJob` child workflow per combination.
+ * run inline (their stages as activities labelled `job / stage`); a small
+ * matrix runs its combinations inline too, a larger one fans out into one
+ * `tempoflowJob` child workflow per combination (`matrix-job.ts`).
  *
  * Invariants:
  * - Deterministic: no I/O, no clocks or randomness but the SDK's.
@@ -402,6 +403,7 @@ export class Interpreter {
         workflowName: this.input.spec.name,
         ...(this.input.reuse ? { reuse: this.input.reuse } : {}),
         ...(this.input.limits?.matrixBatchSize !== undefined ? { batchSize: this.input.limits.matrixBatchSize } : {}),
+        ...(this.input.limits?.inlineMatrixStageRuns !== undefined ? { inlineStageRuns: this.input.limits.inlineMatrixStageRuns } : {}),
         stop: this.stop,
       });
     }

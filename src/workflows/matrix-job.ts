@@ -1,19 +1,22 @@
 /**
- * A matrix job: its strategy expanded (a dynamic matrix rendered first), one
- * `tempoflowJob` child per combination within `max-parallel` (capped at
- * 1,000 at once), fail-fast, and the job's status, reason and merged outputs
- * from its combinations. Above `limits.matrixBatchSize` (default 250)
- * combinations run in `tempoflowMatrixBatch` children, a two-level tree
- * (docs/semantics.md, "Jobs, matrices and triggers"; ARCHITECTURE.md,
- * "Scale").
+ * A matrix job: its strategy expanded (a dynamic matrix rendered first), its
+ * combinations run within `max-parallel` (capped at 1,000 at once), fail-fast,
+ * and the job's status, reason and merged outputs from its combinations. A
+ * small matrix (at most `limits.inlineMatrixStageRuns`, default 200, stage
+ * attempts in all) runs its combinations inside the run's own workflow; a
+ * larger one runs one `tempoflowJob` child per combination, and above
+ * `limits.matrixBatchSize` (default 250) combinations `tempoflowMatrixBatch`
+ * children, a two-level tree (docs/semantics.md, "Jobs, matrices and
+ * triggers"; ARCHITECTURE.md, "Scale").
  *
  * Workflow code: deterministic, no I/O.
  */
-import { ChildWorkflowCancellationType, executeChild, log } from '@temporalio/workflow';
+import { ChildWorkflowCancellationType, executeChild, log, patched } from '@temporalio/workflow';
 import { mergeSuccessfulOutputs, type JobContext, type StrategyContext } from '../engine/context.js';
 import { expandMatrix, type ExpandedCombination } from '../engine/matrix.js';
 import type { JobSpec } from '../engine/spec.js';
 import { isFailure, Status } from '../engine/status.js';
+import { walkStages } from '../engine/triggers.js';
 import { evaluateCondition, renderDeep, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { failedCombination, runCombinations, taskQueueOf, type MatrixBatchInput, type MatrixBatchResult } from './combinations.js';
 import { MATRIX_BATCH_WORKFLOW_TYPE, type JobRunInput, type ReusePlan } from './definitions.js';
@@ -31,6 +34,23 @@ export const MAX_CONCURRENT_COMBINATIONS = 1000;
 /** Default number of combinations above which a matrix runs in batches (a two-level tree). */
 export const DEFAULT_MATRIX_BATCH_SIZE = 250;
 
+/**
+ * Default most stage attempts (combinations × stage attempts per
+ * combination) of a matrix that runs inline, in the run's own history. A stage
+ * attempt adds at most 6 events there (activity scheduled, started, completed
+ * and a workflow task), so an inline matrix adds at most 1,200 events: 15% of
+ * the 8,000 at which a run continues as new, which it can only do between
+ * jobs. Above it, one child workflow per combination keeps the combinations'
+ * events out of the run's history.
+ */
+export const DEFAULT_INLINE_MATRIX_STAGE_RUNS = 200;
+
+/** Stage kinds that keep a matrix in children: unbounded iterations, or approvals addressed to a combination's execution. */
+const CHILD_ONLY_KINDS: ReadonlySet<string> = new Set(['foreach', 'until', 'approval']);
+
+/** Patch marker of running small matrices inline (histories without it keep one child per combination). */
+export const INLINE_MATRIX_PATCH = 'inline-matrix';
+
 /** What a matrix job needs from the run. */
 export interface MatrixJobEnv {
   /** Values of the job's expressions (strategy, `continue-on-error`). */
@@ -43,6 +63,8 @@ export interface MatrixJobEnv {
   readonly reuse?: ReusePlan;
   /** Combinations per batch child. */
   readonly batchSize?: number;
+  /** Most stage attempts of a matrix run inline (0: always children). */
+  readonly inlineStageRuns?: number;
   /** The run's stop state. */
   readonly stop: StopState;
 }
@@ -70,13 +92,15 @@ export async function runMatrixJob(job: JobSpec, state: JobContext, env: MatrixJ
     Object.assign(state, { status: Status.SKIP, reason: 'its matrix has no combinations', end: new Date().toISOString() });
     return;
   }
-  log.info(`job ${job.id}: ${combinations.length} combinations, ${maxParallel} at once`);
+  const batchSize = Math.max(1, env.batchSize ?? DEFAULT_MATRIX_BATCH_SIZE);
+  const inline = combinations.length <= batchSize && fitsInline(job, combinations.length, env.inlineStageRuns ?? DEFAULT_INLINE_MATRIX_STAGE_RUNS) && patched(INLINE_MATRIX_PATCH);
+  log.info(`job ${job.id}: ${combinations.length} combinations, ${maxParallel} at once${inline ? ', inline' : ''}`);
   const strategies: StrategyContext[] = combinations.map((c) => ({
     key: c.key,
     matrix: { ...c.matrix },
     status: Status.WAIT,
     outputs: {},
-    workflowId: `${env.runId}.${job.id}.${c.key}`,
+    ...(inline ? {} : { workflowId: `${env.runId}.${job.id}.${c.key}` }),
   }));
   state.strategies = strategies;
   for (const kept of env.reuse?.combinations[job.id] ?? []) {
@@ -84,14 +108,34 @@ export async function runMatrixJob(job: JobSpec, state: JobContext, env: MatrixJ
     if (entry && kept.status === Status.SUCCESS) Object.assign(entry, { status: Status.SUCCESS, outputs: kept.outputs, reused: true });
   }
   const base = env.base();
-  const batchSize = Math.max(1, env.batchSize ?? DEFAULT_MATRIX_BATCH_SIZE);
   let failFastReason: string | undefined;
   if (combinations.length <= batchSize) {
-    ({ failFastReason } = await runCombinations({ base, combinations, entries: strategies, maxParallel, failFast }, () => env.stop.cause !== undefined));
+    const stopping = () => env.stop.cause !== undefined;
+    ({ failFastReason } = await runCombinations({ base, combinations, entries: strategies, maxParallel, failFast }, stopping, inline ? env.stop : undefined));
   } else {
     failFastReason = await runBatches(job, env, { base, combinations, entries: strategies, maxParallel, failFast }, batchSize);
   }
   finishMatrixJob(job, state, strategies, ctx, env.stop, failFastReason);
+}
+
+/**
+ * Whether a matrix's combinations fit in the run's history: no job-level
+ * `concurrency:`, no stage that keeps children ({@link CHILD_ONLY_KINDS}), literal retry counts, and at most
+ * `limit` stage attempts in all (each stage counts its attempts, times the
+ * job's attempts, times the combinations).
+ */
+export function fitsInline(job: JobSpec, combinations: number, limit: number): boolean {
+  // A combination with `concurrency:` holds a slot of its own, asked for by its child (job-workflow.ts).
+  if (job.concurrency) return false;
+  const jobRetries = job.retry.maximumRetries;
+  if (typeof jobRetries !== 'number') return false;
+  let attempts = 0;
+  for (const stage of walkStages(job.stages)) {
+    const retries = stage.retry.maximumRetries;
+    if (CHILD_ONLY_KINDS.has(stage.kind) || typeof retries !== 'number') return false;
+    attempts += 1 + retries;
+  }
+  return combinations * attempts * (1 + jobRetries) <= limit;
 }
 
 /** Expands the strategy (rendering a dynamic matrix first), `max-parallel` and `fail-fast`. */

@@ -4,7 +4,7 @@
  * port. (The embedded default for users is `src/client/embedded-server.ts`.)
  */
 import { spawn } from 'node:child_process';
-import { findTemporalCli, freePort, waitForPort } from '../../src/client/embedded-server.js';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, findTemporalCli, freePort, waitForPort } from '../../src/client/embedded-server.js';
 
 /** A running throwaway dev server. */
 export interface DevServer {
@@ -15,11 +15,16 @@ export interface DevServer {
   stop(): void;
 }
 
-/** Starts a dev server and resolves once it accepts connections. */
-export async function startDevServer(options: { dbFile?: string; port?: number; cliPath?: string; log?: (m: string) => void } = {}): Promise<DevServer> {
+/**
+ * Starts a dev server and resolves once it accepts connections. Its dynamic
+ * config is tempoflow's (`DEV_SERVER_DYNAMIC_CONFIG`) unless `dynamicConfig` says otherwise.
+ */
+export async function startDevServer(
+  options: { dbFile?: string; port?: number; cliPath?: string; log?: (m: string) => void; dynamicConfig?: Readonly<Record<string, boolean | number | string>> } = {},
+): Promise<DevServer> {
   const cli = options.cliPath ?? findTemporalCli(options.log);
   const port = options.port ?? (await freePort());
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...dynamicConfigArgs(options.dynamicConfig ?? DEV_SERVER_DYNAMIC_CONFIG)];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   const child = spawn(cli, args, { stdio: 'ignore', detached: true });
   const address = `127.0.0.1:${port}`;

@@ -72,7 +72,10 @@ py-crash:
     }
   });
 
-  it('during a matrix combination (a child workflow): every combination finishes, completed stages ran once', async () => {
+  it.each([
+    ['inline in the run', undefined],
+    ['a child workflow', 0],
+  ])('during a matrix combination (%s): every combination finishes, completed stages ran once', async (_mode, inlineMatrixStageRuns) => {
     const dir = tempDir('tf-fault-');
     const ledger = join(dir, 'ledger.txt');
     const duration = uniqueSleep(4);
@@ -101,7 +104,10 @@ mx-crash:
     let second: ReturnType<typeof startWorkerProcess> | undefined;
     try {
       await first.ready;
-      const pending = (await Workflow.fromConf('mx-crash', { path: conf })).execute({}, { runtime, heartbeatTimeoutMs: 2000 });
+      const pending = (await Workflow.fromConf('mx-crash', { path: conf })).execute(
+        {},
+        { runtime, heartbeatTimeoutMs: 2000, ...(inlineMatrixStageRuns === undefined ? {} : { limits: { inlineMatrixStageRuns } }) },
+      );
       expect(await eventually(() => lines(ledger).filter((l) => l.startsWith('long start')).length === 2, 30_000)).toBe(true);
       await first.kill('SIGKILL');
       expect(await eventually(() => processesMatching(`sleep ${duration}`).length === 0, 5000)).toBe(true);

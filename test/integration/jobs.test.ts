@@ -1,6 +1,7 @@
 /**
  * Job semantics on the real dev server: matrix children (ids, names,
- * max-parallel, fail-fast), declared outputs, job retry and timeout,
+ * max-parallel, fail-fast) and small matrices run inline with the same
+ * context, declared outputs, job retry and timeout,
  * continue-on-error (job and stage), trigger-rule, `trigger:` child runs and
  * the refusal of trigger cycles, `uses` tasks.
  */
@@ -13,7 +14,7 @@ import { withWorker, writeConf } from '../helpers/temporal.js';
 const statuses = (jobs: Record<string, { status: string }>) => Object.fromEntries(Object.entries(jobs).map(([k, v]) => [k, v.status]));
 
 describe('matrix jobs', () => {
-  it('run one named child workflow per combination; fail-fast cancels the rest', async () => {
+  it('run one named child workflow per combination (or inline when small, with the same context); fail-fast cancels the rest', async () => {
     await withWorker(async ({ runtime, dir }) => {
       const ledger = join(dir, 'ledger.txt');
       const conf = writeConf({
@@ -45,7 +46,7 @@ matrix-demo:
 `,
       });
       const wf = await Workflow.fromConf('matrix-demo', { path: conf });
-      const ff = await wf.execute({}, { runtime });
+      const ff = await wf.execute({}, { runtime, limits: { inlineMatrixStageRuns: 0 } });
       expect(ff.status).toBe('FAILED');
       const job = ff.context.jobs['build']!;
       expect(job.status).toBe('FAILED');
@@ -69,6 +70,17 @@ matrix-demo:
       expect(await child.staticSummary()).toBe('matrix-demo / build (item=a)');
       const failedChild = await runtime.client.workflow.getHandle(job.strategies![1]!.workflowId!).describe();
       expect(failedChild.status.name).toBe('FAILED');
+
+      // 4 combinations × 1 stage fit the run's history: the same context, no children.
+      const inline = await wf.execute({}, { runtime });
+      expect(inline.status).toBe('FAILED');
+      const inlineJob = inline.context.jobs['build']!;
+      const withoutIds = (j: typeof job) => ({ ...j, start: undefined, end: undefined, strategies: j.strategies!.map((s) => ({ ...s, workflowId: undefined })) });
+      expect(withoutIds(inlineJob)).toEqual(withoutIds(job));
+      expect(inlineJob.strategies!.every((s) => s.workflowId === undefined)).toBe(true);
+      expect(readFileSync(ledger, 'utf8')).toBe('a\nbad\na\nbad\n');
+      expect(inline.context.jobs['after']!.outputs).toMatchObject({ stdout: '4\n' });
+      await expect(runtime.client.workflow.getHandle(`${inline.runId}.build.${first.key}`).describe()).rejects.toThrow(/not found/i);
 
       const all = await wf.execute({ fail_fast: false }, { runtime });
       expect(all.context.jobs['build']!.strategies!.map((s) => s.status)).toEqual(['SUCCESS', 'FAILED', 'SUCCESS', 'SUCCESS']);

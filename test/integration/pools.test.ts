@@ -48,7 +48,10 @@ pools:
       expect(result.context.jobs['prepare']!.outputs['stdout']).toBe('main-worker\n');
       expect(result.context.jobs['train']!.outputs['stdout']).toBe('gpu-worker\n');
       expect(result.context.jobs['shards']!.strategies!.map((s) => s.outputs['stdout'])).toEqual(['gpu-worker\n', 'gpu-worker\n']);
-      const child = await runtime.client.workflow.getHandle(result.context.jobs['shards']!.strategies![0]!.workflowId!).describe();
+      // The small matrix ran inline; as children, the combinations run on the pool's queue too.
+      const children = await (await Workflow.fromConf('pools', { path: conf })).execute({}, { runtime, limits: { inlineMatrixStageRuns: 0 } });
+      expect(children.context.jobs['shards']!.strategies!.map((s) => s.outputs['stdout'])).toEqual(['gpu-worker\n', 'gpu-worker\n']);
+      const child = await runtime.client.workflow.getHandle(children.context.jobs['shards']!.strategies![0]!.workflowId!).describe();
       expect(child.taskQueue).toBe(gpu);
     } finally {
       await mainWorker.kill('SIGTERM');

@@ -1,5 +1,5 @@
 /**
- * Replay safety: recorded histories (matrix, foreach/nested, trigger,
+ * Replay safety: recorded histories (matrix as children and inline, foreach/nested, trigger,
  * approval, continue-as-new, rerun, release, jobs and branches of every kind
  * running side by side) replay against the current workflow code. A non-deterministic change to workflow code fails here.
  * Re-record with `npx tsx scripts/record-histories.ts` only for intended

@@ -142,7 +142,8 @@ nap:
       expect(rejected.status).toBe('FAILED');
       expect(rejected.context.jobs['main']!.stages['gate']).toMatchObject({ status: 'FAILED', error: { name: 'ApprovalRejected', message: 'rejected by carol: not today' } });
 
-      const napping = await (await Workflow.fromConf('nap', { path: conf })).start({ seconds: uniqueSleep(60) }, { runtime });
+      // A combination child (a one-cell matrix would otherwise run inline).
+      const napping = await (await Workflow.fromConf('nap', { path: conf })).start({ seconds: uniqueSleep(60) }, { runtime, limits: { inlineMatrixStageRuns: 0 } });
       const combination = await eventually(async () => (await napping.jobs())['main']?.strategies?.[0]?.workflowId, 20_000);
       await napping.cancel('enough');
       expect((await napping.result()).status).toBe('CANCEL');

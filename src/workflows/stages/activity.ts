@@ -3,11 +3,13 @@
  * one activity per attempt, labelled `job / stage` so the Web UI reads like
  * the YAML. Workflow code renders every template but those of secrets, which
  * the activity renders on the worker, limited to the secrets the stage's own
- * YAML names (docs/security.md).
+ * YAML names (docs/security.md). With `dispatch: local` (the stage's, else
+ * its job's) the attempt is a local activity instead (docs/semantics.md,
+ * "Local dispatch"); without it the commands are those of older versions.
  *
  * Workflow code: deterministic, no I/O.
  */
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { StageAddress } from '../../activities/types.js';
 import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../../engine/stage-errors.js';
@@ -16,7 +18,8 @@ import type { JobRunInput } from '../definitions.js';
 import { display, renderEnv } from '../render.js';
 import type { StageKind, StageOf } from './stage-kind.js';
 
-const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
+const remoteActivities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
+const localActivities = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 hour' });
 
 /** `bash`, `run` and `uses` stages: see the module doc. */
 export const activityStage: StageKind<'bash' | 'run' | 'uses'> = {
@@ -35,9 +38,12 @@ export const activityStage: StageKind<'bash' | 'run' | 'uses'> = {
     const stageEnv = (): Record<string, string> => renderEnv({ ...input.workflowEnv, ...input.job.env, ...stage.env }, ctx);
     const matrix = input.matrix ? { matrix: input.matrix } : {};
     const timeout = timeoutSeconds !== undefined ? { timeoutSeconds } : {};
+    const local = (stage.dispatch ?? input.job.dispatch) === 'local';
+    const options = local ? localActivityOptions(input, name, timeoutSeconds) : activityOptions(input, name, timeoutSeconds);
+    const activities = local ? localActivities : remoteActivities;
     switch (stage.kind) {
       case 'bash':
-        return activities.bashStage.executeWithOptions(activityOptions(input, name, timeoutSeconds), [
+        return activities.bashStage.executeWithOptions(options, [
           {
             ...address,
             script: display(renderTemplate(stage.bash, ctx, DEFER_SECRETS)),
@@ -49,7 +55,7 @@ export const activityStage: StageKind<'bash' | 'run' | 'uses'> = {
           },
         ]);
       case 'run':
-        return activities.pythonStage.executeWithOptions(activityOptions(input, name, timeoutSeconds), [
+        return activities.pythonStage.executeWithOptions(options, [
           {
             ...address,
             code: display(renderTemplate(stage.run, ctx, DEFER_SECRETS)),
@@ -72,7 +78,7 @@ export const activityStage: StageKind<'bash' | 'run' | 'uses'> = {
           },
         ]);
       case 'uses':
-        return activities.usesStage.executeWithOptions(activityOptions(input, name, timeoutSeconds), [
+        return activities.usesStage.executeWithOptions(options, [
           {
             ...address,
             uses: display(renderTemplate(stage.uses, ctx)),
@@ -116,13 +122,24 @@ function authoredSecrets(input: JobRunInput, stage: StageOf<'bash' | 'run' | 'us
  * stage's `retry:` says, until the run's deadline.
  */
 function activityOptions(input: JobRunInput, stageName: string, timeoutSeconds: number | undefined): ActivityOptions {
+  return {
+    ...localActivityOptions(input, stageName, timeoutSeconds),
+    heartbeatTimeout: input.activity?.heartbeatTimeoutMs ?? 10_000,
+    ...(input.activity?.taskQueue ? { taskQueue: input.activity.taskQueue } : {}),
+  };
+}
+
+/**
+ * Options of a stage's local activity (`dispatch: local`): those of
+ * {@link activityOptions} without the ones a local activity has no use for
+ * (heartbeat timeout, task queue: it runs on the worker running the run).
+ */
+function localActivityOptions(input: JobRunInput, stageName: string, timeoutSeconds: number | undefined): ActivityOptions & LocalActivityOptions {
   const remainingMs = Math.max(1000, input.deadlineMs - Date.now());
   const startToCloseMs = timeoutSeconds !== undefined ? Math.min(timeoutSeconds * 1000 + 60_000, remainingMs + 60_000) : remainingMs + 60_000;
   const label = `${input.job.id}${input.matrixKey ? ` [${input.matrixKey}]` : ''} / ${stageName}`;
   return {
     startToCloseTimeout: startToCloseMs,
-    heartbeatTimeout: input.activity?.heartbeatTimeoutMs ?? 10_000,
-    ...(input.activity?.taskQueue ? { taskQueue: input.activity.taskQueue } : {}),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: label.slice(0, 200),
     retry: {

@@ -1,0 +1,47 @@
+/**
+ * Workflows of bench/peers: tempoflow's own (re-exported, so one worker serves
+ * both sides with the same settings) and hand-written Temporal baselines that
+ * call the same `bashStage` activity directly, with no interpreter around it.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../src/activities/index.js';
+import type { BashStageInput } from '../src/activities/types.js';
+
+export * from '../src/workflows/index.js';
+
+const remote = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '10s' });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 minutes' });
+
+/** How the baseline dispatches its activities. */
+export type BaselineDispatch = 'activity' | 'local';
+
+function bashTrue(runId: string, stageId: string, dispatch: BaselineDispatch): Promise<{ ok: boolean }> {
+  const input: BashStageInput = { runId, workflowName: 'baseline', jobId: 'main', stageId, stageName: stageId, location: 'bench:1:1', attempt: 1, script: 'true', env: {}, params: {} };
+  return (dispatch === 'local' ? local : remote).bashStage(input);
+}
+
+/** `n` `bash: "true"` activities one after another; resolves with how many succeeded. */
+export async function baselineBashChain(input: { runId: string; n: number; dispatch: BaselineDispatch }): Promise<number> {
+  let ok = 0;
+  for (let i = 0; i < input.n; i++) if ((await bashTrue(input.runId, `s${i}`, input.dispatch)).ok) ok++;
+  return ok;
+}
+
+/**
+ * A DAG of `layers` × `width` one-stage `bash: "true"` jobs where each layer
+ * needs all of the previous one, at most `parallel` at once.
+ */
+export async function baselineBashDag(input: { runId: string; layers: number; width: number; parallel: number }): Promise<number> {
+  let ok = 0;
+  for (let layer = 0; layer < input.layers; layer++) {
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < input.width) {
+        const i = next++;
+        if ((await bashTrue(input.runId, `l${layer}-${i}`, 'activity')).ok) ok++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(input.parallel, input.width) }, lane));
+  }
+  return ok;
+}

@@ -1,0 +1,282 @@
+/**
+ * bench/peers: tempoflow side by side with a hand-written Temporal workflow and
+ * with ddeutil-workflow, the in-process engine our users come from (issue #14).
+ *
+ * It writes the workloads as one YAML file, then for each workload runs
+ *  - tempoflow (the interpreter workflow) on a Temporal server,
+ *  - a hand-written Temporal workflow doing the same activities
+ *    (bench/peers-workflows.ts), served by the same in-process worker, so both
+ *    have the same server and the same worker settings,
+ *  - ddeutil-workflow 0.0.86 on the same YAML, installed from PyPI into a
+ *    throwaway venv under `.tempoflow/peers-venv/` (skipped, and said so, when
+ *    Python or PyPI is unavailable; `--no-ddeutil` skips it on purpose),
+ * and prints each figure with its ratios, measured in this one run.
+ *
+ *   npx tsx bench/peers.ts [--quick | --scale 0.5] [--reps 1] [--case bash,matrix9,...]
+ *                          [--server dev|cluster|host:port] [--server-defaults] [--no-ddeutil]
+ *                          [--matrix-children]
+ *
+ * `--quick` is `--scale 0.1` (a tenth of each workload). `--server-defaults` starts the
+ * dev server without the dynamic config tempoflow's own dev server uses
+ * (`DEV_SERVER_DYNAMIC_CONFIG`), to measure what it gains. `--matrix-children` runs
+ * every matrix combination as a child workflow (`limits.inlineMatrixStageRuns: 0`, how
+ * every matrix ran before small ones ran inline), to measure what inline saves.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
+import { TempoflowRuntime } from '../src/client/runtime.js';
+import { Workflow } from '../src/client/workflow.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
+import { selectServer } from './common.js';
+import { stageBreakdown, type StageBreakdown } from './history-profile.js';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
+const SCALE = args.includes('--quick') ? 0.1 : opt('--scale', 1);
+const REPS = Math.max(1, opt('--reps', 1));
+const STAGES_AT_ONCE = opt('--stages', 16);
+const DDEUTIL_VERSION = '0.0.86';
+/** `--matrix-children`: no matrix runs inline (docs/semantics.md, "Small matrices run inline"). */
+const runOptions = args.includes('--matrix-children') ? { maxJobParallel: 2, limits: { inlineMatrixStageRuns: 0 } } : { maxJobParallel: 2 };
+const only = args.includes('--case') ? new Set(args[args.indexOf('--case') + 1]!.split(',')) : undefined;
+
+const size = (full: number, min: number) => Math.max(min, Math.round(full * SCALE));
+const N = size(200, 5); // sequential stages
+const LAYERS = size(10, 2); // DAG layers of 5 jobs
+const SIDE = Math.max(2, Math.round(10 * Math.sqrt(SCALE))); // matrix side
+const RUNS = size(200, 10); // concurrent runs
+
+/** One workload: a YAML workflow, optionally a hand-written baseline and a target. */
+interface Case {
+  readonly id: string;
+  readonly title: string;
+  readonly yaml: string;
+  /** Runs of it started at once (throughput cases report runs/s). */
+  readonly concurrent?: number;
+  readonly baseline?: { readonly type: string; readonly args: Record<string, unknown> };
+  /** The issue's target, checked on this run's ratios. */
+  readonly target?: (r: Figures) => string | undefined;
+  /** Why ddeutil-workflow does not run it. */
+  readonly noDdeutil?: string;
+}
+
+interface Figures {
+  tempoflow: number;
+  baseline?: number;
+  ddeutil?: number;
+}
+
+const seq = (name: string, action: string, extra = '') =>
+  `${name}:\n  type: Workflow\n  jobs:\n    main:\n${extra}      stages:\n${Array.from({ length: N }, (_, i) => `        - name: S${i}\n          ${action}`).join('\n')}\n`;
+const dag = (name: string, action: string) =>
+  `${name}:\n  type: Workflow\n  jobs:\n${Array.from({ length: LAYERS }, (_, l) =>
+    Array.from(
+      { length: 5 },
+      (_, j) => `    j${l}-${j}:\n${l > 0 ? `      needs: [${Array.from({ length: 5 }, (_, k) => `j${l - 1}-${k}`).join(', ')}]\n` : ''}      stages:\n        - name: Work\n          ${action}`,
+    ).join('\n'),
+  ).join('\n')}\n`;
+const values = `[${Array.from({ length: SIDE }, (_, i) => i).join(', ')}]`;
+const matrix = (name: string, parallel: number) =>
+  `${name}:\n  type: Workflow\n  jobs:\n    cells:\n      strategy:\n        max-parallel: ${parallel}\n        matrix:\n          a: ${values}\n          b: ${values}\n      stages:\n        - name: Cell\n          echo: "cell \${{ matrix.a }} \${{ matrix.b }}"\n`;
+const chain3 = `chain3:\n  type: Workflow\n  jobs:\n    a:\n      stages: [{ name: A, bash: "true" }]\n    b:\n      needs: [a]\n      stages: [{ name: B, bash: "true" }]\n    c:\n      needs: [b]\n      stages: [{ name: C, bash: "true" }]\n`;
+const atMost = (ratio: number, limit: number) => (ratio <= limit ? 'met' : 'not met');
+
+const allCases: Case[] = [
+  {
+    id: 'bash',
+    title: `${N} sequential bash: "true" stages, one job`,
+    yaml: seq('peers-bash', 'bash: "true"'),
+    baseline: { type: 'baselineBashChain', args: { n: N, dispatch: 'activity' } },
+    target: (f) => (f.ddeutil ? `≤ 1.5× ddeutil: ${atMost(f.tempoflow / f.ddeutil, 1.5)}` : undefined),
+  },
+  {
+    id: 'bash-local',
+    title: `the same ${N} bash stages with \`dispatch: local\` (local activities)`,
+    yaml: seq('peers-bash-local', 'bash: "true"', '      dispatch: local\n'),
+    baseline: { type: 'baselineBashChain', args: { n: N, dispatch: 'local' } },
+    target: (f) =>
+      [f.ddeutil ? `≤ 1.5× ddeutil: ${atMost(f.tempoflow / f.ddeutil, 1.5)}` : undefined, f.baseline ? `≤ 1.0× baseline (local activities): ${atMost(f.tempoflow / f.baseline, 1.0)}` : undefined]
+        .filter(Boolean)
+        .join('; '),
+  },
+  { id: 'echo', title: `${N} sequential echo stages`, yaml: seq('peers-echo', 'echo: "hi"') },
+  {
+    id: 'dag',
+    title: `${LAYERS * 5}-job DAG (${LAYERS} layers × 5, each needs the previous layer), bash, max_job_parallel 2`,
+    yaml: dag('peers-dag', 'bash: "true"'),
+    baseline: { type: 'baselineBashDag', args: { layers: LAYERS, width: 5, parallel: 2 } },
+    target: (f) => (f.ddeutil ? `≥ 15× faster than ddeutil: ${f.ddeutil / f.tempoflow >= 15 ? 'met' : 'not met'}` : undefined),
+  },
+  { id: 'dag-echo', title: `the same DAG with echo`, yaml: dag('peers-dag-echo', 'echo: "hi"') },
+  {
+    id: 'matrix9',
+    title: `${SIDE * SIDE}-cell matrix (${SIDE} × ${SIDE}), max-parallel 9, echo`,
+    yaml: matrix('peers-matrix9', 9),
+    target: (f) => (f.ddeutil ? `≤ 1.0× ddeutil: ${atMost(f.tempoflow / f.ddeutil, 1.0)}` : undefined),
+  },
+  { id: 'matrix32', title: `the same matrix, max-parallel 32`, yaml: matrix('peers-matrix32', 32), noDdeutil: 'ddeutil-workflow caps max-parallel at 9' },
+  {
+    id: 'concurrent',
+    title: `${RUNS} concurrent runs of a 3-job bash chain (runs/s)`,
+    yaml: chain3,
+    concurrent: RUNS,
+    baseline: { type: 'baselineBashChain', args: { n: 3, dispatch: 'activity' } },
+    target: (f) => (f.baseline ? `≥ 1.0× the baseline's runs/s: ${f.tempoflow / f.baseline >= 1 ? 'met' : 'not met'}` : undefined),
+  },
+];
+const cases = allCases.filter((c) => !only || only.has(c.id));
+
+/** The interpreter for ddeutil-workflow: the venv's Python, installing it on first use; or why not. */
+function ddeutilPython(): { python: string } | { skipped: string } {
+  if (args.includes('--no-ddeutil')) return { skipped: '--no-ddeutil' };
+  const venv = join(root, '.tempoflow', 'peers-venv');
+  const python = join(venv, 'bin', 'python');
+  const probe = () => spawnSync(python, ['-c', `import importlib.metadata as m; assert m.version("ddeutil-workflow") == "${DDEUTIL_VERSION}"`], { stdio: 'ignore' }).status === 0;
+  if (existsSync(python) && probe()) return { python };
+  console.error(`installing ddeutil-workflow ${DDEUTIL_VERSION} from PyPI into a throwaway venv: ${venv}`);
+  mkdirSync(join(root, '.tempoflow'), { recursive: true });
+  const mk = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
+  if (mk.status !== 0) return { skipped: `no Python venv (python3 -m venv: ${(mk.stderr || mk.error?.message || '').trim().split('\n').pop()})` };
+  const pip = spawnSync(join(venv, 'bin', 'pip'), ['install', '-q', `ddeutil-workflow==${DDEUTIL_VERSION}`], { encoding: 'utf8', timeout: 300_000 });
+  if (pip.status !== 0 || !probe()) return { skipped: `pip install ddeutil-workflow==${DDEUTIL_VERSION} failed (PyPI unreachable?): ${(pip.stderr || '').trim().split('\n').pop()}` };
+  return { python };
+}
+
+/** Runs workflow `name` with ddeutil-workflow (max_job_parallel 2, like tempoflow's default); seconds. */
+function runDdeutil(python: string, dir: string, name: string): number {
+  const script = [
+    'import json, sys, time',
+    'from pathlib import Path',
+    'from ddeutil.workflow import Workflow',
+    `wf = Workflow.from_conf(${JSON.stringify(name)}, path=Path(${JSON.stringify(dir)}))`,
+    't = time.perf_counter()',
+    'r = wf.execute({}, max_job_parallel=2)',
+    's = time.perf_counter() - t',
+    'sys.stdout.flush()',
+    'print("\\nPEERS " + json.dumps({"status": str(r.status), "seconds": s}))',
+  ].join('\n');
+  const out = spawnSync(python, ['-c', script], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 600_000 });
+  const line = /^PEERS (.+)$/m.exec(out.stdout ?? '')?.[1];
+  if (!line) throw new Error(`ddeutil-workflow ${name}: no result (exit ${out.status}): ${(out.stderr ?? '').slice(-2000)}`);
+  const r = JSON.parse(line) as { status: string; seconds: number };
+  if (!/SUCCESS/.test(r.status)) throw new Error(`ddeutil-workflow ${name}: ${r.status}`);
+  return r.seconds;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (c: Case, v: number | undefined) => (v === undefined ? '—' : c.concurrent ? `${v.toFixed(2)} runs/s` : `${v.toFixed(2)} s`);
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const dd = ddeutilPython();
+if ('skipped' in dd) console.error(`ddeutil-workflow column skipped: ${dd.skipped}`);
+const server = await selectServer(args);
+const dir = mkdtempSync(join(tmpdir(), 'tf-peers-'));
+writeFileSync(join(dir, 'peers.yml'), cases.map((c) => c.yaml).join(''));
+const taskQueue = `peers-${Date.now()}`;
+const connection = await NativeConnection.connect({ address: server.address });
+// The settings of `tempoflow worker` (src/worker/index.ts), for both sides.
+const worker = await Worker.create({
+  connection,
+  taskQueue,
+  workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
+  activities: createActivities(activityConfigFromEnv(process.env, dir)),
+  maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,
+  maxHeartbeatThrottleInterval: '1s',
+  maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+});
+const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
+
+/** Seconds of one tempoflow run of `c` (or runs/s when concurrent). */
+async function tempoflowOnce(c: Case, wf: Workflow): Promise<number> {
+  const t0 = performance.now();
+  if (!c.concurrent) {
+    const res = await wf.execute({}, { runtime, ...runOptions });
+    lastIds.tempoflow = res.runId;
+    if (res.status !== 'SUCCESS') throw new Error(`${c.id}: ${res.status} ${JSON.stringify(res.errors)}`);
+    return (performance.now() - t0) / 1000;
+  }
+  const handles = await Promise.all(Array.from({ length: c.concurrent }, () => wf.start({}, { runtime, ...runOptions })));
+  const results = await Promise.all(handles.map((h) => h.result()));
+  const bad = results.filter((r) => r.status !== 'SUCCESS').length;
+  if (bad) throw new Error(`${c.id}: ${bad} of ${c.concurrent} runs did not succeed`);
+  return c.concurrent / ((performance.now() - t0) / 1000);
+}
+
+/** Seconds of one baseline run of `c` (or runs/s when concurrent). */
+async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, rep: number): Promise<number> {
+  const t0 = performance.now();
+  const one = (i: number) => runtime.client.workflow.start(b.type, { taskQueue, workflowId: `baseline-${c.id}-${rep}-${i}-${Date.now()}`, args: [{ ...b.args, runId: `b-${rep}-${i}` }] });
+  const handles = await Promise.all(Array.from({ length: c.concurrent ?? 1 }, (_, i) => one(i)));
+  lastIds.baseline = handles[0]!.workflowId;
+  await Promise.all(handles.map((h) => h.result()));
+  const seconds = (performance.now() - t0) / 1000;
+  return c.concurrent ? c.concurrent / seconds : seconds;
+}
+
+/** Workflow ids of the last single runs, for the history profile. */
+const lastIds: { tempoflow?: string; baseline?: string } = {};
+const profiles: { label: string; b: StageBreakdown }[] = [];
+const profile = async (label: string, workflowId: string | undefined) => {
+  if (!workflowId) return;
+  const history = await runtime.client.workflow.getHandle(workflowId).fetchHistory();
+  profiles.push({ label, b: stageBreakdown(history.events ?? []) });
+};
+
+const rows: { c: Case; f: Figures }[] = [];
+try {
+  await worker.runUntil(async () => {
+    // Warm-up: bundle loaded, caches and connections hot.
+    await (await Workflow.fromConf('chain3', { path: dir }).catch(() => undefined))?.execute({}, { runtime });
+    for (const c of cases) {
+      const name = /^([\w-]+):/.exec(c.yaml)![1]!;
+      const wf = await Workflow.fromConf(name, { path: dir });
+      const tf: number[] = [];
+      const base: number[] = [];
+      const ddu: number[] = [];
+      for (let r = 0; r < REPS; r++) {
+        tf.push(await tempoflowOnce(c, wf));
+        if (c.baseline) base.push(await baselineOnce(c, c.baseline, r));
+        if ('python' in dd && !c.concurrent && !c.noDdeutil) ddu.push(runDdeutil(dd.python, dir, name));
+      }
+      const f: Figures = { tempoflow: median(tf), ...(base.length ? { baseline: median(base) } : {}), ...(ddu.length ? { ddeutil: median(ddu) } : {}) };
+      rows.push({ c, f });
+      if (c.id === 'bash') {
+        await profile('tempoflow, bash', lastIds.tempoflow);
+        await profile('hand-written, bash', lastIds.baseline);
+      }
+      console.error(`  ${c.id}: ${fmt(c, f.tempoflow)} / baseline ${fmt(c, f.baseline)} / ddeutil ${fmt(c, f.ddeutil)}`);
+    }
+  });
+} finally {
+  await runtime.close();
+  await connection.close();
+  server.stop();
+}
+
+console.log(`\nbench/peers on ${server.label}; scale ${SCALE}, median of ${REPS}; ddeutil-workflow ${'python' in dd ? DDEUTIL_VERSION : `skipped (${dd.skipped})`}`);
+console.log('ratios are tempoflow / other for times, other / tempoflow for runs/s (below 1.0 = tempoflow faster)\n');
+console.log('| workload | tempoflow | hand-written Temporal | ddeutil-workflow | ÷ baseline | ÷ ddeutil | target |');
+console.log('|---|---|---|---|---|---|---|');
+for (const { c, f } of rows) {
+  const vsBase = f.baseline === undefined ? '—' : (c.concurrent ? f.baseline / f.tempoflow : f.tempoflow / f.baseline).toFixed(2);
+  const vsDd = f.ddeutil === undefined ? '—' : (f.tempoflow / f.ddeutil).toFixed(2);
+  console.log(
+    `| ${c.title} | ${fmt(c, f.tempoflow)} | ${fmt(c, f.baseline)} | ${c.noDdeutil && 'python' in dd ? `— (${c.noDdeutil})` : fmt(c, f.ddeutil)} | ${vsBase} | ${vsDd} | ${c.target?.(f) ?? ''} |`,
+  );
+}
+if (profiles.length) {
+  console.log("\nWhere a sequential stage's milliseconds go (mean per activity, from history event timestamps of the last run):\n");
+  console.log('| run | activities | schedule-to-start | start-to-close | completion-to-workflow-task | workflow task | to next schedule | per stage |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const f = (x: number) => `${x.toFixed(1)} ms`;
+  for (const { label, b } of profiles) {
+    console.log(
+      `| ${label} | ${b.activities} | ${f(b.scheduleToStart)} | ${f(b.startToClose)} | ${f(b.completionToWorkflowTask)} | ${f(b.workflowTask)} | ${f(b.toNextSchedule)} | ${f(b.perStage)} |`,
+    );
+  }
+}
