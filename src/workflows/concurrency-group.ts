@@ -24,10 +24,13 @@
  *   describes them: a holder terminated by hand loses its slot.
  *
  * It continues as new once its history is long (default 5,000 events, or
- * when Temporal suggests it), carrying holders and queue, and ends when
- * nobody holds or waits. To continue as new it drains: requests that arrive
- * meanwhile are kept, unanswered, for the next run (which answers them
- * first), so no reply is in flight when it continues, however busy the group.
+ * when Temporal suggests it; replies in flight count ahead), carrying holders
+ * and queue, and ends when nobody holds or waits. To continue as new it
+ * drains: requests that arrive meanwhile are kept, unanswered, for the next
+ * run (which answers them first), so no reply is in flight when it
+ * continues, however busy the group. The `acquire` handler starts draining
+ * too: a retried workflow task can bring hundreds of requests at once
+ * (ARCHITECTURE.md, "Concurrency groups").
  *
  * Workflow code: deterministic, no I/O.
  */
@@ -39,6 +42,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -53,6 +57,21 @@ export const DEFAULT_GROUP_MAX_HISTORY_EVENTS = 5000;
 
 /** Default seconds between checks of the holders while requests wait. */
 export const DEFAULT_HOLDER_CHECK_SECONDS = 10;
+
+/**
+ * History events one reply adds, counted ahead while it is in flight: its
+ * `SignalExternalWorkflowExecutionInitiated` and `ExternalWorkflowExecutionSignaled`
+ * events and, about once per reply when replies land one by one, a workflow task.
+ */
+const EVENTS_PER_REPLY = 3;
+
+/**
+ * `patched()` id of the bounded group: it counts the replies in flight toward its
+ * history threshold and starts draining in the signal handler (keeping later
+ * requests for the next run), so a burst of requests cannot grow one execution far
+ * past its threshold. Executions started before it take the old path.
+ */
+const BOUNDED_REPLIES_PATCH = 'tempoflow-group-bounded-replies';
 
 /** Waiters listed by the `status` query and the group's current details. */
 const WAITERS_SHOWN = 50;
@@ -90,6 +109,8 @@ class ConcurrencyGroup {
   /** Draining to continue as new: new requests wait in `pending`, no grant is sent. */
   private draining = false;
   private pending: SlotRequest[] = [];
+  /** Whether this execution takes the bounded path ({@link BOUNDED_REPLIES_PATCH}); set first thing in {@link run}. */
+  private boundedReplies = false;
 
   constructor(private readonly input: GroupInput) {
     const carried = input.carried;
@@ -97,9 +118,12 @@ class ConcurrencyGroup {
     this.queue = [...(carried?.queue ?? [])];
     this.nextTicket = carried?.nextTicket ?? 1;
     this.granted = carried?.granted ?? 0;
+    if (carried?.maxHistoryEvents !== undefined) this.maxHistoryEvents = carried.maxHistoryEvents;
+    if (carried?.holderCheckSeconds !== undefined) this.holderCheckSeconds = carried.holderCheckSeconds;
   }
 
   async run(): Promise<GroupOutcome> {
+    this.boundedReplies = patched(BOUNDED_REPLIES_PATCH);
     // Requests kept by the previous run come before any that arrive now (FIFO).
     for (const request of this.input.carried?.pending ?? []) this.acquire(request);
     setHandler(acquireSignal, (request) => this.acquire(request));
@@ -147,26 +171,43 @@ class ConcurrencyGroup {
         granted: this.granted,
         continuedRuns: (this.input.carried?.continuedRuns ?? 0) + 1,
         ...(this.pending.length > 0 ? { pending: this.pending } : {}),
+        ...(this.boundedReplies && this.maxHistoryEvents !== DEFAULT_GROUP_MAX_HISTORY_EVENTS ? { maxHistoryEvents: this.maxHistoryEvents } : {}),
+        ...(this.boundedReplies && this.holderCheckSeconds !== DEFAULT_HOLDER_CHECK_SECONDS ? { holderCheckSeconds: this.holderCheckSeconds } : {}),
       };
       log.info(`concurrency group ${this.input.key}: continuing as new after ${workflowInfo().historyLength} events (${this.holders.length} holding, ${this.queue.length} waiting)`);
       return continueAsNew<typeof tempoflowConcurrencyGroup>({ project: this.input.project, key: this.input.key, carried });
     }
   }
 
+  /**
+   * Whether to drain and continue as new. `historyLength` is that of the activation
+   * (the same on replay, however the tasks were retried); the bounded path also counts
+   * the events that the replies still in flight will add.
+   */
   private historyIsLong(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= this.maxHistoryEvents;
+    const ahead = this.boundedReplies ? EVENTS_PER_REPLY * this.inflight : 0;
+    return info.continueAsNewSuggested || info.historyLength + ahead >= this.maxHistoryEvents;
   }
 
   // ——— Requests and releases ———
 
   private acquire(request: SlotRequest): void {
+    if (this.boundedReplies) {
+      this.tune(request);
+      // Past the threshold, answering would only grow this history: keep the request for the
+      // next run. Checked here, not only in the main loop, because one activation can bring
+      // hundreds of requests (a retried workflow task replays the signals of the failed ones at once).
+      if (!this.draining && this.historyIsLong()) {
+        this.draining = true;
+        this.changed = true;
+      }
+    }
     if (this.draining) {
       this.pending.push(request);
       return;
     }
-    if (request.maxHistoryEvents !== undefined) this.maxHistoryEvents = Math.max(50, request.maxHistoryEvents);
-    if (request.holderCheckSeconds !== undefined) this.holderCheckSeconds = Math.max(0.1, request.holderCheckSeconds);
+    if (!this.boundedReplies) this.tune(request);
     this.changed = true;
     const known = this.member(request.lease);
     if (known && known.firstRunId === request.firstRunId) {
@@ -187,6 +228,12 @@ class ConcurrencyGroup {
       this.queue.push(member);
       this.reply(member, { lease: member.lease, state: 'queued', ticket: member.ticket, position: this.queue.length, since: now });
     }
+  }
+
+  /** Test tuning sent with the request (the run's scale limits). */
+  private tune(request: SlotRequest): void {
+    if (request.maxHistoryEvents !== undefined) this.maxHistoryEvents = Math.max(50, request.maxHistoryEvents);
+    if (request.holderCheckSeconds !== undefined) this.holderCheckSeconds = Math.max(0.1, request.holderCheckSeconds);
   }
 
   private newMember(request: SlotRequest, since: string): GroupMember {

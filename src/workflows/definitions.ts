@@ -356,6 +356,9 @@ export interface GroupState {
   readonly continuedRuns: number;
   /** Requests that arrived while it drained to continue as new, in order: the next run serves them first. */
   readonly pending?: readonly SlotRequest[];
+  /** Tuning the requests set (`SlotRequest.maxHistoryEvents`, `holderCheckSeconds`), kept when it differs from the default. */
+  readonly maxHistoryEvents?: number;
+  readonly holderCheckSeconds?: number;
 }
 
 /** A request for a slot, sent by signal-with-start (the `requestConcurrencySlot` activity). */
