@@ -230,13 +230,16 @@ export class RunFollower {
       for (const p of look.pending) {
         const hb = asHeartbeat(p.details);
         if (!hb) continue;
+        // A combination of a small matrix runs in the run's own execution: its heartbeat does
+        // not say which one, so its lines are printed with its key once it ended (below).
+        const inlineCombination = look === root && context.jobs[hb.job]?.strategies !== undefined;
         const matrixKey = owner?.matrixKey;
         const stageName = this.stageName(context, combinations, hb.job, matrixKey, hb.stage);
         const where = { job: hb.job, ...(matrixKey !== undefined ? { matrixKey, ...(owner?.matrix ? { matrix: owner.matrix } : {}) } : {}), stage: hb.stage, ...(stageName ? { stageName } : {}) };
         const key = `${look.workflowId}\u0000${p.activityId}\u0000${p.temporalAttempt}`;
         const shown = this.shownSeq.get(key) ?? 0;
         const first = hb.seq - hb.lines.length + 1;
-        if (hb.seq > shown) {
+        if (hb.seq > shown && !inlineCombination) {
           const attemptKey = this.attemptKey(hb.job, matrixKey, hb.stage, hb.attempt);
           if (first > shown + 1) {
             lines.push({ ...where, stream: 'stdout', text: `[... ${first - shown - 1} lines not shown]` });
@@ -258,6 +261,9 @@ export class RunFollower {
     // Final tails of stages that ended: inline jobs, then combinations.
     for (const [job, jc] of Object.entries(context.jobs)) {
       if (!jc.strategies) this.endedStages(job, undefined, jc.stages, lines);
+    }
+    for (const [job, jc] of Object.entries(context.jobs)) {
+      for (const s of jc.strategies ?? []) if (!s.workflowId && s.stages) this.endedStages(job, s.key, s.stages, lines, s.matrix);
     }
     let reads = 0;
     for (const [workflowId, owner] of this.combinationIds) {

@@ -46,8 +46,14 @@ export interface StrategyContext {
   matrix: Record<string, unknown>;
   status: Status;
   outputs: Record<string, unknown>;
-  /** Temporal workflow id of the combination's child workflow. */
+  /** Temporal workflow id of the combination's child workflow (none for a small matrix run inline). */
   workflowId?: string;
+  /**
+   * A combination run inline (docs/semantics.md, "Small matrices run
+   * inline"): its stages' results once it ended, as a child keeps them in its
+   * own execution (their output tails are what `tempoflow run` and `logs` print).
+   */
+  stages?: Record<string, StageContext>;
   errors?: ErrorInfo[];
   /** Kept from a previous run by a rerun, not run again. */
   reused?: boolean;

@@ -102,6 +102,7 @@ async function runCombinationInline(base: JobRunInput, combination: ExpandedComb
   }
   entry.status = state.status;
   entry.outputs = state.outputs;
+  entry.stages = state.stages;
   if (isFailure(state.status)) entry.errors = state.errors;
   return entry.status;
 }
