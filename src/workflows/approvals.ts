@@ -7,7 +7,30 @@
  * Workflow code: deterministic, no I/O.
  */
 import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import type { JobSpec } from '../engine/spec.js';
+import { walkStages } from '../engine/triggers.js';
 import { approvalSignal, type ApprovalDecision } from './definitions.js';
+
+/** Where a run's approval goes: a job, one of its combinations (`key`), and the stage path inside it. */
+export interface ApprovalTarget {
+  readonly job: string;
+  readonly key?: string;
+  readonly stage: string;
+}
+
+/**
+ * The jobs an approval addressed to `stage` reaches: `job[key].stage` (one
+ * combination), `job.stage`, or a bare stage id (every job with an approval
+ * stage of that id).
+ */
+export function approvalTargets(jobs: readonly JobSpec[], stage: string): ApprovalTarget[] {
+  const ids = new Set(jobs.map((j) => j.id));
+  const keyed = /^([A-Za-z_][A-Za-z0-9_-]*)\[([^\]]+)\]\.(.+)$/.exec(stage);
+  const dot = stage.indexOf('.');
+  if (keyed && ids.has(keyed[1]!)) return [{ job: keyed[1]!, key: keyed[2]!, stage: keyed[3]! }];
+  if (dot > 0 && ids.has(stage.slice(0, dot))) return [{ job: stage.slice(0, dot), stage: stage.slice(dot + 1) }];
+  return jobs.filter((job) => [...walkStages(job.stages)].some((s) => s.kind === 'approval' && s.id === stage)).map((job) => ({ job: job.id, stage }));
+}
 
 /** See the module doc. */
 export class Approvals {

@@ -32,14 +32,15 @@ import { decideJob } from '../engine/decision.js';
 import { capContext, FAILURE_DETAILS_CAP_BYTES } from '../engine/caps.js';
 import type { JobSpec } from '../engine/spec.js';
 import { isFailure, Status } from '../engine/status.js';
-import { walkStages } from '../engine/triggers.js';
 import { endingFailure } from './child-outcome.js';
 import type { ConcurrencySpec } from '../engine/spec.js';
 import { DEFAULT_PROJECT, GroupSlots, renderGroupKey, type GroupSlot } from './concurrency.js';
 import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
-import { failedJob, JobRunner, type JobGroupEnv } from './job-runner.js';
+import type { JobGroupEnv } from './job-group.js';
+import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
-import { toErrorInfo } from './render.js';
+import { failureMessage, toErrorInfo } from './render.js';
+import { approvalTargets } from './approvals.js';
 import { RunValues } from './run-values.js';
 import { StopCause, StopMoment, StopState } from './stop-state.js';
 import { WaitingDetails } from './waiting-details.js';
@@ -242,17 +243,7 @@ export class Interpreter {
    * combinations and jobs that start later.
    */
   private routeApproval(decision: ApprovalDecision): void {
-    const jobs = new Map(this.input.spec.jobs.map((j) => [j.id, j]));
-    const targets: { job: string; key?: string; stage: string }[] = [];
-    const keyed = /^([A-Za-z_][A-Za-z0-9_-]*)\[([^\]]+)\]\.(.+)$/.exec(decision.stage);
-    const dot = decision.stage.indexOf('.');
-    if (keyed && jobs.has(keyed[1]!)) targets.push({ job: keyed[1]!, key: keyed[2]!, stage: keyed[3]! });
-    else if (dot > 0 && jobs.has(decision.stage.slice(0, dot))) targets.push({ job: decision.stage.slice(0, dot), stage: decision.stage.slice(dot + 1) });
-    else {
-      for (const job of jobs.values()) {
-        if ([...walkStages(job.stages)].some((s) => s.kind === 'approval' && s.id === decision.stage)) targets.push({ job: job.id, stage: decision.stage });
-      }
-    }
+    const targets = approvalTargets(this.input.spec.jobs, decision.stage);
     if (targets.length === 0) log.warn(`approval for unknown stage '${decision.stage}' ignored`);
     for (const t of targets) {
       const relative: ApprovalDecision = { ...decision, stage: t.stage };
@@ -463,11 +454,4 @@ export class Interpreter {
         );
     }
   }
-}
-
-function failureMessage(ctx: RunContext, failedJobs: string[]): string {
-  const first = ctx.errors[0];
-  const head = failedJobs.length ? `job${failedJobs.length > 1 ? 's' : ''} ${failedJobs.join(', ')} failed` : 'run failed';
-  const where = first?.stage ? `${first.job}.${first.stage}: ` : first?.job ? `${first.job}: ` : '';
-  return first ? `${head}: ${where}${first.message}`.slice(0, 2000) : head;
 }

@@ -20,8 +20,8 @@ import { StageErrorName } from '../engine/stage-errors.js';
 import { isFailure, Status } from '../engine/status.js';
 import { conditionUsesStatusFunction, DEFER_SECRETS, evaluateCondition, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { Approvals } from './approvals.js';
-import { DEFAULT_PROJECT, renderGroupKey, type GroupSlot, type GroupSlots } from './concurrency.js';
 import type { ApprovalDecision, JobRunInput } from './definitions.js';
+import { holdJobGroup, type JobGroupEnv } from './job-group.js';
 import { runPool } from './pool.js';
 import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from './render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
@@ -43,14 +43,6 @@ interface ListOutcome {
 interface AttemptOutcome {
   readonly status: Status;
   readonly reason?: string;
-}
-
-/** What a job with `concurrency:` needs from the execution it runs in (docs/semantics.md, "Concurrency groups"). */
-export interface JobGroupEnv {
-  /** The execution's slots (one `slot` signal handler per execution). */
-  readonly slots: GroupSlots;
-  /** Resolves once the job may take one of the run's job slots (inline jobs; waiting for the group takes none). */
-  readonly takeJobSlot?: () => Promise<void>;
 }
 
 /** Runs a job; see the module doc. */
@@ -187,76 +179,28 @@ export class JobRunner {
 
   /** Holds the job's concurrency slot (docs/semantics.md, "Concurrency groups") while the job loop runs. */
   private async runInGroup(group: JobGroupEnv): Promise<JobContext> {
-    const held = await this.holdGroup(group);
-    if (!held.holds) return this.state;
+    const held = await holdJobGroup({
+      job: { ...this.job, concurrency: this.job.concurrency! },
+      input: this.input,
+      group,
+      ctx: this.ctx(),
+      runStop: this.runStop,
+      onSuperseded: (reason) => this.supersede(reason),
+      onSlot: (slot) => (this.state.concurrency = slot.context),
+    });
+    if (!held.holds) {
+      const ending = held.ending;
+      if ('failed' in ending) this.fail(ending.failed, ending.reason);
+      else this.endBeforeStart(ending.status, ending.reason);
+      return this.state;
+    }
+    this.state.start = new Date().toISOString();
     this.inGroup = true;
     try {
       return await this.run();
     } finally {
       await held.slot?.release();
     }
-  }
-
-  /**
-   * Asks for the job's concurrency slot and waits for it (and then for a job
-   * slot of the run). `holds: false` when the job ended instead: refused,
-   * superseded, stopped while waiting, or a group key that cannot be rendered.
-   */
-  private async holdGroup(group: JobGroupEnv): Promise<{ holds: true; slot?: GroupSlot } | { holds: false }> {
-    const spec = this.job.concurrency!;
-    const state = this.state;
-    let key: string;
-    try {
-      key = renderGroupKey(spec, this.ctx());
-    } catch (err) {
-      this.fail(toErrorInfo(err, { job: this.job.id, location: spec.loc }), 'its concurrency group could not be rendered');
-      return { holds: false };
-    }
-    if (key === this.input.runGroup) {
-      log.info(`job ${this.job.id}: concurrency group '${key}' is its run's; it runs in the run's slot`);
-      return this.takeJobSlot(group, undefined);
-    }
-    const slot = group.slots.create(spec, key, {
-      project: this.input.project ?? DEFAULT_PROJECT,
-      runId: this.input.runId,
-      workflowName: this.input.workflowName,
-      job: this.job.id,
-      ...(this.input.matrixKey ? { matrixKey: this.input.matrixKey } : {}),
-      ...(this.input.limits ? { limits: this.input.limits } : {}),
-      onSuperseded: (reason) => this.supersede(reason),
-    });
-    state.concurrency = slot.context;
-    let outcome;
-    try {
-      outcome = await slot.acquire();
-    } catch (err) {
-      if (!isCancellation(err)) throw err;
-      this.endBeforeStart(Status.CANCEL, this.runStop.cause ? this.runStop.reason(StopMoment.BEFORE_JOB) : JOB_CANCELLED_REASON);
-      return { holds: false };
-    }
-    if (outcome.held) return this.takeJobSlot(group, slot);
-    if ('superseded' in outcome) {
-      this.endBeforeStart(Status.CANCEL, outcome.superseded);
-    } else if (outcome.refused.skip) {
-      this.endBeforeStart(Status.SKIP, outcome.refused.error.message);
-    } else {
-      this.fail(outcome.refused.error, 'its concurrency group is full');
-    }
-    return { holds: false };
-  }
-
-  /** Waits for a job slot of the run, holding the group slot (running jobs never wait for a group, so this ends). */
-  private async takeJobSlot(group: JobGroupEnv, slot: GroupSlot | undefined): Promise<{ holds: true; slot?: GroupSlot } | { holds: false }> {
-    try {
-      await group.takeJobSlot?.();
-    } catch (err) {
-      if (!isCancellation(err)) throw err;
-      await slot?.release();
-      this.endBeforeStart(Status.CANCEL, this.runStop.cause ? this.runStop.reason(StopMoment.BEFORE_JOB) : JOB_CANCELLED_REASON);
-      return { holds: false };
-    }
-    this.state.start = new Date().toISOString();
-    return { holds: true, ...(slot ? { slot } : {}) };
   }
 
   /** Ends the job before its first stage. */

@@ -7,7 +7,7 @@
  * Workflow code: deterministic, no I/O.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { ErrorInfo } from '../engine/context.js';
+import type { ErrorInfo, RunContext } from '../engine/context.js';
 import type { RetrySpec } from '../engine/spec.js';
 import { DEFER_SECRETS, maskSecretTemplates, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 
@@ -84,4 +84,12 @@ export function toErrorInfo(err: unknown, where: ErrorWhere): ErrorInfo {
     return { name, message, ...where };
   }
   return { name: 'Error', message: String(err), ...where };
+}
+
+/** The message a failed run ends with: the failed jobs and the first error, where it happened. */
+export function failureMessage(ctx: RunContext, failedJobs: string[]): string {
+  const first = ctx.errors[0];
+  const head = failedJobs.length ? `job${failedJobs.length > 1 ? 's' : ''} ${failedJobs.join(', ')} failed` : 'run failed';
+  const where = first?.stage ? `${first.job}.${first.stage}: ` : first?.job ? `${first.job}: ` : '';
+  return first ? `${head}: ${where}${first.message}`.slice(0, 2000) : head;
 }
