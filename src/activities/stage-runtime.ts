@@ -70,7 +70,7 @@ export function createStageRuntime(config: ActivityConfig): StageRuntime {
       stopHeartbeat();
       // The last lines, for a client that polls now; the result's tails hold them too.
       window.end();
-      if (!ctx.cancellationSignal.aborted) ctx.heartbeat(stageHeartbeat(input, window));
+      if (heartbeats(ctx) && !ctx.cancellationSignal.aborted) ctx.heartbeat(stageHeartbeat(input, window));
       trace.close();
     }
     trace.event(`end exit=${outcome.exitCode} in ${outcome.durationMs} ms`);
@@ -91,8 +91,18 @@ export function stageHeartbeat(input: StageAddress, window: OutputWindow, progre
   return { job: input.jobId, stage: input.stageId, attempt: input.attempt, output: window.snapshot(), ...(progress !== undefined ? { progress } : {}) };
 }
 
+/**
+ * Whether the activity heartbeats: a local activity (`dispatch: local`,
+ * docs/semantics.md "Local dispatch") has no heartbeat in Temporal — the
+ * server never sees it, and the SDK warns on every try.
+ */
+export function heartbeats(ctx: Context): boolean {
+  return !ctx.info.isLocal;
+}
+
 /** Heartbeats every `intervalMs` with `details()` until the returned function is called. */
 export function startHeartbeat(ctx: Context, intervalMs: number, details: () => unknown): () => void {
+  if (!heartbeats(ctx)) return () => undefined;
   const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
   return () => clearInterval(timer);
 }

@@ -96,13 +96,13 @@ async function runCombinationInline(base: JobRunInput, combination: ExpandedComb
   const scope = CancellationScope.current();
   // No approval stage and no concurrency group runs inline (`fitsInline`): its own WaitingDetails never publishes.
   const state = await new JobRunner({ ...base, matrix: { ...combination.matrix }, matrixKey: combination.key }, stop, new WaitingDetails()).run();
+  entry.stages = state.stages;
   if (scope.consideredCancelled || stop.cause !== undefined) {
     entry.status = Status.CANCEL;
     return entry.status;
   }
   entry.status = state.status;
   entry.outputs = state.outputs;
-  entry.stages = state.stages;
   if (isFailure(state.status)) entry.errors = state.errors;
   return entry.status;
 }

@@ -75,9 +75,13 @@ matrix-demo:
       const inline = await wf.execute({}, { runtime });
       expect(inline.status).toBe('FAILED');
       const inlineJob = inline.context.jobs['build']!;
-      const withoutIds = (j: typeof job) => ({ ...j, start: undefined, end: undefined, strategies: j.strategies!.map((s) => ({ ...s, workflowId: undefined })) });
+      // Inline entries carry their stages where a child keeps them in its own execution.
+      const withoutIds = (j: typeof job) => ({ ...j, start: undefined, end: undefined, strategies: j.strategies!.map((s) => ({ ...s, workflowId: undefined, stages: undefined })) });
       expect(withoutIds(inlineJob)).toEqual(withoutIds(job));
       expect(inlineJob.strategies!.every((s) => s.workflowId === undefined)).toBe(true);
+      const ended = inlineJob.strategies!.filter((s) => s.status !== 'CANCEL');
+      expect(ended.length).toBeGreaterThan(0);
+      for (const s of ended) expect(s.stages?.['build']?.status).toBe(s.status);
       expect(readFileSync(ledger, 'utf8')).toBe('a\nbad\na\nbad\n');
       expect(inline.context.jobs['after']!.outputs).toMatchObject({ stdout: '4\n' });
       await expect(runtime.client.workflow.getHandle(`${inline.runId}.build.${first.key}`).describe()).rejects.toThrow(/not found/i);
