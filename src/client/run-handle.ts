@@ -28,6 +28,7 @@ import {
   MATRIX_BATCH_WORKFLOW_TYPE,
   PREPARE_RUN_ACTIVITY,
   RUN_WORKFLOW_TYPE,
+  runInputOfPrepared,
   statusQuery,
   type PreparedRun,
   type RunInput,
@@ -585,17 +586,7 @@ export async function readResolvedRunInput(runtime: TempoflowRuntime, runId: str
   if (typeof input !== 'object' || input === null) return undefined;
   if ('spec' in input) return input;
   const prepared = await readPreparedRun(runtime, runId, temporalRunId);
-  if (!prepared) return undefined;
-  return {
-    spec: prepared.spec,
-    params: prepared.params,
-    runId,
-    timeoutSeconds: prepared.timeoutSeconds,
-    maxJobParallel: prepared.maxJobParallel,
-    extras: {},
-    ...(prepared.onlyJobs ? { onlyJobs: prepared.onlyJobs } : {}),
-    confPath: prepared.confPath,
-  };
+  return prepared ? runInputOfPrepared(prepared, runId) : undefined;
 }
 
 /** The successful result of a by-name run's `prepareRun` activity, read from its history. */

@@ -7,7 +7,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { GroupSignalName, type ConcurrencyContext } from '../engine/concurrency.js';
 import type { ErrorInfo, JobContext, RunContext, StageContext, StrategyContext } from '../engine/context.js';
 import type { ReleaseInfo, ReleaseType } from '../engine/release.js';
-import type { RunByNameInput } from '../engine/run-request.js';
+import type { PreparedRun, RunByNameInput } from '../engine/run-request.js';
 import type { SearchAttributeValue } from '../engine/search-attributes.js';
 import type { JobSpec, WorkflowSpec } from '../engine/spec.js';
 import type { Status } from '../engine/status.js';
@@ -89,6 +89,24 @@ export { ACCEPTED_RUN_INPUTS, PREPARE_RUN_ACTIVITY, RUN_BY_NAME_KEYS, RUN_INPUT_
 
 /** What `tempoflowRun` accepts: the full spec (tempoflow's clients, parents, continue-as-new) or a by-name request (any Temporal client). */
 export type RunStartInput = RunInput | RunByNameInput;
+
+/**
+ * The interpreter's input for a run started by name (docs/clients.md), from
+ * what its `prepareRun` activity resolved: the worker runs it, and clients
+ * read a by-name run's definition back through it.
+ */
+export function runInputOfPrepared(prepared: PreparedRun, runId: string): RunInput {
+  return {
+    spec: prepared.spec,
+    params: prepared.params,
+    runId,
+    timeoutSeconds: prepared.timeoutSeconds,
+    maxJobParallel: prepared.maxJobParallel,
+    extras: {},
+    ...(prepared.onlyJobs ? { onlyJobs: prepared.onlyJobs } : {}),
+    confPath: prepared.confPath,
+  };
+}
 
 /** Thresholds that keep histories small (ARCHITECTURE.md, "Scale"; Temporal caps a history at 51,200 events). */
 export interface ScaleLimits {

@@ -29,7 +29,7 @@ import type { ErrorInfo, RunContext, RunOutcome } from '../engine/context.js';
 import { RUN_INPUT_ERROR, runInputShape, type RunByNameInput } from '../engine/run-request.js';
 import { Status } from '../engine/status.js';
 import { endingFailure } from './child-outcome.js';
-import { RunFailureType, statusQuery, toTypedPairs, type RunInput, type RunStartInput, type SearchAttributeValue } from './definitions.js';
+import { RunFailureType, runInputOfPrepared, statusQuery, toTypedPairs, type RunInput, type RunStartInput, type SearchAttributeValue } from './definitions.js';
 import { Interpreter } from './interpreter.js';
 
 const { prepareRun } = proxyActivities<Activities>({
@@ -70,16 +70,7 @@ async function runByName(request: RunByNameInput, started: string): Promise<RunO
   }
   upsertMissing(prepared.searchAttributes);
   log.info(`run ${runId}: '${prepared.spec.name}' started by name, loaded from ${prepared.confPath}`);
-  return new Interpreter({
-    spec: prepared.spec,
-    params: prepared.params,
-    runId,
-    timeoutSeconds: prepared.timeoutSeconds,
-    maxJobParallel: prepared.maxJobParallel,
-    extras: {},
-    ...(prepared.onlyJobs ? { onlyJobs: prepared.onlyJobs } : {}),
-    confPath: prepared.confPath,
-  }).execute();
+  return new Interpreter(runInputOfPrepared(prepared, runId)).execute();
 }
 
 /** Sets the run's search attributes that its starter did not set (so `tempoflow runs --workflow` finds it). */
