@@ -243,14 +243,8 @@ export class RunHandle {
       const d = await describeExecution(runtime, this.runId);
       if (d.status.name !== 'RUNNING') return '';
       const handle = runtime.client.workflow.getHandle(this.runId);
-      const timeoutMs = options.timeoutMs ?? STATUS_QUERY_TIMEOUT_MS;
-      try {
-        const metadata = await runtime.client.withDeadline(Date.now() + timeoutMs, () => handle.query<{ currentDetails?: string }>(WORKFLOW_METADATA_QUERY));
-        return metadata.currentDetails ?? '';
-      } catch (err) {
-        if (isGrpcDeadlineError(err)) throw new RunQueryTimeoutError(this.runId, d.taskQueue, timeoutMs, { cause: err });
-        throw err;
-      }
+      const metadata = await boundedQuery(runtime, this.runId, d, options.timeoutMs ?? STATUS_QUERY_TIMEOUT_MS, () => handle.query<{ currentDetails?: string }>(WORKFLOW_METADATA_QUERY));
+      return metadata.currentDetails ?? '';
     });
   }
 
@@ -528,10 +522,21 @@ async function runningExecution(runtime: TempoflowRuntime, runId: string): Promi
 async function contextOf(runtime: TempoflowRuntime, runId: string, d: WorkflowExecutionDescription, timeoutMs = STATUS_QUERY_TIMEOUT_MS): Promise<RunContext> {
   const handle = runtime.client.workflow.getHandle(runId);
   if (d.status.name !== 'RUNNING') return (await awaitResult(handle, runId)).context;
+  return boundedQuery(runtime, runId, d, timeoutMs, () => handle.query(statusQuery));
+}
+
+/**
+ * Runs a query of a running execution under a deadline of `timeoutMs`. A query
+ * that fails once the deadline has passed is `RunQueryTimeoutError` (no worker
+ * answered): the deadline error itself, or the server's own failure of the
+ * query it gave up on (seen under load as a bare "Failed to query Workflow").
+ */
+async function boundedQuery<T>(runtime: TempoflowRuntime, runId: string, d: WorkflowExecutionDescription, timeoutMs: number, query: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   try {
-    return await runtime.client.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery));
+    return await runtime.client.withDeadline(deadline, query);
   } catch (err) {
-    if (isGrpcDeadlineError(err)) throw new RunQueryTimeoutError(runId, d.taskQueue, timeoutMs, { cause: err });
+    if (isGrpcDeadlineError(err) || Date.now() >= deadline) throw new RunQueryTimeoutError(runId, d.taskQueue, timeoutMs, { cause: err });
     throw err;
   }
 }
