@@ -1,38 +1,96 @@
 /**
  * Runs a stage's subprocess so that it can never outlive its stage.
  *
- * The command runs in its own session and process group under a tiny bash
- * supervisor. The supervisor reports the group id on fd 3 and watches its
- * stdin, a pipe from the worker: when the worker closes it (cancel, timeout)
- * or dies (the kernel closes it), the supervisor SIGKILLs the whole group.
- * When the command exits, whatever it left running in its group is killed
- * too, so no orphan keeps running beside a retry.
+ * The command is spawned directly as the leader of its own session and
+ * process group (`detached`), so its group id is its pid and stopping the
+ * stage signals the whole group. When the command exits, whatever it left
+ * running in its group is killed, so no orphan keeps running beside a retry.
+ *
+ * If the worker itself dies (SIGKILL, OOM), no code of ours runs to kill the
+ * groups of its running stages. One small watcher process per worker
+ * process (`GroupWatcher`) covers that: the worker tells it, over a pipe,
+ * each group it starts and ends; when the pipe closes without a goodbye —
+ * the kernel closes it when the worker dies — the watcher SIGKILLs every
+ * group still listed. One watcher per worker, not one supervisor per stage:
+ * a stage costs a single fork and exec (docs/benchmarks.md, "Where a stage's
+ * time goes").
  */
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 
 /**
- * The supervisor. `$@` is the command. fd 3 carries the group id to the
- * worker; fd 4 is a copy of stdin for the watcher, because a background job
- * of a non-interactive shell gets /dev/null as its stdin; fd 5 is the real
- * stderr, given to the command only, so the supervisor's own job notices
- * ("Killed ...") never reach the stage's output.
+ * The watcher: reads `+<pgid>` and `-<pgid>` lines; at end of input (the
+ * worker died, or exited) kills every group still listed.
  */
-const SUPERVISOR = String.raw`
-exec 4<&0 5>&2 2>/dev/null
-setsid "$@" </dev/null 2>&5 3>&- 4<&- 5>&- &
-child=$!
-printf '%s\n' "$child" >&3
-exec 3>&-
-{ while IFS= read -r _; do :; done <&4; kill -KILL -- "-$child"; } 5>&- &
-watcher=$!
-exec 4<&- 5>&-
-wait "$child"
-rc=$?
-kill -KILL -- "-$child"
-kill -KILL "$watcher"
-exit "$rc"
-`;
+const WATCHER = [
+  "trap '' INT HUP TERM PIPE",
+  'declare -A groups=()',
+  'while IFS= read -r line; do',
+  '  k=${line:1}',
+  '  case "$line" in',
+  '    +*) groups[$k]=1 ;;',
+  '    -*) unset "groups[$k]" ;;',
+  '  esac',
+  'done',
+  'for g in "${!groups[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done',
+].join('\n');
+
+/**
+ * Kills the process groups of running stages if this process dies. One per
+ * process, started on first use; it runs in its own session, so a Ctrl-C on
+ * the worker's terminal does not reach it, and it never keeps the worker's
+ * event loop alive.
+ */
+class GroupWatcher {
+  private child: ChildProcess | undefined;
+  private readonly groups = new Set<number>();
+
+  /** Lists a group as running; the watcher kills it if this process dies. */
+  add(groupId: number): void {
+    this.groups.add(groupId);
+    this.send(`+${groupId}\n`);
+  }
+
+  /** Forgets a group (its stage ended and the group was killed). */
+  remove(groupId: number): void {
+    if (this.groups.delete(groupId)) this.send(`-${groupId}\n`);
+  }
+
+  private send(line: string): void {
+    const child = this.child ?? this.start();
+    child.stdin?.write(line);
+  }
+
+  private start(): ChildProcess {
+    const child = spawn('bash', ['--noprofile', '--norc', '-c', WATCHER, 'tempoflow-stage-watcher'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
+    child.unref();
+    // The pipe is a socket: unref it too, or it would hold the event loop open.
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    child.stdin?.on('error', () => undefined);
+    child.on('error', () => undefined);
+    child.on('exit', () => {
+      // Killed by someone: start another on the next stage and give it the groups still running.
+      if (this.child === child) this.child = undefined;
+      if (this.groups.size > 0) this.send([...this.groups].map((g) => `+${g}\n`).join(''));
+    });
+    this.child = child;
+    return child;
+  }
+}
+
+const watcher = new GroupWatcher();
+
+/** Signals a whole process group; a group that is already gone is fine. */
+function killGroup(groupId: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-groupId, signal);
+  } catch {
+    /* already gone */
+  }
+}
 
 /** Keeps the last `limit` bytes written to it. */
 export class TailBuffer {
@@ -90,62 +148,39 @@ export interface RunProcessOptions {
   readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
-/** Runs `command` under the supervisor; never rejects for the command's own failure. */
+/**
+ * Runs `command` as the leader of its own process group; never rejects for
+ * the command's own failure. Stopping (timeout, abort) sends SIGTERM to the
+ * group and SIGKILL after `killGraceMs`; when the command exits, the rest of
+ * its group is killed.
+ */
 export function runSupervised(options: RunProcessOptions): Promise<ProcessOutcome> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-c', SUPERVISOR, 'tempoflow-supervisor', ...options.command], {
+    const [file, ...args] = options.command;
+    const child = spawn(file!, args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      detached: true, // its own group: a Ctrl-C on the worker's terminal goes to the worker, which decides
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own session and group: a Ctrl-C on the worker's terminal goes to the worker, which decides
     });
+    const groupId = child.pid;
+    if (groupId !== undefined) watcher.add(groupId);
     const stdout = new TailBuffer(options.tailBytes);
     const stderr = new TailBuffer(options.tailBytes);
-    let groupId: number | undefined;
     let timedOut = false;
     let cancelled = false;
     let stopping = false;
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
 
     const stop = (): void => {
-      if (stopping) return;
+      if (stopping || exited || groupId === undefined) return;
       stopping = true;
-      if (groupId !== undefined) {
-        try {
-          process.kill(-groupId, 'SIGTERM');
-        } catch {
-          /* already gone */
-        }
-      }
-      // After the grace period, closing stdin makes the supervisor SIGKILL the group.
-      killTimer = setTimeout(() => {
-        child.stdin?.destroy();
-        if (groupId !== undefined) {
-          try {
-            process.kill(-groupId, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }
-      }, options.killGraceMs);
+      killGroup(groupId, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(groupId, 'SIGKILL'), options.killGraceMs);
     };
-
-    const pidPipe = child.stdio[3] as Readable;
-    let pidText = '';
-    pidPipe.on('data', (chunk: Buffer) => {
-      pidText += chunk.toString('utf8');
-      const n = Number.parseInt(pidText, 10);
-      if (pidText.includes('\n') && Number.isFinite(n)) {
-        groupId = n;
-        if (stopping) {
-          stopping = false;
-          stop();
-        }
-      }
-    });
-    pidPipe.on('error', () => undefined);
-    child.stdin?.on('error', () => undefined);
 
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
@@ -170,20 +205,47 @@ export function runSupervised(options: RunProcessOptions): Promise<ProcessOutcom
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.on('error', (err) => {
+    const cleanUp = (): void => {
       if (timeout) clearTimeout(timeout);
       if (killTimer) clearTimeout(killTimer);
+      if (drainTimer) clearTimeout(drainTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      reject(err);
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      cleanUp();
+      if (groupId !== undefined) watcher.remove(groupId);
+      // A program that is missing or not executable fails the stage like the shell would (127/126), never the activity.
+      const shellCode = err.code === 'ENOENT' ? 127 : err.code === 'EACCES' ? 126 : undefined;
+      if (groupId !== undefined || shellCode === undefined) return reject(err);
+      resolvePromise({
+        exitCode: shellCode,
+        signal: null,
+        stdout: '',
+        stderr: `cannot run '${file}' (${err.code}): check that it exists and is executable, and that ${options.cwd} exists\n`,
+        timedOut,
+        cancelled,
+        durationMs: Date.now() - started,
+      });
+    });
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      if (groupId === undefined) return;
+      // Whatever the command left running in its group goes with it.
+      killGroup(groupId, 'SIGKILL');
+      watcher.remove(groupId);
+      // A process that left the group (setsid) may still hold the output pipes: stop waiting for them.
+      drainTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, OUTPUT_DRAIN_MS);
     });
     child.on('close', (code, signal) => {
-      if (timeout) clearTimeout(timeout);
-      if (killTimer) clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
-      child.stdin?.destroy();
+      cleanUp();
+      const ended = exited ?? { code, signal };
       resolvePromise({
-        exitCode: code,
-        signal,
+        // A signal reads as the shell's 128 + n, as it did when a bash supervisor reported it.
+        exitCode: ended.code ?? (ended.signal ? 128 + (osConstants.signals[ended.signal] ?? 0) : null),
+        signal: ended.signal,
         stdout: stdout.text(),
         stderr: stderr.text(),
         timedOut,
@@ -193,3 +255,6 @@ export function runSupervised(options: RunProcessOptions): Promise<ProcessOutcom
     });
   });
 }
+
+/** How long output pipes may stay open after the command exited (held by a process that left its group). */
+const OUTPUT_DRAIN_MS = 2000;

@@ -369,7 +369,7 @@ export function pythonAttemptResult(input: PythonStageInput, outcome: ProcessOut
   const code = outcome.exitCode;
   if (code === 0) return { ok: true, outputs: {} };
   let what: string;
-  if (outcome.signal) what = `the Python interpreter was killed by ${outcome.signal}`;
+  if (outcome.signal) what = `the Python interpreter was killed by ${outcome.signal}${code !== null ? ` (exit ${code})` : ''}`;
   else if (code !== null && code > 128) what = `the Python interpreter was killed by ${signalName(code - 128)} (exit ${code})`;
   else if (code === 127 || code === 126) what = `cannot run the Python interpreter '${python}' (exit ${code}); install Python 3 or set WORKFLOW_CORE_PYTHON`;
   else what = `the Python interpreter exited with code ${code} without reporting a result`;
