@@ -1,96 +1,25 @@
 /**
  * Runs a stage's subprocess so that it can never outlive its stage.
  *
- * The command is spawned directly as the leader of its own session and
- * process group (`detached`), so its group id is its pid and stopping the
- * stage signals the whole group. When the command exits, whatever it left
- * running in its group is killed, so no orphan keeps running beside a retry.
+ * The worker does not fork stage processes itself: a `fork()` costs time in
+ * proportion to the forking process's memory, tens of milliseconds from a
+ * worker (docs/benchmarks.md, "Where a stage's time goes"). One small stage
+ * launcher process per worker process (`stage-launcher-program.ts`) starts
+ * them, each as the leader of its own session and process group, and sends
+ * back its pid, its output and how it ended.
  *
- * If the worker itself dies (SIGKILL, OOM), no code of ours runs to kill the
- * groups of its running stages. One small watcher process per worker
- * process (`GroupWatcher`) covers that: the worker tells it, over a pipe,
- * each group it starts and ends; when the pipe closes without a goodbye —
- * the kernel closes it when the worker dies — the watcher SIGKILLs every
- * group still listed. One watcher per worker, not one supervisor per stage:
- * a stage costs a single fork and exec (docs/benchmarks.md, "Where a stage's
- * time goes").
+ * - Stopping a stage (timeout, cancel) signals its whole group from here:
+ *   SIGTERM, then SIGKILL after the grace period.
+ * - When the command exits, whatever it left running in its group is killed,
+ *   so no orphan keeps running beside a retry.
+ * - When the worker dies (SIGKILL, OOM), the launcher sees its channel close
+ *   and kills every running group. When the launcher dies, the worker kills
+ *   the groups it started and fails their attempts (retryable); the next
+ *   stage starts a new launcher.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-
-/**
- * The watcher: reads `+<pgid>` and `-<pgid>` lines; at end of input (the
- * worker died, or exited) kills every group still listed.
- */
-const WATCHER = [
-  "trap '' INT HUP TERM PIPE",
-  'declare -A groups=()',
-  'while IFS= read -r line; do',
-  '  k=${line:1}',
-  '  case "$line" in',
-  '    +*) groups[$k]=1 ;;',
-  '    -*) unset "groups[$k]" ;;',
-  '  esac',
-  'done',
-  'for g in "${!groups[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done',
-].join('\n');
-
-/**
- * Kills the process groups of running stages if this process dies. One per
- * process, started on first use; it runs in its own session, so a Ctrl-C on
- * the worker's terminal does not reach it, and it never keeps the worker's
- * event loop alive.
- */
-class GroupWatcher {
-  private child: ChildProcess | undefined;
-  private readonly groups = new Set<number>();
-
-  /** Lists a group as running; the watcher kills it if this process dies. */
-  add(groupId: number): void {
-    this.groups.add(groupId);
-    this.send(`+${groupId}\n`);
-  }
-
-  /** Forgets a group (its stage ended and the group was killed). */
-  remove(groupId: number): void {
-    if (this.groups.delete(groupId)) this.send(`-${groupId}\n`);
-  }
-
-  private send(line: string): void {
-    const child = this.child ?? this.start();
-    child.stdin?.write(line);
-  }
-
-  private start(): ChildProcess {
-    const child = spawn('bash', ['--noprofile', '--norc', '-c', WATCHER, 'tempoflow-stage-watcher'], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-      detached: true,
-    });
-    child.unref();
-    // The pipe is a socket: unref it too, or it would hold the event loop open.
-    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    child.stdin?.on('error', () => undefined);
-    child.on('error', () => undefined);
-    child.on('exit', () => {
-      // Killed by someone: start another on the next stage and give it the groups still running.
-      if (this.child === child) this.child = undefined;
-      if (this.groups.size > 0) this.send([...this.groups].map((g) => `+${g}\n`).join(''));
-    });
-    this.child = child;
-    return child;
-  }
-}
-
-const watcher = new GroupWatcher();
-
-/** Signals a whole process group; a group that is already gone is fine. */
-function killGroup(groupId: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-groupId, signal);
-  } catch {
-    /* already gone */
-  }
-}
+import { STAGE_LAUNCHER_PROGRAM } from './stage-launcher-program.js';
 
 /** Keeps the last `limit` bytes written to it. */
 export class TailBuffer {
@@ -122,7 +51,7 @@ export class TailBuffer {
 
 /** How a supervised process ended. */
 export interface ProcessOutcome {
-  /** Exit code, or null when killed by a signal. */
+  /** Exit code; for a process killed by a signal, the shell's 128 + n. */
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
@@ -148,49 +77,138 @@ export interface RunProcessOptions {
   readonly onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
+/** What the launcher sends about one process. */
+type LauncherMessage =
+  | { t: 'started'; id: number; pid: number }
+  | { t: 'out'; id: number; fd: 1 | 2; data: Uint8Array }
+  | { t: 'end'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { t: 'error'; id: number; code?: string; message: string };
+
+/** One process started through the launcher, as the worker follows it. */
+interface LaunchedProcess {
+  started(pid: number): void;
+  output(fd: 1 | 2, data: Buffer): void;
+  ended(code: number | null, signal: NodeJS.Signals | null): void;
+  failed(error: NodeJS.ErrnoException): void;
+}
+
+/** The worker's side of the stage launcher: one per worker process, started on first use. */
+class StageLauncher {
+  private child: ChildProcess | undefined;
+  private nextId = 1;
+  private readonly processes = new Map<number, { process: LaunchedProcess; pid?: number }>();
+
+  /** Starts `file args` through the launcher; `process` hears what becomes of it. */
+  launch(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, process: LaunchedProcess): void {
+    const id = this.nextId++;
+    this.processes.set(id, { process });
+    const child = this.child ?? this.start();
+    this.holdEventLoop(child);
+    child.send({ t: 'start', id, file, args, cwd, env });
+  }
+
+  /** While a process runs, the launcher keeps the event loop alive; idle, it never does. */
+  private holdEventLoop(child: ChildProcess | undefined = this.child): void {
+    if (!child) return;
+    if (this.processes.size > 0) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  }
+
+  private start(): ChildProcess {
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // a loader (tsx, a test runner) has no business in the launcher
+    const child = spawn(process.execPath, ['-e', STAGE_LAUNCHER_PROGRAM], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      detached: true, // its own session: a Ctrl-C on the worker's terminal goes to the worker, which decides
+      env,
+    });
+    child.on('message', (message: LauncherMessage) => this.receive(message));
+    child.on('error', () => undefined);
+    child.on('exit', () => this.lost(child));
+    this.child = child;
+    return child;
+  }
+
+  private receive(message: LauncherMessage): void {
+    const entry = this.processes.get(message.id);
+    if (!entry) return;
+    switch (message.t) {
+      case 'started':
+        entry.pid = message.pid;
+        return entry.process.started(message.pid);
+      case 'out':
+        return entry.process.output(message.fd, Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
+      case 'end':
+        this.processes.delete(message.id);
+        this.holdEventLoop();
+        return entry.process.ended(message.code, message.signal);
+      case 'error':
+        this.processes.delete(message.id);
+        this.holdEventLoop();
+        return entry.process.failed(Object.assign(new Error(message.message), { code: message.code }));
+    }
+  }
+
+  /** The launcher is gone (killed by hand, OOM): its processes must not outlive it. */
+  private lost(child: ChildProcess): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    const orphans = [...this.processes.values()];
+    this.processes.clear();
+    for (const { process: launched, pid } of orphans) {
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      launched.failed(new Error(`the worker's stage launcher process exited while the stage ran (pid ${child.pid}); its process group was killed`));
+    }
+  }
+}
+
+const launcher = new StageLauncher();
+
+/** Signals a whole process group; a group that is already gone is fine. */
+function killGroup(groupId: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-groupId, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
 /**
  * Runs `command` as the leader of its own process group; never rejects for
- * the command's own failure. Stopping (timeout, abort) sends SIGTERM to the
- * group and SIGKILL after `killGraceMs`; when the command exits, the rest of
- * its group is killed.
+ * the command's own failure (a missing program is exit 127, as in a shell).
+ * Stopping (timeout, abort) sends SIGTERM to the group and SIGKILL after
+ * `killGraceMs`; when the command exits, the rest of its group is killed.
  */
 export function runSupervised(options: RunProcessOptions): Promise<ProcessOutcome> {
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
     const [file, ...args] = options.command;
-    const child = spawn(file!, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own session and group: a Ctrl-C on the worker's terminal goes to the worker, which decides
-    });
-    const groupId = child.pid;
-    if (groupId !== undefined) watcher.add(groupId);
     const stdout = new TailBuffer(options.tailBytes);
     const stderr = new TailBuffer(options.tailBytes);
+    let groupId: number | undefined;
     let timedOut = false;
     let cancelled = false;
-    let stopping = false;
-    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let stopRequested = false;
+    let ended = false;
     let killTimer: NodeJS.Timeout | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
 
-    const stop = (): void => {
-      if (stopping || exited || groupId === undefined) return;
-      stopping = true;
-      killGroup(groupId, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(groupId, 'SIGKILL'), options.killGraceMs);
+    const signalGroup = (): void => {
+      if (groupId === undefined || ended) return;
+      const pid = groupId;
+      killGroup(pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), options.killGraceMs);
     };
-
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      options.onOutput?.('stdout', chunk);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr.push(chunk);
-      options.onOutput?.('stderr', chunk);
-    });
-
+    const stop = (): void => {
+      if (stopRequested) return;
+      stopRequested = true;
+      signalGroup(); // before the pid is known: done when it arrives
+    };
     const timeout =
       options.timeoutMs !== undefined
         ? setTimeout(() => {
@@ -202,59 +220,46 @@ export function runSupervised(options: RunProcessOptions): Promise<ProcessOutcom
       cancelled = true;
       stop();
     };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const cleanUp = (): void => {
+    const finish = (): void => {
+      ended = true;
       if (timeout) clearTimeout(timeout);
       if (killTimer) clearTimeout(killTimer);
-      if (drainTimer) clearTimeout(drainTimer);
       options.signal?.removeEventListener('abort', onAbort);
     };
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      cleanUp();
-      if (groupId !== undefined) watcher.remove(groupId);
-      // A program that is missing or not executable fails the stage like the shell would (127/126), never the activity.
-      const shellCode = err.code === 'ENOENT' ? 127 : err.code === 'EACCES' ? 126 : undefined;
-      if (groupId !== undefined || shellCode === undefined) return reject(err);
-      resolvePromise({
-        exitCode: shellCode,
-        signal: null,
-        stdout: '',
-        stderr: `cannot run '${file}' (${err.code}): check that it exists and is executable, and that ${options.cwd} exists\n`,
-        timedOut,
-        cancelled,
-        durationMs: Date.now() - started,
-      });
+    const outcome = (exitCode: number | null, signal: NodeJS.Signals | null): ProcessOutcome => ({
+      exitCode,
+      signal,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      timedOut,
+      cancelled,
+      durationMs: Date.now() - started,
     });
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      if (groupId === undefined) return;
-      // Whatever the command left running in its group goes with it.
-      killGroup(groupId, 'SIGKILL');
-      watcher.remove(groupId);
-      // A process that left the group (setsid) may still hold the output pipes: stop waiting for them.
-      drainTimer = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, OUTPUT_DRAIN_MS);
+
+    launcher.launch(file!, args, options.cwd, options.env, {
+      started(pid) {
+        groupId = pid;
+        if (stopRequested) signalGroup();
+      },
+      output(fd, data) {
+        const stream = fd === 1 ? 'stdout' : 'stderr';
+        (fd === 1 ? stdout : stderr).push(data);
+        options.onOutput?.(stream, data);
+      },
+      ended(code, signal) {
+        finish();
+        // A signal reads as the shell's 128 + n.
+        resolvePromise(outcome(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : null), signal));
+      },
+      failed(error) {
+        finish();
+        const shellCode = error.code === 'ENOENT' ? 127 : error.code === 'EACCES' ? 126 : undefined;
+        if (groupId !== undefined || shellCode === undefined) return reject(error);
+        stderr.push(Buffer.from(`cannot run '${file}' (${error.code}): check that it exists and is executable, and that ${options.cwd} exists\n`));
+        resolvePromise(outcome(shellCode, null));
+      },
     });
-    child.on('close', (code, signal) => {
-      cleanUp();
-      const ended = exited ?? { code, signal };
-      resolvePromise({
-        // A signal reads as the shell's 128 + n, as it did when a bash supervisor reported it.
-        exitCode: ended.code ?? (ended.signal ? 128 + (osConstants.signals[ended.signal] ?? 0) : null),
-        signal: ended.signal,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        timedOut,
-        cancelled,
-        durationMs: Date.now() - started,
-      });
-    });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-/** How long output pipes may stay open after the command exited (held by a process that left its group). */
-const OUTPUT_DRAIN_MS = 2000;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runSupervised, type RunProcessOptions } from '../../../src/activities/process.js';
@@ -78,4 +79,18 @@ setInterval(() => undefined, 1000);`;
       for (const p of processesMatching(`sleep ${marker}`)) process.kill(p.pid, 'SIGKILL');
     }
   }, 30_000);
+
+  it('when the launcher dies, the stage fails (retryable) and its group is killed; the next stage starts a new launcher', async () => {
+    const marker = uniqueSleep(60);
+    const pending = runSupervised(options(['sleep', marker]));
+    expect(await eventually(() => processesMatching(`sleep ${marker}`).length === 1, 5000)).toBe(true);
+    // This test process's launcher only: other test workers' stages run beside this one.
+    const parentOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const launchers = processesMatching('MAX_IN_FLIGHT').filter((p) => p.cmdline.includes(' -e ') && parentOf(p.pid) === process.pid);
+    expect(launchers).toHaveLength(1);
+    for (const p of launchers) process.kill(p.pid, 'SIGKILL');
+    await expect(pending).rejects.toThrow(/stage launcher process exited while the stage ran/);
+    expect(await eventually(() => processesMatching(`sleep ${marker}`).length === 0, 5000)).toBe(true);
+    expect((await runSupervised(options(['bash', '-c', 'echo again']))).stdout).toBe('again\n');
+  });
 });
