@@ -73,11 +73,12 @@ interface Figures {
 
 const seq = (name: string, action: string, extra = '') =>
   `${name}:\n  type: Workflow\n  jobs:\n    main:\n${extra}      stages:\n${Array.from({ length: N }, (_, i) => `        - name: S${i}\n          ${action}`).join('\n')}\n`;
-const dag = (name: string, action: string) =>
+const dag = (name: string, action: string, jobExtra = '') =>
   `${name}:\n  type: Workflow\n  jobs:\n${Array.from({ length: LAYERS }, (_, l) =>
     Array.from(
       { length: 5 },
-      (_, j) => `    j${l}-${j}:\n${l > 0 ? `      needs: [${Array.from({ length: 5 }, (_, k) => `j${l - 1}-${k}`).join(', ')}]\n` : ''}      stages:\n        - name: Work\n          ${action}`,
+      (_, j) =>
+        `    j${l}-${j}:\n${jobExtra}${l > 0 ? `      needs: [${Array.from({ length: 5 }, (_, k) => `j${l - 1}-${k}`).join(', ')}]\n` : ''}      stages:\n        - name: Work\n          ${action}`,
     ).join('\n'),
   ).join('\n')}\n`;
 const values = `[${Array.from({ length: SIDE }, (_, i) => i).join(', ')}]`;
@@ -110,6 +111,12 @@ const allCases: Case[] = [
     title: `${LAYERS * 5}-job DAG (${LAYERS} layers × 5, each needs the previous layer), bash, max_job_parallel 2`,
     yaml: dag('peers-dag', 'bash: "true"'),
     baseline: { type: 'baselineBashDag', args: { layers: LAYERS, width: 5, parallel: 2 } },
+    target: (f) => (f.ddeutil ? `≥ 15× faster than ddeutil: ${f.ddeutil / f.tempoflow >= 15 ? 'met' : 'not met'}` : undefined),
+  },
+  {
+    id: 'dag-local',
+    title: `the same bash DAG with \`dispatch: local\` on every job`,
+    yaml: dag('peers-dag-local', 'bash: "true"', '      dispatch: local\n'),
     target: (f) => (f.ddeutil ? `≥ 15× faster than ddeutil: ${f.ddeutil / f.tempoflow >= 15 ? 'met' : 'not met'}` : undefined),
   },
   { id: 'dag-echo', title: `the same DAG with echo`, yaml: dag('peers-dag-echo', 'echo: "hi"') },
