@@ -16,15 +16,17 @@
  * left in its group is killed; output pipes still held by a process that
  * left the group are given up after `DRAIN_MS`. When the worker goes away
  * (the IPC channel closes: the worker exited or was killed), every running
- * group is killed and the launcher exits; so it is on SIGTERM. Output is sent with backpressure:
- * past `MAX_IN_FLIGHT` bytes not yet written to the worker, the processes'
- * pipes are paused.
+ * group is killed and the launcher exits; so it is on SIGTERM. Output is
+ * sent with backpressure: past `MAX_IN_FLIGHT` bytes not yet written to the
+ * worker, the processes' pipes are paused.
  *
- * It is a string, not a module, so that the same text runs whether the
- * worker runs from TypeScript sources or from the build, with no loader.
+ * It shows as `tempoflow-stage-launcher` in `ps`. It is a string, not a
+ * module, so that the same text runs whether the worker runs from
+ * TypeScript sources or from the build, with no loader.
  */
 export const STAGE_LAUNCHER_PROGRAM = String.raw`
 'use strict';
+process.title = 'tempoflow-stage-launcher';
 const { spawn } = require('node:child_process');
 const DRAIN_MS = 2000;
 const MAX_IN_FLIGHT = 4 * 1024 * 1024;

@@ -86,7 +86,7 @@ setInterval(() => undefined, 1000);`;
     expect(await eventually(() => processesMatching(`sleep ${marker}`).length === 1, 5000)).toBe(true);
     // This test process's launcher only: other test workers' stages run beside this one.
     const parentOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    const launchers = processesMatching('MAX_IN_FLIGHT').filter((p) => p.cmdline.includes(' -e ') && parentOf(p.pid) === process.pid);
+    const launchers = processesMatching('tempoflow-stage-launcher').filter((p) => parentOf(p.pid) === process.pid);
     expect(launchers).toHaveLength(1);
     for (const p of launchers) process.kill(p.pid, 'SIGKILL');
     await expect(pending).rejects.toThrow(/stage launcher process exited while the stage ran/);
