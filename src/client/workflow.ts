@@ -422,11 +422,13 @@ export class Workflow {
     const client = runtime.client;
     let handle: WorkflowHandle | undefined;
     let attached = false;
+    // The Temporal run id of the execution started or attached to (for the Web UI link).
+    let temporalRunId: string | undefined;
     if (attachFirst) {
       // Attach to an existing run of that id, whatever its state.
       const existing = client.workflow.getHandle(input.runId);
       try {
-        await existing.describe();
+        temporalRunId = (await existing.describe()).runId;
         handle = existing;
         attached = true;
       } catch (err) {
@@ -435,7 +437,7 @@ export class Workflow {
     }
     if (!handle) {
       try {
-        handle = await client.workflow.start(RUN_WORKFLOW_TYPE, {
+        const started = await client.workflow.start(RUN_WORKFLOW_TYPE, {
           workflowId: input.runId,
           taskQueue: this.extras.taskQueue ?? runtime.taskQueue,
           args: [input],
@@ -443,15 +445,17 @@ export class Workflow {
           staticSummary: `tempoflow: ${this.name}${input.onlyJobs ? ` (${input.onlyJobs.length === 1 ? 'job' : 'jobs'} ${input.onlyJobs.join(', ')})` : ''}`.slice(0, 200),
           typedSearchAttributes: toTypedPairs(runSearchAttributeValues(runtime.searchAttributes.available, { workflow: this.name })),
         });
+        // The start's reply names the execution (a new one, or the running one USE_EXISTING joined): no describe needed.
+        handle = started;
+        temporalRunId = started.firstExecutionRunId;
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         handle = client.workflow.getHandle(input.runId);
         attached = true;
+        temporalRunId = (await handle.describe().catch(() => undefined))?.runId;
       }
     }
-    const description = await handle.describe().catch(() => undefined);
-    const uiUrl = runtime.uiLink(input.runId, description?.runId);
-    const temporalRunId = description?.runId;
+    const uiUrl = runtime.uiLink(input.runId, temporalRunId);
     const run = new RunHandle({ runId: input.runId, workflowName: this.name, attached, ...(temporalRunId ? { temporalRunId } : {}), ...(uiUrl ? { uiUrl } : {}), connection });
     return { runId: input.runId, ...(temporalRunId ? { temporalRunId } : {}), run, handle, ...(uiUrl ? { uiUrl } : {}), attached };
   }
