@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
+import { createSinks } from '../src/worker/index.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
@@ -64,6 +65,7 @@ const worker = await Worker.create({
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, '../src/workflows/index.ts'),
   activities: createActivities(activityConfigFromEnv(process.env, dir)),
+  sinks: createSinks(activityConfigFromEnv(process.env, dir)),
   maxConcurrentActivityTaskExecutions: 4,
 });
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });

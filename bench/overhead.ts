@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
+import { createSinks } from '../src/worker/index.js';
 import { defineTask, TaskRegistry } from '../src/activities/registry.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
@@ -43,6 +44,7 @@ const worker = await Worker.create({
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'overhead-workflows.ts'),
   activities: createActivities({ ...activityConfigFromEnv(process.env, dir), tasks }),
+  sinks: createSinks(activityConfigFromEnv(process.env, dir)),
   maxConcurrentActivityTaskExecutions: 4,
   maxHeartbeatThrottleInterval: '1s',
 });

@@ -30,7 +30,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
+import { createSinks, DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { selectServer } from './common.js';
 import { stageBreakdown, type StageBreakdown } from './history-profile.js';
 
@@ -192,6 +192,7 @@ const worker = await Worker.create({
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
   activities: createActivities(activityConfigFromEnv(process.env, dir)),
+  sinks: createSinks(activityConfigFromEnv(process.env, dir)),
   maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,
   maxHeartbeatThrottleInterval: '1s',
   maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,

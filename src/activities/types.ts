@@ -92,3 +92,24 @@ export interface StageAttemptResult {
    */
   readonly logs?: { readonly stdout: string; readonly stderr: string };
 }
+
+/** A line workflow code adds to the run's trace file (an `echo` stage's message). */
+export interface TraceLine {
+  readonly runId: string;
+  readonly workflowName: string;
+  readonly jobId: string;
+  readonly stageId: string;
+  readonly message: string;
+}
+
+/**
+ * The worker sinks workflow code calls (`proxySinks`; never during replay).
+ * They do I/O on the worker and create no command, so they never change a
+ * history. A type alias, not an interface: sinks are string-indexed.
+ */
+export type TempoflowSinks = {
+  trace: {
+    /** Writes an `echo` stage's message to the run's trace file, as a `bash` stage's output is. */
+    echo(line: TraceLine): void;
+  };
+};

@@ -11,6 +11,9 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../activities/index.js';
 import { TaskRegistry, taskModulesFromEnv } from '../activities/registry.js';
 import { dataConverterFromEnv } from '../codec/index.js';
+import { createSinks } from './sinks.js';
+
+export { createSinks } from './sinks.js';
 
 /** Default task queue of stages and runs. */
 export const DEFAULT_TASK_QUEUE = 'tempoflow';
@@ -91,6 +94,7 @@ export async function createWorker(options: TempoflowWorkerOptions): Promise<Wor
     ...workflowSource(options.workflowBundlePath, { preferSources: Boolean(dataConverter?.failureConverterPath) }),
     ...(dataConverter ? { dataConverter } : {}),
     activities: createActivities({ ...activityConfig, tasks }),
+    sinks: createSinks(activityConfig),
     maxConcurrentActivityTaskExecutions: maxConcurrentStages,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     // Heartbeats carry cancellation to running stages: flush them at least

@@ -3,10 +3,12 @@
  * `echo` messages and `bash` output, live from heartbeats and completed from
  * the stages' contexts, masked, through Temporal only — the library's
  * `onOutput`, `RunHandle.output()` and `tempoflow logs --follow` — and an
- * `echo` stage records its message in its context.
+ * `echo` stage records its message in its context and the run's trace file.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SecretStore } from '../../src/activities/secrets.js';
+import { traceDirFromEnv, traceFilePath } from '../../src/activities/trace-file.js';
 import type { OutputLine } from '../../src/client/run-output.js';
 import { Workflow } from '../../src/client/workflow.js';
 import { runCli } from '../helpers/cli.js';
@@ -46,7 +48,7 @@ describe('stage output', () => {
   it('reaches onOutput in order, masked, from inline jobs and matrix combinations; echo records its message', async () => {
     const conf = writeConf({ 'talk.yml': CONF });
     await withWorker(
-      async ({ runtime }) => {
+      async ({ runtime, dir }) => {
         const wf = await Workflow.fromConf('talk', { path: conf });
         const lines: OutputLine[] = [];
         const result = await wf.execute({ who: 'team' }, { runtime, onOutput: (line) => lines.push(line) });
@@ -60,8 +62,11 @@ describe('stage output', () => {
           expect(of('matrix', 't', s.key)).toEqual([`stdout:testing on ${String(s.matrix.py)}`, `stdout:passed on ${String(s.matrix.py)}`]);
           expect(lines.find((l) => l.matrixKey === s.key)?.matrix).toEqual(s.matrix);
         }
-        // The echo stage's context holds its rendered message.
+        // The echo stage's context holds its rendered message, and the run's trace file has it like bash output.
         expect(result.context.jobs['greet']!.stages['hello']!.logs).toEqual({ stdout: 'Hello, team!\n', stderr: '' });
+        const trace = readFileSync(traceFilePath(traceDirFromEnv(process.env, dir), result.runId), 'utf8');
+        expect(trace).toContain('[talk] [greet] [hello] Hello, team!\n');
+        expect(trace).toContain('[talk] [greet] [count] line 1\n');
       },
       { activityConfig: { secrets } },
     );

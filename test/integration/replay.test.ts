@@ -10,7 +10,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { workflowBundlePath } from '../helpers/temporal.js';
+import { activityConfigFromEnv } from '../../src/activities/index.js';
+import { createSinks } from '../../src/worker/index.js';
+import { tempDir, workflowBundlePath } from '../helpers/temporal.js';
 
 const dir = resolve(import.meta.dirname, '../histories');
 
@@ -27,7 +29,9 @@ describe('replay', () => {
     expect(files.length).toBeGreaterThanOrEqual(10);
     const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))) }));
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath() } }, histories)) {
+    // The worker's sinks are registered as on a real worker; they are not called during replay.
+    const sinks = createSinks(activityConfigFromEnv(process.env, tempDir('tf-replay-')));
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath() }, sinks }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
