@@ -1,6 +1,7 @@
 /** `tempoflow dev`: the embedded server, the Web UI and a worker, in the foreground. */
 import type { Command } from 'commander';
 import { action, CliExit, ExitCode, info, positiveNumber } from './common.js';
+import { DEFAULT_HTTP_PORT } from '../server/serve.js';
 import { startHttp, untilSignal } from './serve.js';
 import { withRuntime } from './with-runtime.js';
 
@@ -13,7 +14,7 @@ export async function devCommand(opts: { port?: number } = {}): Promise<ExitCode
     info(`Temporal dev server: ${runtime.address} (namespace ${runtime.namespace})`);
     if (runtime.uiUrl) info(`Web UI: ${runtime.uiUrl}/namespaces/${runtime.namespace}/workflows`);
     info(`worker: serving task queue '${runtime.taskQueue}' — \`tempoflow run\` in another terminal runs here (\`--detach\` too)`);
-    const server = await startHttp(runtime, { port: opts.port ?? 8080 }, true);
+    const server = await startHttp(runtime, { port: opts.port ?? DEFAULT_HTTP_PORT }, true);
     info('press Ctrl-C to stop');
     await untilSignal();
     info('stopping...');
@@ -26,6 +27,6 @@ export function register(program: Command): void {
   program
     .command('dev')
     .description('run the embedded Temporal dev server, its Web UI, a worker and the tempoflow web view and API until Ctrl-C')
-    .option('--port <n>', 'port of the web view and API', positiveNumber('--port'), 8080)
+    .option('--port <n>', 'port of the web view and API', positiveNumber('--port'), DEFAULT_HTTP_PORT)
     .action(action(devCommand));
 }

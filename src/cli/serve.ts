@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { defaultConfPath } from '../config/loader.js';
 import type { TempoflowRuntime } from '../client/runtime.js';
-import { startServer, type RunningServer } from '../server/serve.js';
+import { DEFAULT_HTTP_PORT, startServer, type RunningServer } from '../server/serve.js';
 import { action, CliExit, ExitCode, info, positiveNumber } from './common.js';
 import { withRuntime } from './with-runtime.js';
 
@@ -31,7 +31,7 @@ export async function startHttp(runtime: TempoflowRuntime, opts: ServeOptions, a
       runtime,
       confPath: opts.conf ?? defaultConfPath(),
       ...(opts.host ? { host: opts.host } : {}),
-      port: opts.port ?? 8080,
+      port: opts.port ?? DEFAULT_HTTP_PORT,
       ...(opts.corsOrigin?.length ? { corsOrigins: opts.corsOrigin } : {}),
       ...(opts.maxBodyBytes ? { bodyLimit: opts.maxBodyBytes } : {}),
       allowOpenOnLoopback: allowOpen,
@@ -39,7 +39,7 @@ export async function startHttp(runtime: TempoflowRuntime, opts: ServeOptions, a
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new CliExit(ExitCode.ERROR, `port ${opts.port ?? 8080} is in use; pick another with --port`);
+    if (e.code === 'EADDRINUSE') throw new CliExit(ExitCode.ERROR, `port ${opts.port ?? DEFAULT_HTTP_PORT} is in use; pick another with --port`);
     if (e.code === undefined) throw new CliExit(ExitCode.INVALID, e.message);
     throw err;
   }
@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve the HTTP API, webhooks and the web view of runs (needs TEMPOFLOW_API_TOKEN)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port', positiveNumber('--port'), 8080)
+    .option('--port <n>', 'port', positiveNumber('--port'), DEFAULT_HTTP_PORT)
     .option('--conf <path>', 'conf path (default WORKFLOW_CORE_CONF_PATH or ./conf)')
     .option('--cors-origin <origin>', 'let a browser page of this origin call the API (repeatable; CORS is off by default)', collect)
     .option('--max-body-bytes <n>', 'largest request body (default 1 MiB)', positiveNumber('--max-body-bytes'))

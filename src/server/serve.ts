@@ -13,12 +13,19 @@ import { apiTokenFrom } from './auth.js';
 import { loadWebAssets } from './web.js';
 
 /** Options of {@link startServer}. */
+/**
+ * The default port of `tempoflow serve` and `tempoflow dev`'s web view and API:
+ * next to the Temporal dev server's Web UI (8233), and off 8080, where the
+ * Temporal UI server of a cluster listens (docs/deploy.md).
+ */
+export const DEFAULT_HTTP_PORT = 8240;
+
 export interface StartServerOptions extends Partial<Pick<ServerOptions, 'bodyLimit' | 'corsOrigins' | 'log' | 'pollMs' | 'web'>> {
   readonly runtime: TempoflowRuntime | (() => Promise<TempoflowRuntime>);
   readonly confPath: string;
   /** Address to listen on (default 127.0.0.1). */
   readonly host?: string;
-  /** Port (default 8080; 0 picks a free one). */
+  /** Port (default {@link DEFAULT_HTTP_PORT}; 0 picks a free one). */
   readonly port?: number;
   /** Run without a token when none is set, on a loopback address only (`tempoflow dev`). */
   readonly allowOpenOnLoopback?: boolean;
@@ -27,7 +34,7 @@ export interface StartServerOptions extends Partial<Pick<ServerOptions, 'bodyLim
 
 /** A running server. */
 export interface RunningServer {
-  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL, e.g. `http://127.0.0.1:8240`. */
   readonly url: string;
   readonly port: number;
   /** True when it runs without an API token. */
@@ -75,11 +82,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
   });
   const server = await new Promise<ServerType>((resolveServer, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 }, () => resolveServer(s));
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? DEFAULT_HTTP_PORT }, () => resolveServer(s));
     s.once('error', reject);
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_HTTP_PORT);
   const shownHost = isIP(host) === 6 ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}`,
