@@ -57,3 +57,24 @@ export function resultOf(status: Status, continueOnError: boolean): NeedResult {
   const outcome = outcomeOf(status);
   return continueOnError && outcome === NeedResult.failure ? NeedResult.success : outcome;
 }
+
+/**
+ * How a run ends, from the jobs it answers for (docs/semantics.md, "End
+ * states"): the stop's status when it was stopped (CANCEL, TIMEOUT); FAILED
+ * when a job failed without `continue-on-error` (`blocking` names them), or
+ * when it has run-level errors and no jobs; SKIP when every job was skipped;
+ * else SUCCESS.
+ */
+export function runEndStatus(
+  jobs: ReadonlyArray<readonly [string, { readonly status: Status; readonly continueOnError?: boolean }]>,
+  hasRunErrors: boolean,
+  stoppedAs?: Status,
+): { status: Status; blocking: string[] } {
+  const blocking = jobs.filter(([, j]) => isFailure(j.status) && !j.continueOnError).map(([id]) => id);
+  let status: Status = Status.SUCCESS;
+  if (stoppedAs) status = stoppedAs;
+  else if (hasRunErrors && jobs.length === 0) status = Status.FAILED;
+  else if (blocking.length > 0) status = Status.FAILED;
+  else if (jobs.length > 0 && jobs.every(([, j]) => j.status === Status.SKIP)) status = Status.SKIP;
+  return { status, blocking };
+}

@@ -31,7 +31,7 @@ import { analyzeDag } from '../engine/dag.js';
 import { decideJob } from '../engine/decision.js';
 import { capContext, FAILURE_DETAILS_CAP_BYTES } from '../engine/caps.js';
 import type { JobSpec } from '../engine/spec.js';
-import { isFailure, Status } from '../engine/status.js';
+import { runEndStatus, Status } from '../engine/status.js';
 import { endingFailure } from './child-outcome.js';
 import type { ConcurrencySpec } from '../engine/spec.js';
 import { DEFAULT_PROJECT, GroupSlots, renderGroupKey, type GroupSlot } from './concurrency.js';
@@ -416,12 +416,8 @@ export class Interpreter {
     for (const [id, job] of jobs) {
       for (const e of job.errors) ctx.errors.push({ ...e, job: e.job ?? id });
     }
-    const blocking = jobs.filter(([, j]) => isFailure(j.status) && !j.continueOnError);
-    if (this.stop.cause) ctx.status = this.stop.status();
-    else if (ctx.errors.length > 0 && jobs.length === 0) ctx.status = Status.FAILED;
-    else if (blocking.length > 0) ctx.status = Status.FAILED;
-    else if (jobs.length > 0 && jobs.every(([, j]) => j.status === Status.SKIP)) ctx.status = Status.SKIP;
-    else ctx.status = Status.SUCCESS;
+    const { status, blocking } = runEndStatus(jobs, ctx.errors.length > 0, this.stop.cause ? this.stop.status() : undefined);
+    ctx.status = status;
     log.info(`run ${this.input.runId}: ${ctx.status}`);
     // A value computed from the context: no command changes (ARCHITECTURE.md "Changing workflow code safely").
     const order = analyzeDag(Object.fromEntries(this.input.spec.jobs.map((j) => [j.id, { needs: j.needs }]))).order;
@@ -444,14 +440,7 @@ export class Interpreter {
       case Status.TIMEOUT:
         throw endingFailure(RunFailureType.TIMEOUT, `run timed out after ${Math.round((this.deadlineMs - Date.parse(ctx.start)) / 1000)} s`, capContext(capped, FAILURE_DETAILS_CAP_BYTES));
       default:
-        throw endingFailure(
-          RunFailureType.FAILED,
-          failureMessage(
-            ctx,
-            blocking.map(([id]) => id),
-          ),
-          capContext(capped, FAILURE_DETAILS_CAP_BYTES),
-        );
+        throw endingFailure(RunFailureType.FAILED, failureMessage(ctx, blocking), capContext(capped, FAILURE_DETAILS_CAP_BYTES));
     }
   }
 }

@@ -18,11 +18,13 @@ import { capStageOutputs } from '../engine/caps.js';
 import type { StageSpec } from '../engine/spec.js';
 import { StageErrorName } from '../engine/stage-errors.js';
 import { isFailure, Status } from '../engine/status.js';
-import { conditionUsesStatusFunction, DEFER_SECRETS, evaluateCondition, renderTemplate, type ExpressionContext } from '../expressions/index.js';
+import { stageContinuesOnError, stageRuns } from '../engine/stage-decision.js';
+import { DEFER_SECRETS, evaluateCondition, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { Approvals } from './approvals.js';
 import type { ApprovalDecision, JobRunInput } from './definitions.js';
 import { holdJobGroup, type JobGroupEnv } from './job-group.js';
 import { runPool } from './pool.js';
+import { stageValues } from './run-values.js';
 import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from './render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
@@ -100,20 +102,7 @@ export class JobRunner {
 
   /** Values visible to expressions of this job's stages (in `scope`, with `extra` on top). */
   values(extra: Record<string, unknown> = {}, scope?: StageScope): Record<string, unknown> {
-    return {
-      params: this.input.params,
-      env: { ...this.input.workflowEnv, ...this.job.env },
-      extras: this.input.extras,
-      needs: this.input.needs,
-      jobs: this.input.jobs,
-      matrix: this.input.matrix ?? {},
-      stages: scope ? { ...scope.outer, ...scope.stages } : this.state.stages,
-      workflow: { name: this.input.workflowName, run_id: this.input.runId, file: this.input.file },
-      job: { id: this.job.id, ...(this.input.matrixKey ? { matrix_key: this.input.matrixKey } : {}) },
-      ...(this.input.release ? { release: this.input.release } : {}),
-      ...scope?.extra,
-      ...extra,
-    };
+    return stageValues(this.input, this.state.stages, extra, scope);
   }
 
   private ctx(extra?: Record<string, unknown>): ExpressionContext {
@@ -341,22 +330,13 @@ export class JobRunner {
       const result = await this.runStage(stage, failed, scope);
       scope.stages[stage.id] = result;
       if (result.status === Status.CANCEL) stopped = true;
-      if (isFailure(result.status) && !this.stageContinuesOnError(stage, scope)) {
+      if (isFailure(result.status) && !stageContinuesOnError(stage.continueOnError, this.values({}, scope))) {
         failed = true;
         firstError ??= result.error;
         if (result.error && top) this.state.errors.push(result.error);
       }
     }
     return { failed, stopped, ...(firstError ? { error: firstError } : {}) };
-  }
-
-  private stageContinuesOnError(stage: StageSpec, scope: StageScope): boolean {
-    if (typeof stage.continueOnError === 'boolean') return stage.continueOnError;
-    try {
-      return evaluateCondition(stage.continueOnError, { values: this.values({}, scope) });
-    } catch {
-      return false;
-    }
   }
 
   /** Decides, renders and runs one stage, with its own retry loop. Never throws. */
@@ -368,7 +348,7 @@ export class JobRunner {
     const now = () => new Date().toISOString();
     try {
       name = masked(renderTemplate(stage.name, ctx, DEFER_SECRETS));
-      if (!this.stageRuns(stage, values, jobFailed)) return { status: Status.SKIP, name, outputs: {}, reason: jobFailed ? 'an earlier stage failed' : 'its `if` is false' };
+      if (!stageRuns(stage.if, values, jobFailed)) return { status: Status.SKIP, name, outputs: {}, reason: jobFailed ? 'an earlier stage failed' : 'its `if` is false' };
     } catch (err) {
       return { status: Status.FAILED, name, outputs: {}, error: toErrorInfo(err, where), start: now(), end: now() };
     }
@@ -410,14 +390,6 @@ export class JobRunner {
     }
     stageState.end = now();
     return stageState;
-  }
-
-  /** Whether a stage runs: after a failure only `always()`/`failure()` stages do. */
-  private stageRuns(stage: StageSpec, values: Record<string, unknown>, jobFailed: boolean): boolean {
-    if (stage.if === undefined) return !jobFailed;
-    const usesStatus = conditionUsesStatusFunction(stage.if);
-    const cond = evaluateCondition(stage.if, { values, status: { success: !jobFailed, failure: jobFailed, cancelled: false } });
-    return usesStatus ? cond : cond && !jobFailed;
   }
 
   /** What a stage kind may use for one attempt (see `stages/stage-kind.ts`). */

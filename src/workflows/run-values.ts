@@ -12,7 +12,9 @@ import type { RunContext } from '../engine/context.js';
 import { buildNeedsContext, type NeedSummary } from '../engine/decision.js';
 import type { JobSpec } from '../engine/spec.js';
 import { Status } from '../engine/status.js';
-import type { RunInput } from './definitions.js';
+import type { StageContext } from '../engine/context.js';
+import type { JobRunInput, RunInput } from './definitions.js';
+import type { StageScope } from './stages/stage-kind.js';
 
 /** Size of the `jobs.*` snapshot handed to a job, in bytes of JSON. */
 const SNAPSHOT_CAP_BYTES = 512 * 1024;
@@ -92,4 +94,28 @@ export class RunValues {
       ...(this.input.release ? { release: this.input.release } : {}),
     };
   }
+}
+
+/**
+ * The values a stage's expressions see in a job (docs/context.md): the run's
+ * namespaces, the job's `env`, `matrix` and `job`, the stages so far (of the
+ * enclosing lists too, in `scope`), the nested stages' `item`/`loop`/...
+ * (`scope.extra`), then `extra` on top.
+ */
+export function stageValues(input: JobRunInput, jobStages: Record<string, StageContext>, extra: Record<string, unknown>, scope?: StageScope): Record<string, unknown> {
+  const job = input.job;
+  return {
+    params: input.params,
+    env: { ...input.workflowEnv, ...job.env },
+    extras: input.extras,
+    needs: input.needs,
+    jobs: input.jobs,
+    matrix: input.matrix ?? {},
+    stages: scope ? { ...scope.outer, ...scope.stages } : jobStages,
+    workflow: { name: input.workflowName, run_id: input.runId, file: input.file },
+    job: { id: job.id, ...(input.matrixKey ? { matrix_key: input.matrixKey } : {}) },
+    ...(input.release ? { release: input.release } : {}),
+    ...scope?.extra,
+    ...extra,
+  };
 }
