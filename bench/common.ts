@@ -1,11 +1,22 @@
-/** Shared pieces of the benchmarks: the server they run on, a worker process and its peak RSS. */
+/** Shared pieces of the benchmarks: the server they run on, an in-process worker's activities and sinks, a worker process and its peak RSS. */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../src/activities/index.js';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/client/embedded-server.js';
+import { createSinks } from '../src/worker/index.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 
 const root = resolve(import.meta.dirname, '..');
+
+/**
+ * The activities and sinks of an in-process bench worker, from one activity
+ * config (workspaces and traces under `dir`), as `createWorker` gives them.
+ */
+export function workerParts(dir: string, overrides: Partial<ActivityConfig> = {}): { activities: ReturnType<typeof createActivities>; sinks: ReturnType<typeof createSinks> } {
+  const config = { ...activityConfigFromEnv(process.env, dir), ...overrides };
+  return { activities: createActivities(config), sinks: createSinks(config) };
+}
 
 /** The Temporal server a benchmark runs on. */
 export interface BenchServer {

@@ -17,11 +17,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
-import { createSinks } from '../src/worker/index.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
+import { workerParts } from './common.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
@@ -64,8 +63,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, '../src/workflows/index.ts'),
-  activities: createActivities(activityConfigFromEnv(process.env, dir)),
-  sinks: createSinks(activityConfigFromEnv(process.env, dir)),
+  ...workerParts(dir),
   maxConcurrentActivityTaskExecutions: 4,
 });
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });

@@ -13,12 +13,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
-import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
-import { createSinks } from '../src/worker/index.js';
 import { defineTask, TaskRegistry } from '../src/activities/registry.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
+import { workerParts } from './common.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
@@ -43,8 +42,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'overhead-workflows.ts'),
-  activities: createActivities({ ...activityConfigFromEnv(process.env, dir), tasks }),
-  sinks: createSinks(activityConfigFromEnv(process.env, dir)),
+  ...workerParts(dir, { tasks }),
   maxConcurrentActivityTaskExecutions: 4,
   maxHeartbeatThrottleInterval: '1s',
 });

@@ -27,11 +27,10 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { activityConfigFromEnv, createActivities } from '../src/activities/index.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { createSinks, DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { selectServer } from './common.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
+import { selectServer, workerParts } from './common.js';
 import { stageBreakdown, type StageBreakdown } from './history-profile.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -191,8 +190,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
-  activities: createActivities(activityConfigFromEnv(process.env, dir)),
-  sinks: createSinks(activityConfigFromEnv(process.env, dir)),
+  ...workerParts(dir),
   maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,
   maxHeartbeatThrottleInterval: '1s',
   maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
