@@ -68,10 +68,14 @@ const here = dirname(fileURLToPath(import.meta.url));
  * `npm run bench:peers` (docs/operations.md, "Server settings"):
  * eager activity execution lets the worker that completes a workflow task take
  * the activities it just scheduled in the same round trip, skipping the
- * matching service for a stage on the run's own task queue.
+ * matching service for a stage on the run's own task queue; a transfer queue
+ * polled up to 1,000 times a second instead of 20 hands the workflow task that
+ * follows each stage to matching without waiting for the next of 20 polls a
+ * second (50 ms per stage in a row before).
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number | string>> = {
   'system.enableActivityEagerExecution': true,
+  'history.transferProcessorMaxPollRPS': 1000,
 };
 
 /** `--dynamic-config-value KEY=JSON` arguments of `temporal server start-dev`. */
