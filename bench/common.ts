@@ -33,6 +33,30 @@ export interface BenchServer {
 }
 
 /**
+ * The dynamic config of a bench's dev server: tempoflow's (`DEV_SERVER_DYNAMIC_CONFIG`),
+ * none of it with `--server-defaults`, and each `--server-config KEY=JSON` on top
+ * (`--server-config history.transferProcessorMaxPollRPS=20` measures one setting's gain).
+ */
+export function benchDynamicConfig(args: readonly string[]): Record<string, boolean | number | string> {
+  const config: Record<string, boolean | number | string> = args.includes('--server-defaults') ? {} : { ...DEV_SERVER_DYNAMIC_CONFIG };
+  args.forEach((arg, i) => {
+    if (arg !== '--server-config') return;
+    const pair = args[i + 1] ?? '';
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--server-config needs KEY=JSON (e.g. history.transferProcessorMaxPollRPS=20), got '${pair}'`);
+    let value: unknown;
+    try {
+      value = JSON.parse(pair.slice(eq + 1));
+    } catch {
+      throw new Error(`--server-config ${pair}: the value is not JSON (strings need quotes)`);
+    }
+    if (typeof value !== 'boolean' && typeof value !== 'number' && typeof value !== 'string') throw new Error(`--server-config ${pair}: the value must be a boolean, number or string`);
+    config[pair.slice(0, eq)] = value;
+  });
+  return config;
+}
+
+/**
  * The server of a benchmark, from `--server dev|cluster|<host:port>` in `args`, else
  * `TEMPORAL_ADDRESS`, else `dev`:
  *
@@ -47,14 +71,14 @@ export async function selectServer(args: readonly string[], env: NodeJS.ProcessE
   const choice = i >= 0 ? args[i + 1] : env.TEMPORAL_ADDRESS ? env.TEMPORAL_ADDRESS : 'dev';
   if (!choice) throw new Error('--server needs a value: dev, cluster or host:port');
   if (choice === 'dev') {
-    // --server-defaults: without tempoflow's dynamic config (DEV_SERVER_DYNAMIC_CONFIG), to measure what it gains.
-    const defaults = args.includes('--server-defaults');
-    const server = await startDevServer({ log: (m) => console.error(m), ...(defaults ? { dynamicConfig: {} } : {}) });
-    const config = defaults
-      ? "Temporal's default dynamic config"
-      : `dynamic config ${Object.entries(DEV_SERVER_DYNAMIC_CONFIG)
-          .map(([k, v]) => `${k}=${String(v)}`)
-          .join(', ')}`;
+    const dynamicConfig = benchDynamicConfig(args);
+    const server = await startDevServer({ log: (m) => console.error(m), dynamicConfig });
+    const config =
+      Object.keys(dynamicConfig).length === 0
+        ? "Temporal's default dynamic config"
+        : `dynamic config ${Object.entries(dynamicConfig)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(', ')}`;
     return { kind: 'dev', address: server.address, label: `dev server (Temporal CLI, SQLite in memory, ${config}) at ${server.address}`, pids: () => [server.pid], stop: () => server.stop() };
   }
   if (choice === 'cluster') {

@@ -13,12 +13,14 @@
  * and prints each figure with its ratios, measured in this one run.
  *
  *   npx tsx bench/peers.ts [--quick | --scale 0.5] [--reps 1] [--case bash,matrix9,...]
- *                          [--server dev|cluster|host:port] [--server-defaults] [--no-ddeutil]
+ *                          [--server dev|cluster|host:port] [--server-defaults] [--server-config KEY=JSON] [--no-ddeutil]
  *                          [--matrix-children]
  *
  * `--quick` is `--scale 0.1` (a tenth of each workload). `--server-defaults` starts the
  * dev server without the dynamic config tempoflow's own dev server uses
- * (`DEV_SERVER_DYNAMIC_CONFIG`), to measure what it gains. `--matrix-children` runs
+ * (`DEV_SERVER_DYNAMIC_CONFIG`), to measure what it gains; `--server-config KEY=JSON`
+ * (repeatable) sets one key on top, e.g. `history.transferProcessorMaxPollRPS=20` for
+ * Temporal's default of that one. `--matrix-children` runs
  * every matrix combination as a child workflow (`limits.inlineMatrixStageRuns: 0`, how
  * every matrix ran before small ones ran inline), to measure what inline saves.
  */
