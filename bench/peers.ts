@@ -51,6 +51,7 @@ const N = size(200, 5); // sequential stages
 const LAYERS = size(10, 2); // DAG layers of 5 jobs
 const SIDE = Math.max(2, Math.round(10 * Math.sqrt(SCALE))); // matrix side
 const RUNS = size(200, 10); // concurrent runs
+const SLEEPS = size(20, 2); // sequential echo stages that sleep 50 ms each
 
 /** One workload: a YAML workflow, optionally a hand-written baseline and a target. */
 interface Case {
@@ -72,8 +73,8 @@ interface Figures {
   ddeutil?: number;
 }
 
-const seq = (name: string, action: string, extra = '') =>
-  `${name}:\n  type: Workflow\n  jobs:\n    main:\n${extra}      stages:\n${Array.from({ length: N }, (_, i) => `        - name: S${i}\n          ${action}`).join('\n')}\n`;
+const seq = (name: string, action: string, extra = '', n = N) =>
+  `${name}:\n  type: Workflow\n  jobs:\n    main:\n${extra}      stages:\n${Array.from({ length: n }, (_, i) => `        - name: S${i}\n          ${action}`).join('\n')}\n`;
 const dag = (name: string, action: string, jobExtra = '') =>
   `${name}:\n  type: Workflow\n  jobs:\n${Array.from({ length: LAYERS }, (_, l) =>
     Array.from(
@@ -107,6 +108,11 @@ const allCases: Case[] = [
         .join('; '),
   },
   { id: 'echo', title: `${N} sequential echo stages`, yaml: seq('peers-echo', 'echo: "hi"') },
+  {
+    id: 'echo-sleep',
+    title: `${SLEEPS} sequential echo stages with \`sleep: 0.05\` (${(SLEEPS * 0.05).toFixed(1)} s of sleeping)`,
+    yaml: seq('peers-echo-sleep', 'echo: "hi"\n          sleep: 0.05', '', SLEEPS),
+  },
   {
     id: 'dag',
     title: `${LAYERS * 5}-job DAG (${LAYERS} layers × 5, each needs the previous layer), bash, max_job_parallel 2`,

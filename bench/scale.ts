@@ -10,7 +10,7 @@
  * ratios to the targets (10,240 events: Temporal's warning threshold;
  * 600 MB of RSS).
  *
- *   npm run build && npx tsx bench/scale.ts [--case dag|matrix|foreach] [--scale 0.1]
+ *   npm run build && npx tsx bench/scale.ts [--case dag|matrix|foreach] [--scale 0.1] [--server-config KEY=JSON]
  *
  * `--scale` shrinks every case (for a quick look); the figures in
  * docs/benchmarks.md come from the default, full size.
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../test/helpers/dev-server.js';
-import { peakRssMb, startWorker } from './common.js';
+import { benchDynamicConfig, peakRssMb, startWorker } from './common.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 
@@ -127,7 +127,9 @@ async function runCase(address: string, name: string, workflowName: string, yaml
   }
 }
 
-const server = process.env.TEMPORAL_ADDRESS ? { address: process.env.TEMPORAL_ADDRESS, stop: () => undefined } : await startDevServer({ log: (m) => console.error(m) });
+const server = process.env.TEMPORAL_ADDRESS
+  ? { address: process.env.TEMPORAL_ADDRESS, stop: () => undefined }
+  : await startDevServer({ log: (m) => console.error(m), dynamicConfig: benchDynamicConfig(args) });
 const results: CaseResult[] = [];
 try {
   const s = (n: number) => Math.max(1, Math.round(n * scale));
