@@ -27,7 +27,7 @@ import { awaitResult, Result } from './result.js';
 import { defaultMaxJobParallel, defaultTimeoutSeconds, newRunId } from './run-defaults.js';
 import { readResolvedRunInput, RunHandle, type RunConnection } from './run-handle.js';
 import { withSharedRuntime, type TempoflowRuntime } from './runtime.js';
-import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
+import { runSearchAttributeValues, startOnceAttributesAreMapped, toTypedPairs } from './search-attributes.js';
 
 export { RELEASE_WORKFLOW_TYPE };
 export { ReleaseType } from '../workflows/definitions.js';
@@ -493,19 +493,21 @@ export async function startRerun(source: RerunSource, options: Omit<RerunOptions
         reuse: plan,
         project: projectName(),
       };
-      const handle = await runtime.client.workflow.start(RUN_WORKFLOW_TYPE, {
-        workflowId: runId,
-        taskQueue: options.taskQueue ?? options.target?.extras.taskQueue ?? runtime.taskQueue,
-        args: [input],
-        staticSummary: `tempoflow: ${snapshot.spec.name} (rerun of ${snapshot.runId})`.slice(0, 200),
-        typedSearchAttributes: toTypedPairs(
-          runSearchAttributeValues(runtime.searchAttributes.available, {
-            workflow: snapshot.spec.name,
-            releaseType: ReleaseType.RERUN,
-            ...(snapshot.release ? { releaseTime: snapshot.release.logical_date } : {}),
-          }),
-        ),
-      });
+      const handle = await startOnceAttributesAreMapped(() =>
+        runtime.client.workflow.start(RUN_WORKFLOW_TYPE, {
+          workflowId: runId,
+          taskQueue: options.taskQueue ?? options.target?.extras.taskQueue ?? runtime.taskQueue,
+          args: [input],
+          staticSummary: `tempoflow: ${snapshot.spec.name} (rerun of ${snapshot.runId})`.slice(0, 200),
+          typedSearchAttributes: toTypedPairs(
+            runSearchAttributeValues(runtime.searchAttributes.available, {
+              workflow: snapshot.spec.name,
+              releaseType: ReleaseType.RERUN,
+              ...(snapshot.release ? { releaseTime: snapshot.release.logical_date } : {}),
+            }),
+          ),
+        }),
+      );
       const uiUrl = runtime.uiLink(runId, handle.firstExecutionRunId);
       options.onStart?.({ runId, parentRunId: snapshot.runId, rerun, handle, ...(uiUrl ? { uiUrl } : {}) });
       const connection: RunConnection = options.runtime ? { runtime: options.runtime } : { shared: { taskQueue: options.taskQueue ?? options.target?.extras.taskQueue } };

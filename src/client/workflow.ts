@@ -36,7 +36,7 @@ import {
   type RerunStart,
 } from './release.js';
 import { checkDeliveryId, webhookParams, webhookReleaseId, webhookRunId, type WebhookDelivery } from './webhooks.js';
-import { runSearchAttributeValues, toTypedPairs } from './search-attributes.js';
+import { runSearchAttributeValues, startOnceAttributesAreMapped, toTypedPairs } from './search-attributes.js';
 import { refuseSeedOptions } from './seed-options.js';
 
 export type { CronTriggerSpec, JobSpec, ParamSpec, StageSpec, WorkflowSpec } from '../engine/spec.js';
@@ -437,14 +437,16 @@ export class Workflow {
     }
     if (!handle) {
       try {
-        const started = await client.workflow.start(RUN_WORKFLOW_TYPE, {
-          workflowId: input.runId,
-          taskQueue: this.extras.taskQueue ?? runtime.taskQueue,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          staticSummary: `tempoflow: ${this.name}${input.onlyJobs ? ` (${input.onlyJobs.length === 1 ? 'job' : 'jobs'} ${input.onlyJobs.join(', ')})` : ''}`.slice(0, 200),
-          typedSearchAttributes: toTypedPairs(runSearchAttributeValues(runtime.searchAttributes.available, { workflow: this.name })),
-        });
+        const started = await startOnceAttributesAreMapped(() =>
+          client.workflow.start(RUN_WORKFLOW_TYPE, {
+            workflowId: input.runId,
+            taskQueue: this.extras.taskQueue ?? runtime.taskQueue,
+            args: [input],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            staticSummary: `tempoflow: ${this.name}${input.onlyJobs ? ` (${input.onlyJobs.length === 1 ? 'job' : 'jobs'} ${input.onlyJobs.join(', ')})` : ''}`.slice(0, 200),
+            typedSearchAttributes: toTypedPairs(runSearchAttributeValues(runtime.searchAttributes.available, { workflow: this.name })),
+          }),
+        );
         // The start's reply names the execution (a new one, or the running one USE_EXISTING joined): no describe needed.
         handle = started;
         temporalRunId = started.firstExecutionRunId;

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TempoflowRuntime } from '../../src/client/runtime.js';
-import type { ServerRecord } from '../../src/client/embedded-server.js';
+import { freePort, type ServerRecord } from '../../src/client/embedded-server.js';
 import { runCli, startCli, type CliProcess } from '../helpers/cli.js';
 import { eventually, processesMatching } from '../helpers/processes.js';
 import { tempDir, workflowBundlePath, writeConf } from '../helpers/temporal.js';
@@ -70,7 +70,8 @@ function start(args: string[], options: Parameters<typeof startCli>[1]): CliProc
 describe('tempoflow dev is the one place that runs work', () => {
   it('--detach runs on it, and another command ending or killed never interrupts a stage of the run', async () => {
     const { dir, env } = project();
-    const dev = start(['dev'], { cwd: dir, env });
+    // Its own web port: a `tempoflow dev` left running on this machine holds the default one.
+    const dev = start(['dev', '--port', String(await freePort())], { cwd: dir, env });
     await dev.waitForStderr(/worker: serving task queue 'tempoflow'/);
     const server = serverRecord(dir)!;
 
@@ -128,7 +129,7 @@ describe('tempoflow dev is the one place that runs work', () => {
 describe('the embedded server never outlives the processes that use it', () => {
   it('SIGKILL of the owner: the server stays for the process that shares it, and goes when that one is killed too', async () => {
     const { dir, env } = project();
-    const owner = start(['dev'], { cwd: dir, env });
+    const owner = start(['dev', '--port', String(await freePort())], { cwd: dir, env });
     await owner.waitForStderr(/worker: serving task queue/);
     const sharer = start(['run', 'long'], { cwd: dir, env });
     await sharer.waitForStderr(/started run/);
