@@ -56,6 +56,12 @@ export function benchDynamicConfig(args: readonly string[]): Record<string, bool
   return config;
 }
 
+/** One line naming a dev server's dynamic config, for a bench's report. */
+export function dynamicConfigLabel(config: Readonly<Record<string, boolean | number | string>>): string {
+  const entries = Object.entries(config);
+  return entries.length === 0 ? "Temporal's default dynamic config" : `dynamic config ${entries.map(([k, v]) => `${k}=${String(v)}`).join(', ')}`;
+}
+
 /**
  * The server of a benchmark, from `--server dev|cluster|<host:port>` in `args`, else
  * `TEMPORAL_ADDRESS`, else `dev`:
@@ -73,13 +79,13 @@ export async function selectServer(args: readonly string[], env: NodeJS.ProcessE
   if (choice === 'dev') {
     const dynamicConfig = benchDynamicConfig(args);
     const server = await startDevServer({ log: (m) => console.error(m), dynamicConfig });
-    const config =
-      Object.keys(dynamicConfig).length === 0
-        ? "Temporal's default dynamic config"
-        : `dynamic config ${Object.entries(dynamicConfig)
-            .map(([k, v]) => `${k}=${String(v)}`)
-            .join(', ')}`;
-    return { kind: 'dev', address: server.address, label: `dev server (Temporal CLI, SQLite in memory, ${config}) at ${server.address}`, pids: () => [server.pid], stop: () => server.stop() };
+    return {
+      kind: 'dev',
+      address: server.address,
+      label: `dev server (Temporal CLI, SQLite in memory, ${dynamicConfigLabel(dynamicConfig)}) at ${server.address}`,
+      pids: () => [server.pid],
+      stop: () => server.stop(),
+    };
   }
   if (choice === 'cluster') {
     const script = join(root, 'scripts/cluster.sh');

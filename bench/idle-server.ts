@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDevServer } from '../test/helpers/dev-server.js';
-import { benchDynamicConfig, cpuSeconds } from './common.js';
+import { benchDynamicConfig, cpuSeconds, dynamicConfigLabel } from './common.js';
 
 const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 30;
@@ -26,15 +26,9 @@ async function idleCpu(dynamicConfig: Record<string, boolean | number | string>)
   }
 }
 
-const label = (config: Record<string, unknown>) =>
-  Object.keys(config).length === 0
-    ? "Temporal's default dynamic config"
-    : Object.entries(config)
-        .map(([k, v]) => `${k}=${String(v)}`)
-        .join(', ');
 const defaults = await idleCpu({});
 const ours = benchDynamicConfig(args);
 const tuned = await idleCpu(ours);
 console.log(`idle dev server, ${seconds} s after ${SETTLE_SECONDS} s to settle:`);
-console.log(`  ${label({})}: ${defaults.toFixed(2)} CPU s`);
-console.log(`  ${label(ours)}: ${tuned.toFixed(2)} CPU s`);
+console.log(`  ${dynamicConfigLabel({})}: ${defaults.toFixed(2)} CPU s`);
+console.log(`  ${dynamicConfigLabel(ours)}: ${tuned.toFixed(2)} CPU s`);
