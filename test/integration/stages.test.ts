@@ -182,4 +182,30 @@ describe('malformed input', () => {
       }
     });
   }, 30_000);
+  it('a durable sleep shorter than a second fires on time, not a second later (the dev server timer settings)', async () => {
+    await withWorker(async ({ runtime }) => {
+      const conf = writeConf({
+        'naps.yml': `
+naps:
+  type: Workflow
+  jobs:
+    main:
+      stages:
+${Array.from({ length: 5 }, (_, i) => `        - name: Nap ${i}\n          echo: nap\n          sleep: 0.05`).join('\n')}
+`,
+      });
+      const result = await (await Workflow.fromConf('naps', { path: conf })).execute({}, { runtime });
+      expect(result.status).toBe('SUCCESS');
+      const events = (await runtime.client.workflow.getHandle(result.runId).fetchHistory()).events ?? [];
+      const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+      const startedAt = new Map(events.filter((e) => e.timerStartedEventAttributes).map((e) => [Number(e.eventId), ms(e.eventTime)]));
+      const gaps = events.filter((e) => e.timerFiredEventAttributes).map((e) => ms(e.eventTime) - startedAt.get(Number(e.timerFiredEventAttributes!.startedEventId))!);
+      expect(gaps).toHaveLength(5);
+      // With Temporal's default (history.timerProcessorMaxTimeShift: 1s) no timer fires sooner than a
+      // second after it starts; the median leaves room for a loaded machine.
+      const median = [...gaps].sort((a, b) => a - b)[2]!;
+      expect(median).toBeGreaterThanOrEqual(50);
+      expect(median).toBeLessThan(500);
+    });
+  });
 });
