@@ -16,7 +16,7 @@ import { ChildEndedBy, childEnding } from './child-outcome.js';
 import { batchStatusQuery, JOB_WORKFLOW_TYPE, type JobRunInput } from './definitions.js';
 import { JobRunner } from './job-runner.js';
 import { runPool } from './pool.js';
-import { toErrorInfo, type ErrorWhere } from './render.js';
+import { toErrorInfo, type ErrorWhere } from '../engine/render.js';
 import type { StopState } from './stop-state.js';
 import { WaitingDetails } from './waiting-details.js';
 

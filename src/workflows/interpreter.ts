@@ -39,7 +39,7 @@ import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type Approva
 import type { JobGroupEnv } from './job-group.js';
 import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
-import { failureMessage, toErrorInfo } from './render.js';
+import { failureMessage, toErrorInfo } from '../engine/render.js';
 import { approvalTargets } from './approvals.js';
 import { RunValues } from './run-values.js';
 import { StopCause, StopMoment, StopState } from './stop-state.js';

@@ -14,7 +14,7 @@ import { Status } from '../engine/status.js';
 import type { ExpressionContext } from '../expressions/index.js';
 import { DEFAULT_PROJECT, renderGroupKey, type GroupSlot, type GroupSlots, type SlotOwner } from './concurrency.js';
 import type { JobRunInput } from './definitions.js';
-import { toErrorInfo } from './render.js';
+import { toErrorInfo } from '../engine/render.js';
 import { JOB_CANCELLED_REASON, StopMoment, type StopState } from './stop-state.js';
 
 /** What a job with `concurrency:` needs from the execution it runs in. */

@@ -25,7 +25,7 @@ import type { ApprovalDecision, JobRunInput } from './definitions.js';
 import { holdJobGroup, type JobGroupEnv } from './job-group.js';
 import { runPool } from './pool.js';
 import { stageValues } from './run-values.js';
-import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from './render.js';
+import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from '../engine/render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
 import type { WaitingDetails } from './waiting-details.js';

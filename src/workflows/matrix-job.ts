@@ -22,7 +22,7 @@ import { failedCombination, runCombinations, taskQueueOf, type MatrixBatchInput,
 import { MATRIX_BATCH_WORKFLOW_TYPE, type JobRunInput, type ReusePlan } from './definitions.js';
 import { failedJob } from './job-runner.js';
 import { runPool } from './pool.js';
-import { renderCount, toErrorInfo } from './render.js';
+import { renderCount, toErrorInfo } from '../engine/render.js';
 import { StopMoment, type StopState } from './stop-state.js';
 
 /**

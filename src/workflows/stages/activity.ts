@@ -15,7 +15,7 @@ import type { StageAddress } from '../../activities/types.js';
 import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../../engine/stage-errors.js';
 import { DEFER_SECRETS, renderDeep, renderTemplate, secretNamesIn } from '../../expressions/index.js';
 import type { JobRunInput } from '../definitions.js';
-import { display, renderEnv } from '../render.js';
+import { display, renderEnv } from '../../engine/render.js';
 import type { StageKind, StageOf } from './stage-kind.js';
 
 const remoteActivities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });

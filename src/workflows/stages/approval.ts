@@ -11,7 +11,7 @@
 import { condition, log } from '@temporalio/workflow';
 import { StageErrorName } from '../../engine/stage-errors.js';
 import { DEFER_SECRETS, renderTemplate } from '../../expressions/index.js';
-import { masked } from '../render.js';
+import { masked } from '../../engine/render.js';
 import type { StageKind } from './stage-kind.js';
 
 /** See the module doc. */

@@ -10,7 +10,7 @@
 import { StageErrorName } from '../../engine/stage-errors.js';
 import { Status } from '../../engine/status.js';
 import { looseEquals, renderTemplate } from '../../expressions/index.js';
-import { display } from '../render.js';
+import { display } from '../../engine/render.js';
 import { stoppingFailure } from '../stop-state.js';
 import type { StageKind } from './stage-kind.js';
 

@@ -9,7 +9,7 @@
  */
 import { log, proxySinks, sleep } from '@temporalio/workflow';
 import { DEFER_SECRETS, renderTemplate } from '../../expressions/index.js';
-import { masked, renderSeconds } from '../render.js';
+import { masked, renderSeconds } from '../../engine/render.js';
 import type { TempoflowSinks } from '../../activities/types.js';
 import type { StageKind } from './stage-kind.js';
 

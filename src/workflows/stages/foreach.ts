@@ -12,7 +12,7 @@
 import type { ErrorInfo } from '../../engine/context.js';
 import { StageErrorName } from '../../engine/stage-errors.js';
 import { renderDeep, renderTemplate } from '../../expressions/index.js';
-import { renderCount } from '../render.js';
+import { renderCount } from '../../engine/render.js';
 import { stoppingFailure } from '../stop-state.js';
 import { markNotStarted, runForeachChunks } from './foreach-chunks.js';
 import type { StageKind } from './stage-kind.js';

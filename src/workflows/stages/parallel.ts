@@ -8,7 +8,7 @@
  */
 import { StageErrorName } from '../../engine/stage-errors.js';
 import { isFailure } from '../../engine/status.js';
-import { renderCount } from '../render.js';
+import { renderCount } from '../../engine/render.js';
 import { stoppingFailure } from '../stop-state.js';
 import type { NestedOutcome, StageKind } from './stage-kind.js';
 

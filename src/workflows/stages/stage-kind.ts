@@ -21,7 +21,7 @@ import type { ExpressionContext } from '../../expressions/index.js';
 import type { Approvals } from '../approvals.js';
 import type { JobRunInput } from '../definitions.js';
 import type { PoolOutcome } from '../pool.js';
-import type { ErrorWhere } from '../render.js';
+import type { ErrorWhere } from '../../engine/render.js';
 import type { StopState } from '../stop-state.js';
 import type { WaitingDetails } from '../waiting-details.js';
 

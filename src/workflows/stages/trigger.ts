@@ -17,7 +17,7 @@ import { Status } from '../../engine/status.js';
 import { renderDeep, renderTemplate } from '../../expressions/index.js';
 import { ChildEndedBy, childEnding } from '../child-outcome.js';
 import { RUN_WORKFLOW_TYPE, type RunInput } from '../definitions.js';
-import { display } from '../render.js';
+import { display } from '../../engine/render.js';
 import type { StageKind } from './stage-kind.js';
 
 const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });

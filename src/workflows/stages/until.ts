@@ -11,7 +11,7 @@ import type { StageContext } from '../../engine/context.js';
 import { StageErrorName } from '../../engine/stage-errors.js';
 import { Status } from '../../engine/status.js';
 import { evaluateCondition, renderDeep } from '../../expressions/index.js';
-import { renderCount } from '../render.js';
+import { renderCount } from '../../engine/render.js';
 import { stoppingFailure } from '../stop-state.js';
 import type { StageKind } from './stage-kind.js';
 

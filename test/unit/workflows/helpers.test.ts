@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Status } from '../../../src/engine/status.js';
 import { ChildEndedBy, childEnding } from '../../../src/workflows/child-outcome.js';
 import { RunFailureType } from '../../../src/workflows/definitions.js';
-import { backoffSeconds, masked, renderCount, renderSeconds } from '../../../src/workflows/render.js';
+import { backoffSeconds, masked, renderCount, renderSeconds } from '../../../src/engine/render.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, StopState } from '../../../src/workflows/stop-state.js';
 
 const root = (cancelled = false) => ({ consideredCancelled: cancelled }) as never;

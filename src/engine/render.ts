@@ -4,11 +4,11 @@
  * environment, retry backoff, and any thrown value as the `ErrorInfo` a
  * context records.
  *
- * Workflow code: deterministic, no I/O.
+ * Pure module: safe to import from workflow code and from activities.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
-import type { ErrorInfo, RunContext } from '../engine/context.js';
-import type { RetrySpec } from '../engine/spec.js';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ErrorInfo, RunContext } from './context.js';
+import type { RetrySpec } from './spec.js';
 import { DEFER_SECRETS, maskSecretTemplates, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 
 /** Where an error happened: the job, the stage path, and `file:line:col`. */
