@@ -39,7 +39,7 @@ const INVARIANTS = 'ARCHITECTURE.md "Invariants" and "Changing workflow code saf
 /** The layer table of ARCHITECTURE.md, one entry per folder of `src/`. @type {Record<string, Layer>} */
 export const LAYERS = {
   expressions: { ours: [], temporal: [], node: false, packages: false, determinism: 'pure' },
-  engine: { ours: ['expressions'], temporal: [], node: false, packages: false, determinism: 'pure' },
+  engine: { ours: ['expressions'], typesOnly: ['activities'], temporal: [], node: false, packages: false, determinism: 'pure' },
   config: { ours: ['engine', 'expressions'], temporal: [], node: true, packages: true },
   workflows: { ours: ['engine', 'expressions'], typesOnly: ['activities'], temporal: ['workflow', 'common'], node: false, packages: false, determinism: 'sandbox', subfolders: ['stages'] },
   activities: { ours: ['engine', 'config', 'audit', 'expressions'], temporal: ['activity', 'common'], node: true, packages: true },

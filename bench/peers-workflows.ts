@@ -5,23 +5,31 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
-import type { BashStageInput } from '../src/activities/types.js';
+import { baselineStageInput } from './peers-inputs.js';
 
 export * from '../src/workflows/index.js';
 
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '10s' });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 minutes' });
 
-/** How the baseline dispatches its activities. */
-export type BaselineDispatch = 'activity' | 'local';
+/** How the baseline dispatches its activities: one each (`activity`, `local`), or all in one (`batch`). */
+export type BaselineDispatch = 'activity' | 'local' | 'batch';
+
+/** The one activity of the `batch` baseline (bench/peers.ts registers it): `n` `bash: "true"` stages in a loop. */
+export interface BaselineBatchActivities {
+  baselineBashLoop(input: { runId: string; n: number }): Promise<number>;
+}
+
+const loop = proxyActivities<BaselineBatchActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '10s' });
 
 function bashTrue(runId: string, stageId: string, dispatch: BaselineDispatch): Promise<{ ok: boolean }> {
-  const input: BashStageInput = { runId, workflowName: 'baseline', jobId: 'main', stageId, stageName: stageId, location: 'bench:1:1', attempt: 1, script: 'true', env: {}, params: {} };
+  const input = baselineStageInput(runId, stageId);
   return (dispatch === 'local' ? local : remote).bashStage(input);
 }
 
 /** `n` `bash: "true"` activities one after another; resolves with how many succeeded. */
 export async function baselineBashChain(input: { runId: string; n: number; dispatch: BaselineDispatch }): Promise<number> {
+  if (input.dispatch === 'batch') return loop.baselineBashLoop({ runId: input.runId, n: input.n });
   let ok = 0;
   for (let i = 0; i < input.n; i++) if ((await bashTrue(input.runId, `s${i}`, input.dispatch)).ok) ok++;
   return ok;

@@ -34,6 +34,8 @@ import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { selectServer, workerParts } from './common.js';
 import { stageBreakdown, type StageBreakdown } from './history-profile.js';
+import { baselineStageInput } from './peers-inputs.js';
+import type { BaselineBatchActivities } from './peers-workflows.js';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -104,6 +106,16 @@ const allCases: Case[] = [
     baseline: { type: 'baselineBashChain', args: { n: N, dispatch: 'local' } },
     target: (f) =>
       [f.ddeutil ? `≤ 1.5× ddeutil: ${atMost(f.tempoflow / f.ddeutil, 1.5)}` : undefined, f.baseline ? `≤ 1.0× baseline (local activities): ${atMost(f.tempoflow / f.baseline, 1.0)}` : undefined]
+        .filter(Boolean)
+        .join('; '),
+  },
+  {
+    id: 'bash-batch',
+    title: `the same ${N} bash stages with \`dispatch: batch\` (one activity)`,
+    yaml: seq('peers-bash-batch', 'bash: "true"', '      dispatch: batch\n'),
+    baseline: { type: 'baselineBashChain', args: { n: N, dispatch: 'batch' } },
+    target: (f) =>
+      [f.ddeutil ? `≤ 1.5× ddeutil: ${atMost(f.tempoflow / f.ddeutil, 1.5)}` : undefined, f.baseline ? `≤ 1.0× baseline (one activity): ${atMost(f.tempoflow / f.baseline, 1.0)}` : undefined]
         .filter(Boolean)
         .join('; '),
   },
@@ -194,11 +206,21 @@ writeFileSync(join(dir, 'peers.yml'), cases.map((c) => c.yaml).join(''));
 const taskQueue = `peers-${Date.now()}`;
 const connection = await NativeConnection.connect({ address: server.address });
 // The settings of `tempoflow worker` (src/worker/index.ts), for both sides.
+const parts = workerParts(dir);
+// The `batch` baseline's activity: the same `bashStage` activity function, called in a loop in one activity.
+const baselineActivities: BaselineBatchActivities = {
+  async baselineBashLoop({ runId, n }) {
+    let ok = 0;
+    for (let i = 0; i < n; i++) if ((await parts.activities.bashStage(baselineStageInput(runId, `s${i}`))).ok) ok++;
+    return ok;
+  },
+};
 const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
-  ...workerParts(dir),
+  ...parts,
+  activities: { ...parts.activities, ...baselineActivities },
   maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,
   maxHeartbeatThrottleInterval: '1s',
   maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,

@@ -3,7 +3,8 @@
  * activities of a worker together. Subprocess stages (`bash`, `run`:
  * `stage-activities.ts`) and registered TypeScript tasks (`uses`: `uses.ts`)
  * share a runtime (`stage-runtime.ts`: settings, secrets, trace, the
- * process supervisor); workflows started by name are loaded by
+ * process supervisor); a stage batch (`stage-batch.ts`) runs several of them
+ * in one activity; workflows started by name are loaded by
  * `load-workflow.ts` for `trigger.ts` (triggered workflows), `release.ts`
  * (releases) and `prepare-run.ts` (runs started by name from any Temporal
  * client); audit records are written by `audit.ts`. Workflow
@@ -19,9 +20,10 @@ import { createReleaseActivities } from './release.js';
 import { availableAttributesCache } from './search-attributes.js';
 import { maskedActivity } from './secrets.js';
 import { bashStage, pythonStage } from './stage-activities.js';
+import { stageBatch, type StageFunctions } from './stage-batch.js';
 import { createStageRuntime } from './stage-runtime.js';
 import { prepareTriggeredRun, type PrepareTriggerInput, type PrepareTriggerResult } from './trigger.js';
-import type { BashStageInput, PythonStageInput, StageAttemptResult, UsesStageInput } from './types.js';
+import type { BashStageInput, PythonStageInput, StageAttemptResult, StageBatchInput, StageBatchResult, UsesStageInput } from './types.js';
 import { usesStage } from './uses.js';
 
 export { activityConfigFromEnv, type ActivityConfig } from './config.js';
@@ -63,11 +65,16 @@ export function createActivities(config: ActivityConfig) {
     usesStage: (input: UsesStageInput): Promise<StageAttemptResult> => usesStage(rt, input),
   };
   // Whatever a stage activity returns or throws is masked (docs/security.md: secrets never leave the worker).
-  return {
-    ...activities,
+  const stageFunctions: StageFunctions = {
     bashStage: maskedActivity(rt.secrets, activities.bashStage),
     pythonStage: maskedActivity(rt.secrets, activities.pythonStage),
     usesStage: maskedActivity(rt.secrets, activities.usesStage),
+  };
+  return {
+    ...activities,
+    ...stageFunctions,
+    /** Runs consecutive action stages of a job in order (`dispatch: batch`, docs/semantics.md "Batch dispatch"). */
+    stageBatch: maskedActivity(rt.secrets, (input: StageBatchInput): Promise<StageBatchResult> => stageBatch(stageFunctions, config.heartbeatIntervalMs, input)),
     // Runs started by name from any Temporal client: load the YAML on the worker.
     ...createPrepareRunActivities(config, availableAttributes),
     // Releases: load the YAML for a release, check and write audit records.

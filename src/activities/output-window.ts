@@ -8,6 +8,7 @@
  * missed.
  */
 import { MaskingDecoder, type Masker } from './secrets.js';
+import type { StageBatchProgress } from './types.js';
 
 /** Lines a heartbeat carries at most. */
 export const OUTPUT_WINDOW_LINES = 20;
@@ -34,6 +35,8 @@ export interface StageHeartbeat {
   readonly output: OutputSnapshot;
   /** What a `uses` task passed to `ctx.heartbeat()`, masked. */
   readonly progress?: unknown;
+  /** In a stage batch (`dispatch: batch`): the stages it has finished (`stage-batch.ts`). */
+  readonly batch?: StageBatchProgress;
 }
 
 /** See the module doc. */

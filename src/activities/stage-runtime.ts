@@ -14,7 +14,7 @@ import { TaskRegistry } from './registry.js';
 import { SecretStore } from './secrets.js';
 import { spawnFailure } from './stage-env.js';
 import { StageTrace, TRACE_STAGE_BYTES } from './trace.js';
-import type { StageAddress, StageAttemptResult } from './types.js';
+import type { StageAddress, StageAttemptResult, StageBatchProgress } from './types.js';
 
 /** See the module doc. */
 export interface StageRuntime {
@@ -70,7 +70,7 @@ export function createStageRuntime(config: ActivityConfig): StageRuntime {
       stopHeartbeat();
       // The last lines, for a client that polls now; the result's tails hold them too.
       window.end();
-      if (heartbeats(ctx) && !ctx.cancellationSignal.aborted) ctx.heartbeat(stageHeartbeat(input, window));
+      if (heartbeats(ctx) && !ctx.cancellationSignal.aborted) sendHeartbeat(ctx, stageHeartbeat(input, window));
       trace.close();
     }
     trace.event(`end exit=${outcome.exitCode} in ${outcome.durationMs} ms`);
@@ -100,10 +100,28 @@ export function heartbeats(ctx: Context): boolean {
   return !ctx.info.isLocal;
 }
 
+/**
+ * The progress of the stage batch an activity runs (`stage-batch.ts`), by
+ * activity context: every heartbeat of that activity carries it, so a retry
+ * of the batch after a lost worker resumes after the stages it reports.
+ */
+const batchProgress = new WeakMap<Context, () => StageBatchProgress>();
+
+/** Makes every heartbeat of `ctx` carry the batch progress `progress()` returns. */
+export function reportBatchProgress(ctx: Context, progress: () => StageBatchProgress): void {
+  batchProgress.set(ctx, progress);
+}
+
+/** Heartbeats `details`, with the batch progress of `ctx` when it runs a stage batch. */
+export function sendHeartbeat(ctx: Context, details: StageHeartbeat): void {
+  const batch = batchProgress.get(ctx);
+  ctx.heartbeat(batch ? { ...details, batch: batch() } : details);
+}
+
 /** Heartbeats every `intervalMs` with `details()` until the returned function is called. */
-export function startHeartbeat(ctx: Context, intervalMs: number, details: () => unknown): () => void {
+export function startHeartbeat(ctx: Context, intervalMs: number, details: () => StageHeartbeat): () => void {
   if (!heartbeats(ctx)) return () => undefined;
-  const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
+  const timer = setInterval(() => sendHeartbeat(ctx, details()), intervalMs);
   return () => clearInterval(timer);
 }
 

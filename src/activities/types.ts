@@ -3,7 +3,8 @@
  * interpreter workflow and the worker. Imported as types only by workflow
  * code (`import type`), so nothing here runs inside the sandbox.
  */
-import type { ErrorInfo } from '../engine/context.js';
+import type { ErrorInfo, StageContext } from '../engine/context.js';
+import type { ActionStageJob, ActionStageSpec } from '../engine/stage-input.js';
 
 /** Identifies a stage attempt, for workspaces, env vars, traces and errors. */
 export interface StageAddress {
@@ -91,6 +92,43 @@ export interface StageAttemptResult {
    * kept in the stage's context so `tempoflow logs` works from any machine.
    */
   readonly logs?: { readonly stdout: string; readonly stderr: string };
+}
+
+/**
+ * Input of the `stageBatch` activity (`dispatch: batch`, docs/semantics.md
+ * "Batch dispatch"): consecutive action stages of a job's own list, run in
+ * order on one worker with the job runner's stage decisions.
+ */
+export interface StageBatchInput {
+  readonly job: ActionStageJob;
+  /** The values the job's stage expressions see, but `stages` (the batch adds them as they run). */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** Contexts of the job's stages before the batch. */
+  readonly stagesBefore: Readonly<Record<string, StageContext>>;
+  readonly stages: readonly ActionStageSpec[];
+  /** A stage before the batch failed the job (later stages run only with `always()` / `failure()`). */
+  readonly earlierFailed: boolean;
+  /** The batch returns once its stage contexts reach this many bytes of JSON; the workflow batches the rest. */
+  readonly resultBytes: number;
+}
+
+/** One stage a batch finished (ran, skipped or failed), in order. */
+export interface StageBatchEntry {
+  readonly id: string;
+  readonly context: StageContext;
+}
+
+/** What a stage batch's heartbeats carry: the stages it finished so far. */
+export interface StageBatchProgress {
+  readonly done: readonly StageBatchEntry[];
+}
+
+/** Result of the `stageBatch` activity. */
+export interface StageBatchResult {
+  /** The stages finished, in order: all of the batch, or the first ones when the byte budget or a cancellation ended it. */
+  readonly done: readonly StageBatchEntry[];
+  /** The stage a cancellation of the batch interrupted (the workflow records it CANCEL). */
+  readonly interrupted?: { readonly id: string; readonly name: string; readonly start: string; readonly attempt: number };
 }
 
 /** A line workflow code adds to the run's trace file (an `echo` stage's message). */

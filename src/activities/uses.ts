@@ -15,7 +15,7 @@ import type { TaskContext, TaskDefinition } from './registry.js';
 import { renderStageSecrets } from './secrets.js';
 import { stageDirs, stageEnv } from './stage-env.js';
 import { OutputWindow } from './output-window.js';
-import { heartbeats, stageHeartbeat, startHeartbeat, timeoutResult, type StageRuntime } from './stage-runtime.js';
+import { heartbeats, sendHeartbeat, stageHeartbeat, startHeartbeat, timeoutResult, type StageRuntime } from './stage-runtime.js';
 import type { StageTrace } from './trace.js';
 import type { StageAttemptResult, UsesStageInput } from './types.js';
 
@@ -122,7 +122,7 @@ async function runTask(
     signal: controller.signal,
     heartbeat: (d?: unknown) => {
       progress = d === undefined ? undefined : secrets.masker().maskValue(d);
-      if (heartbeats(ctx)) ctx.heartbeat(stageHeartbeat(input, window, progress));
+      if (heartbeats(ctx)) sendHeartbeat(ctx, stageHeartbeat(input, window, progress));
     },
     attempt: input.attempt,
     workspace: place.workspace,
@@ -152,7 +152,7 @@ async function runTask(
   } finally {
     stopHeartbeat();
     window.end();
-    if (heartbeats(ctx) && !ctx.cancellationSignal.aborted) ctx.heartbeat(stageHeartbeat(input, window, progress));
+    if (heartbeats(ctx) && !ctx.cancellationSignal.aborted) sendHeartbeat(ctx, stageHeartbeat(input, window, progress));
     if (timeout) clearTimeout(timeout);
     if (graceTimer) clearTimeout(graceTimer);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);

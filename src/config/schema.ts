@@ -421,9 +421,11 @@ const jobShape = {
   'runs-on': RunsOn.optional(),
   /** Default dispatch of the job's action stages. */
   dispatch: z
-    .enum(['activity', 'local'])
+    .enum(['activity', 'local', 'batch'])
     .optional()
-    .describe('Default dispatch of the job\'s `bash` / `run` / `uses` stages (a stage\'s own `dispatch` wins): `activity` (default) or `local` (docs/semantics.md, "Local dispatch")'),
+    .describe(
+      'Default dispatch of the job\'s `bash` / `run` / `uses` stages (a stage\'s own `dispatch` wins): `activity` (default), `local` (docs/semantics.md, "Local dispatch"), or `batch`: consecutive action stages of the job\'s own list run in one activity (docs/semantics.md, "Batch dispatch")',
+    ),
   /** Matrix strategy. */
   strategy: Strategy.optional(),
   /** Reruns of the whole job (or combination) after a failure. */

@@ -6,7 +6,6 @@
  *
  * Pure module: safe to import from workflow code and from activities.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorInfo, RunContext } from './context.js';
 import type { RetrySpec } from './spec.js';
 import { DEFER_SECRETS, maskSecretTemplates, renderTemplate, type ExpressionContext } from '../expressions/index.js';
@@ -79,7 +78,9 @@ export function backoffSeconds(retry: RetrySpec, attempt: number): number {
 export function toErrorInfo(err: unknown, where: ErrorWhere): ErrorInfo {
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
-    const name = err instanceof ApplicationFailure && err.type ? err.type : err.name;
+    // An ApplicationFailure is named by its type (read by shape: this module imports no Temporal SDK).
+    const type = err.name === 'ApplicationFailure' ? (err as { type?: unknown }).type : undefined;
+    const name = typeof type === 'string' && type ? type : err.name;
     const message = err.message + (cause instanceof Error && !err.message.includes(cause.message) ? `: ${cause.message}` : '');
     return { name, message, ...where };
   }

@@ -92,6 +92,13 @@ export interface EchoStageSpec extends StageCommon {
  */
 export type StageDispatch = 'activity' | 'local';
 
+/**
+ * A job's `dispatch`: the default of its action stages, or `batch`
+ * (docs/semantics.md, "Batch dispatch"): consecutive action stages of the
+ * job's own list run in one activity.
+ */
+export type JobDispatch = StageDispatch | 'batch';
+
 /** Keys of the action stages (`bash`, `run`, `uses`). */
 interface ActionStageCommon extends StageCommon {
   /** Set on the stage; else the job's `dispatch`, else `activity`. */
@@ -231,8 +238,11 @@ export interface JobSpec {
   readonly if?: string;
   readonly triggerRule?: TriggerRuleName;
   readonly runsOn: RunsOnSpec;
-  /** Default dispatch of the job's action stages (`bash`, `run`, `uses`, nested ones too); unset = `activity`. */
-  readonly dispatch?: StageDispatch;
+  /**
+   * Default dispatch of the job's action stages (`bash`, `run`, `uses`, nested ones too); unset = `activity`.
+   * `batch` batches the action stages of the job's own list; nested ones run as `activity`.
+   */
+  readonly dispatch?: JobDispatch;
   readonly strategy?: StrategySpec;
   /** Reruns of the whole job (or combination) after a failure. */
   readonly retry: RetrySpec;

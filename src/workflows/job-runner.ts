@@ -27,6 +27,8 @@ import { runPool } from './pool.js';
 import { stageValues } from './run-values.js';
 import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from '../engine/render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
+import { batchAt, runStageBatch } from './stages/batch.js';
+import type { ActionStageSpec } from '../engine/stage-input.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
 import type { WaitingDetails } from './waiting-details.js';
 
@@ -315,7 +317,17 @@ export class JobRunner {
     // A rerun `--from-stage` keeps the job's stages before that stage.
     const from = top ? this.input.fromStage : undefined;
     let reusing = from !== undefined && stages.some((s) => s.id === from.stage);
-    for (const stage of stages) {
+    const record = (stage: StageSpec, result: StageContext): void => {
+      scope.stages[stage.id] = result;
+      if (result.status === Status.CANCEL) stopped = true;
+      if (isFailure(result.status) && !stageContinuesOnError(stage.continueOnError, this.values({}, scope))) {
+        failed = true;
+        firstError ??= result.error;
+        if (result.error && top) this.state.errors.push(result.error);
+      }
+    };
+    for (let i = 0; i < stages.length; i++) {
+      const stage = stages[i]!;
       if (reusing && stage.id === from!.stage) reusing = false;
       if (reusing) {
         const kept = from!.stages[stage.id];
@@ -327,14 +339,14 @@ export class JobRunner {
         scope.stages[stage.id] = { status: Status.CANCEL, name: stage.name, outputs: {}, reason: this.stop.reason(StopMoment.BEFORE_STAGE) };
         continue;
       }
-      const result = await this.runStage(stage, failed, scope);
-      scope.stages[stage.id] = result;
-      if (result.status === Status.CANCEL) stopped = true;
-      if (isFailure(result.status) && !stageContinuesOnError(stage.continueOnError, this.values({}, scope))) {
-        failed = true;
-        firstError ??= result.error;
-        if (result.error && top) this.state.errors.push(result.error);
+      const batch = top ? batchAt(this.input, stages, i, scope.stages) : [];
+      if (batch.length > 0) {
+        const results = await this.runBatch(batch, failed, scope);
+        results.forEach((result, k) => record(batch[k]!, result));
+        i += results.length - 1;
+        continue;
       }
+      record(stage, await this.runStage(stage, failed, scope));
     }
     return { failed, stopped, ...(firstError ? { error: firstError } : {}) };
   }
@@ -390,6 +402,32 @@ export class JobRunner {
     }
     stageState.end = now();
     return stageState;
+  }
+
+  /**
+   * Runs consecutive action stages as one stage batch (`dispatch: batch`,
+   * docs/semantics.md "Batch dispatch"); resolves with the contexts of the
+   * first of them — all, unless the batch's byte budget or a stop ended it
+   * early (the loop then goes on from the next one). Never throws.
+   */
+  private async runBatch(batch: readonly ActionStageSpec[], jobFailed: boolean, scope: StageScope): Promise<StageContext[]> {
+    const now = () => new Date().toISOString();
+    const start = now();
+    try {
+      const result = await runStageBatch(this.input, batch, this.values({}, scope), scope.stages, jobFailed);
+      const contexts = result.done.map((entry) => entry.context);
+      const cut = result.interrupted;
+      if (cut) contexts.push({ status: Status.CANCEL, name: cut.name, outputs: {}, start: cut.start, end: now(), attempt: cut.attempt, reason: this.stop.reason(StopMoment.DURING_STAGE) });
+      // A batch returns at least one stage; an empty result would loop forever.
+      if (contexts.length === 0) throw new Error('the stage batch returned no stage');
+      return contexts;
+    } catch (err) {
+      const first = batch[0]!;
+      if (isCancellation(err) || this.stop.stopping()) {
+        return [{ status: Status.CANCEL, name: first.name, outputs: {}, start, end: now(), reason: this.stop.reason(StopMoment.DURING_STAGE) }];
+      }
+      return [{ status: Status.FAILED, name: first.name, outputs: {}, start, end: now(), error: toErrorInfo(err, this.where(first)) }];
+    }
   }
 
   /** What a stage kind may use for one attempt (see `stages/stage-kind.ts`). */

@@ -11,12 +11,10 @@
  */
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import type { StageAddress } from '../../activities/types.js';
 import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../../engine/stage-errors.js';
-import { DEFER_SECRETS, renderDeep, renderTemplate, secretNamesIn } from '../../expressions/index.js';
+import { actionStageCall } from '../../engine/stage-input.js';
 import type { JobRunInput } from '../definitions.js';
-import { display, renderEnv } from '../../engine/render.js';
-import type { StageKind, StageOf } from './stage-kind.js';
+import type { StageKind } from './stage-kind.js';
 
 const remoteActivities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
 const localActivities = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 hour' });
@@ -25,94 +23,20 @@ const localActivities = proxyLocalActivities<Activities>({ startToCloseTimeout: 
 export const activityStage: StageKind<'bash' | 'run' | 'uses'> = {
   async run(stage, env) {
     const { input, ctx, name, attempt, timeoutSeconds } = env;
-    const address: StageAddress = {
-      runId: input.runId,
-      workflowName: input.workflowName,
-      jobId: input.job.id,
-      stageId: env.scope.prefix + stage.id,
-      stageName: name,
-      location: stage.loc,
-      attempt,
-      secretNames: authoredSecrets(input, stage),
-    };
-    const stageEnv = (): Record<string, string> => renderEnv({ ...input.workflowEnv, ...input.job.env, ...stage.env }, ctx);
-    const matrix = input.matrix ? { matrix: input.matrix } : {};
-    const timeout = timeoutSeconds !== undefined ? { timeoutSeconds } : {};
+    const call = actionStageCall(input, stage, { stageId: env.scope.prefix + stage.id, name, attempt, ctx, timeoutSeconds, jobStages: env.jobStages });
     const local = (stage.dispatch ?? input.job.dispatch) === 'local';
     const options = local ? localActivityOptions(input, name, timeoutSeconds) : activityOptions(input, name, timeoutSeconds);
     const activities = local ? localActivities : remoteActivities;
-    switch (stage.kind) {
-      case 'bash':
-        return activities.bashStage.executeWithOptions(options, [
-          {
-            ...address,
-            script: display(renderTemplate(stage.bash, ctx, DEFER_SECRETS)),
-            env: stageEnv(),
-            ...(stage.cwd ? { cwd: stage.cwd } : {}),
-            params: input.params,
-            ...matrix,
-            ...timeout,
-          },
-        ]);
-      case 'run':
-        return activities.pythonStage.executeWithOptions(options, [
-          {
-            ...address,
-            code: display(renderTemplate(stage.run, ctx, DEFER_SECRETS)),
-            codeLine: stage.codeLine,
-            file: input.file,
-            env: stageEnv(),
-            params: input.params,
-            ...matrix,
-            vars: renderDeep(stage.vars, ctx, DEFER_SECRETS) as Record<string, unknown>,
-            context: {
-              attempt,
-              run_id: input.runId,
-              workflow: input.workflowName,
-              job: input.job.id,
-              stage: stage.id,
-              stages: env.jobStages,
-              needs: input.needs,
-            },
-            ...timeout,
-          },
-        ]);
-      case 'uses':
-        return activities.usesStage.executeWithOptions(options, [
-          {
-            ...address,
-            uses: display(renderTemplate(stage.uses, ctx)),
-            with: renderDeep(stage.with, ctx, DEFER_SECRETS) as Record<string, unknown>,
-            env: stageEnv(),
-            params: input.params,
-            ...matrix,
-            ...timeout,
-          },
-        ]);
+    switch (call.activity) {
+      case 'bashStage':
+        return activities.bashStage.executeWithOptions(options, [call.input]);
+      case 'pythonStage':
+        return activities.pythonStage.executeWithOptions(options, [call.input]);
+      case 'usesStage':
+        return activities.usesStage.executeWithOptions(options, [call.input]);
     }
   },
 };
-
-/**
- * Names of the secrets a stage's YAML itself references (its script or code,
- * `vars`, `with`, and the workflow, job and stage `env`): the worker renders
- * no other secret, so a spliced value cannot smuggle `${{ secrets.X }}` in.
- */
-function authoredSecrets(input: JobRunInput, stage: StageOf<'bash' | 'run' | 'uses'>): string[] {
-  const texts: string[] = [...Object.values(input.workflowEnv), ...Object.values(input.job.env), ...Object.values(stage.env)];
-  const collect = (value: unknown): void => {
-    if (typeof value === 'string') texts.push(value);
-    else if (Array.isArray(value)) value.forEach(collect);
-    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
-  };
-  if (stage.kind === 'bash') texts.push(stage.bash);
-  if (stage.kind === 'run') {
-    texts.push(stage.run);
-    collect(stage.vars);
-  }
-  if (stage.kind === 'uses') collect(stage.with);
-  return [...new Set(texts.flatMap(secretNamesIn))];
-}
 
 /**
  * Options of a stage activity. The stage's own timeout is enforced inside
@@ -121,7 +45,7 @@ function authoredSecrets(input: JobRunInput, stage: StageOf<'bash' | 'run' | 'us
  * infrastructure failures only (worker lost, heartbeat timeout), whatever the
  * stage's `retry:` says, until the run's deadline.
  */
-function activityOptions(input: JobRunInput, stageName: string, timeoutSeconds: number | undefined): ActivityOptions {
+export function activityOptions(input: JobRunInput, stageName: string, timeoutSeconds: number | undefined): ActivityOptions {
   return {
     ...localActivityOptions(input, stageName, timeoutSeconds),
     heartbeatTimeout: input.activity?.heartbeatTimeoutMs ?? 10_000,

@@ -1,0 +1,84 @@
+/**
+ * Stage batches (`dispatch: batch` on a job, docs/semantics.md "Batch
+ * dispatch"): which stages of a job's own list run together, and the one
+ * `stageBatch` activity that runs them (`activities/stage-batch.ts`). The
+ * job runner records the contexts the batch returns as it records those of
+ * stages that ran on their own.
+ *
+ * Workflow code: deterministic, no I/O.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { StageBatchResult } from '../../activities/types.js';
+import { jsonBytes } from '../../engine/caps.js';
+import type { StageContext } from '../../engine/context.js';
+import type { StageSpec } from '../../engine/spec.js';
+import { isActionStage, type ActionStageSpec } from '../../engine/stage-input.js';
+import type { JobRunInput } from '../definitions.js';
+import { activityOptions } from './activity.js';
+
+const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
+
+/** A batch returns once its stage contexts reach this many bytes of JSON; the rest go in the next batch. */
+export const STAGE_BATCH_RESULT_BYTES = 256 * 1024;
+
+/**
+ * The job's stage contexts a batch is handed (for `stages.*` in its
+ * templates) at most; past it, the job's remaining stages run one activity
+ * each, whose inputs do not carry them.
+ */
+export const STAGE_BATCH_CONTEXT_BYTES = 512 * 1024;
+
+/**
+ * The stages of a batch starting at `stages[from]`: the action stages from
+ * there without a `dispatch` of their own, up to the first other stage.
+ * Empty when the job does not batch, or `stages[from]` does not.
+ */
+export function batchAt(input: JobRunInput, stages: readonly StageSpec[], from: number, stagesSoFar: Record<string, StageContext>): ActionStageSpec[] {
+  if (input.job.dispatch !== 'batch' || input.foreachChunk) return [];
+  const batch: ActionStageSpec[] = [];
+  for (let i = from; i < stages.length; i++) {
+    const stage = stages[i]!;
+    if (!isActionStage(stage) || stage.dispatch !== undefined) break;
+    batch.push(stage);
+  }
+  if (batch.length > 0 && jsonBytes(stagesSoFar) > STAGE_BATCH_CONTEXT_BYTES) return [];
+  return batch;
+}
+
+/**
+ * Runs `stages` as one `stageBatch` activity on the job's task queue.
+ * `values` are those the job's stage expressions see; `stagesSoFar` the
+ * job's stage contexts before the batch.
+ */
+export function runStageBatch(
+  input: JobRunInput,
+  stages: readonly ActionStageSpec[],
+  values: Record<string, unknown>,
+  stagesSoFar: Record<string, StageContext>,
+  earlierFailed: boolean,
+): Promise<StageBatchResult> {
+  const { stages: _visibleStages, ...rest } = values;
+  const first = stages[0]!.id;
+  const last = stages[stages.length - 1]!.id;
+  const label = stages.length === 1 ? `${first} (batch of 1 stage)` : `${first} … ${last} (batch of ${stages.length} stages)`;
+  return activities.stageBatch.executeWithOptions(activityOptions(input, label, undefined), [
+    {
+      job: {
+        runId: input.runId,
+        workflowName: input.workflowName,
+        file: input.file,
+        job: { id: input.job.id, env: input.job.env },
+        workflowEnv: input.workflowEnv,
+        params: input.params,
+        ...(input.matrix ? { matrix: input.matrix } : {}),
+        needs: input.needs,
+      },
+      values: rest,
+      stagesBefore: stagesSoFar,
+      stages,
+      earlierFailed,
+      resultBytes: STAGE_BATCH_RESULT_BYTES,
+    },
+  ]);
+}
