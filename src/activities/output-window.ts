@@ -31,6 +31,8 @@ export interface StageHeartbeat {
   readonly job: string;
   /** The stage's dotted path in its job. */
   readonly stage: string;
+  /** The stage's rendered display name. */
+  readonly name?: string;
   readonly attempt: number;
   readonly output: OutputSnapshot;
   /** What a `uses` task passed to `ctx.heartbeat()`, masked. */

@@ -28,7 +28,7 @@ import { actionStageCall, type ActionStageCall, type ActionStageSpec } from '../
 import { isFailure, Status } from '../engine/status.js';
 import { DEFER_SECRETS, renderTemplate } from '../expressions/index.js';
 import type { StageHeartbeat } from './output-window.js';
-import { heartbeats, reportBatchProgress, sendHeartbeat, startHeartbeat } from './stage-runtime.js';
+import { BatchHeartbeats, heartbeats, reportBatchProgress, sendHeartbeat, startHeartbeat } from './stage-runtime.js';
 import type { BashStageInput, PythonStageInput, StageAttemptResult, StageBatchEntry, StageBatchInput, StageBatchProgress, StageBatchResult, UsesStageInput } from './types.js';
 
 /** The stage activities a batch calls in-process (masked, as the worker registers them). */
@@ -45,7 +45,17 @@ type StageEnding = { readonly context: StageContext } | { readonly interrupted: 
 export async function stageBatch(fns: StageFunctions, heartbeatIntervalMs: number, input: StageBatchInput): Promise<StageBatchResult> {
   const ctx = Context.current();
   const done = resumedStages(input, ctx.info.heartbeatDetails);
-  reportBatchProgress(ctx, () => ({ done }));
+  const beats = new BatchHeartbeats(ctx, heartbeatIntervalMs, () => ({ done }));
+  reportBatchProgress(ctx, beats);
+  try {
+    return await runStages(fns, ctx, heartbeatIntervalMs, input, done);
+  } finally {
+    beats.close();
+  }
+}
+
+/** Runs the stages of the batch after those in `done`, appending each to it. */
+async function runStages(fns: StageFunctions, ctx: Context, heartbeatIntervalMs: number, input: StageBatchInput, done: StageBatchEntry[]): Promise<StageBatchResult> {
   const stages: Record<string, StageContext> = { ...input.stagesBefore };
   let failed = input.earlierFailed;
   for (const [i, entry] of done.entries()) {

@@ -88,7 +88,7 @@ export function createStageRuntime(config: ActivityConfig): StageRuntime {
 
 /** The heartbeat details of a stage attempt: where it is and its newest output lines. */
 export function stageHeartbeat(input: StageAddress, window: OutputWindow, progress?: unknown): StageHeartbeat {
-  return { job: input.jobId, stage: input.stageId, attempt: input.attempt, output: window.snapshot(), ...(progress !== undefined ? { progress } : {}) };
+  return { job: input.jobId, stage: input.stageId, name: input.stageName, attempt: input.attempt, output: window.snapshot(), ...(progress !== undefined ? { progress } : {}) };
 }
 
 /**
@@ -101,21 +101,64 @@ export function heartbeats(ctx: Context): boolean {
 }
 
 /**
- * The progress of the stage batch an activity runs (`stage-batch.ts`), by
- * activity context: every heartbeat of that activity carries it, so a retry
- * of the batch after a lost worker resumes after the stages it reports.
+ * The heartbeats of an activity that runs a stage batch (`stage-batch.ts`):
+ * each carries the batch's progress, so a retry of the batch after a lost
+ * worker resumes after the stages it reports. The progress grows with every
+ * stage and the SDK converts details to a payload on every call, so at most
+ * one heartbeat goes out per interval, with the newest details and progress
+ * (Temporal itself records no more often than that).
  */
-const batchProgress = new WeakMap<Context, () => StageBatchProgress>();
+export class BatchHeartbeats {
+  private latest: StageHeartbeat | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pending = false;
 
-/** Makes every heartbeat of `ctx` carry the batch progress `progress()` returns. */
-export function reportBatchProgress(ctx: Context, progress: () => StageBatchProgress): void {
-  batchProgress.set(ctx, progress);
+  constructor(
+    private readonly ctx: Context,
+    private readonly intervalMs: number,
+    private readonly progress: () => StageBatchProgress,
+  ) {}
+
+  /** Sends `details` with the progress now, or with the newest at the end of the current interval. */
+  send(details: StageHeartbeat): void {
+    this.latest = details;
+    if (this.timer) {
+      this.pending = true;
+      return;
+    }
+    this.flush();
+  }
+
+  /** Stops the interval's timer; nothing more is sent. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = false;
+  }
+
+  private flush(): void {
+    this.pending = false;
+    if (this.latest && !this.ctx.cancellationSignal.aborted) this.ctx.heartbeat({ ...this.latest, batch: this.progress() });
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.pending) this.flush();
+    }, this.intervalMs);
+  }
 }
 
-/** Heartbeats `details`, with the batch progress of `ctx` when it runs a stage batch. */
+/** The batch heartbeats of activity contexts that run a stage batch. */
+const batchHeartbeats = new WeakMap<Context, BatchHeartbeats>();
+
+/** Routes every heartbeat of `ctx` through `heartbeats` (see {@link BatchHeartbeats}). */
+export function reportBatchProgress(ctx: Context, heartbeats: BatchHeartbeats): void {
+  batchHeartbeats.set(ctx, heartbeats);
+}
+
+/** Heartbeats `details` (through the batch's heartbeats when `ctx` runs a stage batch). */
 export function sendHeartbeat(ctx: Context, details: StageHeartbeat): void {
-  const batch = batchProgress.get(ctx);
-  ctx.heartbeat(batch ? { ...details, batch: batch() } : details);
+  const batch = batchHeartbeats.get(ctx);
+  if (batch) batch.send(details);
+  else ctx.heartbeat(details);
 }
 
 /** Heartbeats every `intervalMs` with `details()` until the returned function is called. */

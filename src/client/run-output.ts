@@ -102,6 +102,8 @@ export const MAX_CHILDREN_FOLLOWED = 50;
 interface Heartbeat {
   job: string;
   stage: string;
+  /** The stage's display name, when the heartbeat carries it (a stage batch's stages are not in the run's context yet). */
+  name?: string;
   attempt: number;
   seq: number;
   lines: [OutputLine['stream'], string][];
@@ -109,13 +111,13 @@ interface Heartbeat {
 
 function asHeartbeat(details: unknown): Heartbeat | undefined {
   if (!details || typeof details !== 'object') return undefined;
-  const d = details as { job?: unknown; stage?: unknown; attempt?: unknown; output?: { seq?: unknown; lines?: unknown } };
+  const d = details as { job?: unknown; stage?: unknown; name?: unknown; attempt?: unknown; output?: { seq?: unknown; lines?: unknown } };
   if (typeof d.job !== 'string' || typeof d.stage !== 'string' || typeof d.attempt !== 'number') return undefined;
   const seq = typeof d.output?.seq === 'number' ? d.output.seq : 0;
   const lines = Array.isArray(d.output?.lines)
     ? (d.output.lines as unknown[]).filter((l): l is [OutputLine['stream'], string] => Array.isArray(l) && typeof l[1] === 'string' && (l[0] === 'stdout' || l[0] === 'stderr' || l[0] === 'log'))
     : [];
-  return { job: d.job, stage: d.stage, attempt: d.attempt, seq, lines };
+  return { job: d.job, stage: d.stage, ...(typeof d.name === 'string' ? { name: d.name } : {}), attempt: d.attempt, seq, lines };
 }
 
 /** A tail's lines as a heartbeat would show them (`\r` redraws kept last, long lines cut). */
@@ -234,9 +236,10 @@ export class RunFollower {
         // not say which one, so its lines are printed with its key once it ended (below).
         const inlineCombination = look === root && context.jobs[hb.job]?.strategies !== undefined;
         const matrixKey = owner?.matrixKey;
-        const stageName = this.stageName(context, combinations, hb.job, matrixKey, hb.stage);
+        const stageName = this.stageName(context, combinations, hb.job, matrixKey, hb.stage) ?? hb.name;
         const where = { job: hb.job, ...(matrixKey !== undefined ? { matrixKey, ...(owner?.matrix ? { matrix: owner.matrix } : {}) } : {}), stage: hb.stage, ...(stageName ? { stageName } : {}) };
-        const key = `${look.workflowId}\u0000${p.activityId}\u0000${p.temporalAttempt}`;
+        // Per stage attempt too: a stage batch (`dispatch: batch`) runs many stages in one activity, each counting its lines from 1.
+        const key = `${look.workflowId}\u0000${p.activityId}\u0000${p.temporalAttempt}\u0000${hb.stage}\u0000${hb.attempt}`;
         const shown = this.shownSeq.get(key) ?? 0;
         const first = hb.seq - hb.lines.length + 1;
         if (hb.seq > shown && !inlineCombination) {

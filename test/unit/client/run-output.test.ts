@@ -73,6 +73,23 @@ describe('RunFollower', () => {
     expect((await follower.look()).lines).toEqual([]);
   });
 
+  it('a stage batch: one activity, each stage counting its lines from 1, named from its heartbeat until the batch returns', async () => {
+    const run = new FakeRun();
+    run.context.jobs.build = { status: 'WAIT' as never, stages: {}, outputs: {}, errors: [] } as JobContext;
+    const follower = new RunFollower(run);
+    const named = (stage: string, name: string, seq: number, lines: string[]) => ({ ...hb(stage, seq, lines), name });
+    run.pending.set('r1', [{ activityId: '1', temporalAttempt: 1, details: named('first', 'First stage', 2, ['a1', 'a2']) }]);
+    let look = await follower.look();
+    expect(look.lines.map((l) => [l.stageName, l.text])).toEqual([
+      ['First stage', 'a1'],
+      ['First stage', 'a2'],
+    ]);
+    // The next stage of the same activity starts again at line 1: its lines are new, not seen.
+    run.pending.set('r1', [{ activityId: '1', temporalAttempt: 1, details: named('second', 'Second stage', 1, ['b1']) }]);
+    look = await follower.look();
+    expect(look.lines.map((l) => [l.stage, l.stageName, l.text])).toEqual([['second', 'Second stage', 'b1']]);
+  });
+
   it('an echo stage and a quick stage that never heartbeat: all of their output, from their contexts', async () => {
     const run = new FakeRun();
     run.context.jobs.build = {
