@@ -4,8 +4,9 @@
  * The worker does not fork stage processes itself: a `fork()` costs time in
  * proportion to the forking process's memory, tens of milliseconds from a
  * worker (docs/benchmarks.md, "Where a stage's time goes"). One small stage
- * launcher process per worker process (`stage-launcher-program.ts`) starts
- * them, each as the leader of its own session and process group, and sends
+ * launcher process per worker process starts them — in Python
+ * (`stage-launcher-python.ts`, which starts a process with `vfork()`) when the
+ * worker has Python 3.9+, else in Node (`stage-launcher-program.ts`) — each as the leader of its own session and process group, and sends
  * back its pid, its output and how it ended.
  *
  * - Stopping a stage (timeout, cancel) signals its whole group from here:
@@ -17,9 +18,10 @@
  *   the groups it started and fails their attempts (retryable); the next
  *   stage starts a new launcher.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { STAGE_LAUNCHER_PROGRAM } from './stage-launcher-program.js';
+import { STAGE_LAUNCHER_PYTHON } from './stage-launcher-python.js';
 
 /** Keeps the last `limit` bytes written to it. */
 export class TailBuffer {
@@ -92,9 +94,113 @@ interface LaunchedProcess {
   failed(error: NodeJS.ErrnoException): void;
 }
 
+/** Which launcher program runs: `TEMPOFLOW_STAGE_LAUNCHER` (`python`, `node`), else Python when it can. */
+export type LauncherKind = 'python' | 'node';
+
+/** The Python a launcher runs with: the worker's `python3`. */
+const LAUNCHER_PYTHON = 'python3';
+
+/** Probes once whether the worker's Python can run the Python launcher (3.9+, pidfd on this kernel). */
+function pythonLauncherUsable(): boolean {
+  const probe = spawnSync(LAUNCHER_PYTHON, ['-c', 'import os, sys; assert sys.version_info >= (3, 9); os.close(os.pidfd_open(os.getpid()))'], { stdio: 'ignore', timeout: 10_000 });
+  return probe.status === 0;
+}
+
+let chosenKind: LauncherKind | undefined;
+
+/**
+ * The launcher program this worker uses (docs/operations.md, "Stage
+ * processes"): `TEMPOFLOW_STAGE_LAUNCHER=python|node` forces one; by default
+ * the Python one when the worker has a Python that can run it, else Node's.
+ */
+export function stageLauncherKind(env: NodeJS.ProcessEnv = process.env): LauncherKind {
+  const forced = env.TEMPOFLOW_STAGE_LAUNCHER?.trim();
+  if (forced === 'python' || forced === 'node') return forced;
+  chosenKind ??= pythonLauncherUsable() ? 'python' : 'node';
+  return chosenKind;
+}
+
+/** How the worker talks to one launcher process. */
+interface LauncherChannel {
+  readonly child: ChildProcess;
+  send(message: { t: 'start'; id: number; file: string; args: readonly string[]; cwd: string; env: NodeJS.ProcessEnv }): void;
+  /** Whether the channel keeps the worker's event loop alive. */
+  hold(held: boolean): void;
+}
+
+/** Starts the Node launcher: Node IPC, advanced serialization. */
+function nodeLauncher(env: NodeJS.ProcessEnv, receive: (message: LauncherMessage) => void): LauncherChannel {
+  const child = spawn(process.execPath, ['-e', STAGE_LAUNCHER_PROGRAM], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    detached: true, // its own session: a Ctrl-C on the worker's terminal goes to the worker, which decides
+    env,
+  });
+  child.on('message', (message: LauncherMessage) => receive(message));
+  return {
+    child,
+    send: (message) => child.send(message),
+    hold(held) {
+      if (held) {
+        child.ref();
+        child.channel?.ref();
+      } else {
+        child.unref();
+        child.channel?.unref();
+      }
+    },
+  };
+}
+
+/** Starts the Python launcher (`stage-launcher-python.ts`): length-prefixed JSON frames on its stdin and stdout. */
+function pythonLauncher(env: NodeJS.ProcessEnv, receive: (message: LauncherMessage) => void): LauncherChannel {
+  const child = spawn(LAUNCHER_PYTHON, ['-c', STAGE_LAUNCHER_PYTHON, 'tempoflow-stage-launcher'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    detached: true,
+    env,
+  });
+  const stdin = child.stdin!;
+  const stdout = child.stdout!;
+  stdin.on('error', () => undefined); // the launcher died: its 'exit' handles that
+  let inbox: Buffer = Buffer.alloc(0);
+  stdout.on('data', (chunk: Buffer) => {
+    inbox = inbox.length ? Buffer.concat([inbox, chunk]) : chunk;
+    for (;;) {
+      if (inbox.length < 4) return;
+      const headerEnd = 4 + inbox.readUInt32BE(0);
+      if (inbox.length < headerEnd) return;
+      const header = JSON.parse(inbox.toString('utf8', 4, headerEnd)) as LauncherMessage | { t: 'out'; id: number; fd: 1 | 2; n: number };
+      if (header.t === 'out' && 'n' in header) {
+        if (inbox.length < headerEnd + header.n) return;
+        receive({ t: 'out', id: header.id, fd: header.fd, data: inbox.subarray(headerEnd, headerEnd + header.n) });
+        inbox = inbox.subarray(headerEnd + header.n);
+      } else {
+        receive(header as LauncherMessage);
+        inbox = inbox.subarray(headerEnd);
+      }
+    }
+  });
+  return {
+    child,
+    send(message) {
+      const header = Buffer.from(JSON.stringify(message));
+      const frame = Buffer.allocUnsafe(4 + header.length);
+      frame.writeUInt32BE(header.length, 0);
+      header.copy(frame, 4);
+      stdin.write(frame);
+    },
+    hold(held) {
+      for (const handle of [child, stdin, stdout] as { ref(): void; unref(): void }[]) {
+        if (held) handle.ref();
+        else handle.unref();
+      }
+    },
+  };
+}
+
 /** The worker's side of the stage launcher: one per worker process, started on first use. */
 class StageLauncher {
-  private child: ChildProcess | undefined;
+  private channel: LauncherChannel | undefined;
   private nextId = 1;
   private readonly processes = new Map<number, { process: LaunchedProcess; pid?: number }>();
 
@@ -102,37 +208,26 @@ class StageLauncher {
   launch(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, process: LaunchedProcess): void {
     const id = this.nextId++;
     this.processes.set(id, { process });
-    const child = this.child ?? this.start();
-    this.holdEventLoop(child);
-    child.send({ t: 'start', id, file, args, cwd, env });
+    const channel = this.channel ?? this.start();
+    this.holdEventLoop(channel);
+    channel.send({ t: 'start', id, file, args, cwd, env });
   }
 
   /** While a process runs, the launcher keeps the event loop alive; idle, it never does. */
-  private holdEventLoop(child: ChildProcess | undefined = this.child): void {
-    if (!child) return;
-    if (this.processes.size > 0) {
-      child.ref();
-      child.channel?.ref();
-    } else {
-      child.unref();
-      child.channel?.unref();
-    }
+  private holdEventLoop(channel: LauncherChannel | undefined = this.channel): void {
+    channel?.hold(this.processes.size > 0);
   }
 
-  private start(): ChildProcess {
+  private start(): LauncherChannel {
     const env = { ...process.env };
     delete env.NODE_OPTIONS; // a loader (tsx, a test runner) has no business in the launcher
-    const child = spawn(process.execPath, ['-e', STAGE_LAUNCHER_PROGRAM], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      serialization: 'advanced',
-      detached: true, // its own session: a Ctrl-C on the worker's terminal goes to the worker, which decides
-      env,
-    });
-    child.on('message', (message: LauncherMessage) => this.receive(message));
-    child.on('error', () => undefined);
-    child.on('exit', () => this.lost(child));
-    this.child = child;
-    return child;
+    const receive = (message: LauncherMessage) => this.receive(message);
+    const channel = stageLauncherKind() === 'python' ? pythonLauncher(env, receive) : nodeLauncher(env, receive);
+    channel.child.on('error', () => undefined);
+    // 'close', not 'exit': the frames it sent before dying (a 'started' with a pid to kill) are read first.
+    channel.child.on('close', () => this.lost(channel));
+    this.channel = channel;
+    return channel;
   }
 
   private receive(message: LauncherMessage): void {
@@ -156,14 +251,14 @@ class StageLauncher {
   }
 
   /** The launcher is gone (killed by hand, OOM): its processes must not outlive it. */
-  private lost(child: ChildProcess): void {
-    if (this.child !== child) return;
-    this.child = undefined;
+  private lost(channel: LauncherChannel): void {
+    if (this.channel !== channel) return;
+    this.channel = undefined;
     const orphans = [...this.processes.values()];
     this.processes.clear();
     for (const { process: launched, pid } of orphans) {
       if (pid !== undefined) killGroup(pid, 'SIGKILL');
-      launched.failed(new Error(`the worker's stage launcher process exited while the stage ran (pid ${child.pid}); its process group was killed`));
+      launched.failed(new Error(`the worker's stage launcher process exited while the stage ran (pid ${channel.child.pid}); its process group was killed`));
     }
   }
 }
