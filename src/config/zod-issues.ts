@@ -229,11 +229,17 @@ export function zodCheck<S extends z.ZodType>(schema: S, value: unknown, options
       case 'invalid_value': {
         const options = (issue.values ?? []).map((v) => String(v));
         const best = typeof here === 'string' ? didYouMean(here, options) : undefined;
+        // `dispatch: batch` is a job's, not a stage's: say where it goes.
+        const batchOnStage = here === 'batch' && path[path.length - 1] === 'dispatch' && path.includes('stages');
         push({
           code: 'invalid-value',
           path: toPath(path),
           message: options.length === 1 ? `expected ${show(issue.values?.[0])}, got ${describe(here)}` : `expected one of ${options.join(', ')}; got ${describe(here)}`,
-          hint: best ? `did you mean '${best}'?` : undefined,
+          hint: batchOnStage
+            ? '`dispatch: batch` goes on the job: it runs the job\'s consecutive bash / run / uses stages in one activity (docs/semantics.md, "Batch dispatch")'
+            : best
+              ? `did you mean '${best}'?`
+              : undefined,
         });
         return;
       }

@@ -1,4 +1,4 @@
-/** `dispatch:` of action stages and jobs (docs/semantics.md, "Local dispatch"): normalized, and checked with positions. */
+/** `dispatch:` of action stages and jobs (docs/semantics.md, "Local dispatch", "Batch dispatch"): normalized, and checked with positions. */
 import { describe, expect, it } from 'vitest';
 import { loadConfTree, loadWorkflowSpec, validateWorkflow } from '../../../src/config/loader.js';
 import { writeConf } from '../../helpers/conf.js';
@@ -65,5 +65,39 @@ describe('dispatch', () => {
 `);
     expect(issues).toContain('local-dispatch-runs-on@6:7');
     expect(issues).toContain('local-dispatch-runs-on@11:40');
+  });
+
+  it("keeps a job's dispatch: batch (runs-on allowed); on a stage it is an error that says it goes on the job", () => {
+    const { spec } = loadWorkflowSpec('wf', {
+      path: writeConf({
+        'wf.yml': `wf:
+  type: Workflow
+  jobs:
+    a:
+      runs-on: { type: self-hosted, task-queue: gpu }
+      dispatch: batch
+      stages:
+        - { name: b, bash: "true" }
+`,
+      }),
+    });
+    expect(spec.jobs[0]!.dispatch).toBe('batch');
+    const result = validateWorkflow(
+      loadConfTree(
+        writeConf({
+          'wf.yml': `wf:
+  type: Workflow
+  jobs:
+    a:
+      stages:
+        - name: b
+          bash: "true"
+          dispatch: batch
+`,
+        }),
+      ),
+      'wf',
+    );
+    expect(result.issues).toMatchObject([{ code: 'invalid-value', line: 8, col: 21, hint: expect.stringContaining('`dispatch: batch` goes on the job') }]);
   });
 });
