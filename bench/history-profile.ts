@@ -72,3 +72,33 @@ export function stageBreakdown(events: readonly HistoryEvent[]): StageBreakdown 
     perStage: scheduled.length > 1 ? (last - first) / (scheduled.length - 1) : NaN,
   };
 }
+
+/** Where a run of few long activities spends its time, in milliseconds, from its history. */
+export interface RunShape {
+  readonly activities: number;
+  /** WorkflowExecutionStarted → the first ActivityTaskScheduled: the workflow deciding what to run. */
+  readonly beforeFirstActivity: number;
+  /** Sum over activities of ActivityTaskScheduled → ActivityTaskCompleted. */
+  readonly inActivities: number;
+  /** The last ActivityTaskCompleted → the execution's close: recording results and ending. */
+  readonly afterLastActivity: number;
+  /** WorkflowExecutionStarted → the execution's close. */
+  readonly total: number;
+}
+
+/** The shape of a run (e.g. one stage batch, or its one-activity baseline). */
+export function runShape(events: readonly HistoryEvent[]): RunShape {
+  const start = ms(events.find((e) => e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
+  const end = ms(events[events.length - 1]);
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  const scheduled = events.filter((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+  const completed = events.filter((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED);
+  const inActivities = completed.reduce((sum, done) => sum + ms(done) - ms(byId.get(Number(done.activityTaskCompletedEventAttributes!.scheduledEventId))), 0);
+  return {
+    activities: completed.length,
+    beforeFirstActivity: ms(scheduled[0]) - start,
+    inActivities,
+    afterLastActivity: end - ms(completed[completed.length - 1]),
+    total: end - start,
+  };
+}

@@ -33,7 +33,7 @@ import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { selectServer, workerParts } from './common.js';
-import { stageBreakdown, type StageBreakdown } from './history-profile.js';
+import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
 import { baselineStageInput } from './peers-inputs.js';
 import type { BaselineBatchActivities } from './peers-workflows.js';
 
@@ -257,6 +257,12 @@ async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, rep: numb
 /** Workflow ids of the last single runs, for the history profile. */
 const lastIds: { tempoflow?: string; baseline?: string } = {};
 const profiles: { label: string; b: StageBreakdown }[] = [];
+const shapes: { label: string; s: RunShape }[] = [];
+const shape = async (label: string, workflowId: string | undefined) => {
+  if (!workflowId) return;
+  const history = await runtime.client.workflow.getHandle(workflowId).fetchHistory();
+  shapes.push({ label, s: runShape(history.events ?? []) });
+};
 const profile = async (label: string, workflowId: string | undefined) => {
   if (!workflowId) return;
   const history = await runtime.client.workflow.getHandle(workflowId).fetchHistory();
@@ -284,6 +290,10 @@ try {
       if (c.id === 'bash') {
         await profile('tempoflow, bash', lastIds.tempoflow);
         await profile('hand-written, bash', lastIds.baseline);
+      }
+      if (c.id === 'bash-batch') {
+        await shape('tempoflow, bash-batch', lastIds.tempoflow);
+        await shape('hand-written, one activity', lastIds.baseline);
       }
       console.error(`  ${c.id}: ${fmt(c, f.tempoflow)} / baseline ${fmt(c, f.baseline)} / ddeutil ${fmt(c, f.ddeutil)}`);
     }
@@ -315,4 +325,11 @@ if (profiles.length) {
       `| ${label} | ${b.activities} | ${f(b.scheduleToStart)} | ${f(b.startToClose)} | ${f(b.completionToWorkflowTask)} | ${f(b.workflowTask)} | ${f(b.toNextSchedule)} | ${f(b.perStage)} |`,
     );
   }
+}
+if (shapes.length) {
+  console.log("\nWhere a batched run's milliseconds go (history event timestamps of the last run):\n");
+  console.log('| run | activities | start to first activity | in activities | last activity to close | total |');
+  console.log('|---|---|---|---|---|---|');
+  const f = (x: number) => `${x.toFixed(1)} ms`;
+  for (const { label, s } of shapes) console.log(`| ${label} | ${s.activities} | ${f(s.beforeFirstActivity)} | ${f(s.inActivities)} | ${f(s.afterLastActivity)} | ${f(s.total)} |`);
 }
