@@ -6,7 +6,8 @@
  * foreach in chunk children, a trigger (parent and child run), an approval,
  * continue-as-new, a rerun, a release, a run whose jobs and branches of
  * every kind issue commands side by side (several resolve in one workflow
- * task, so the order of the next commands is checked too), and runs started
+ * task, so the order of the next commands is checked too), `dispatch: batch`
+ * and `dispatch: local` jobs beside a plain one, and runs started
  * by name as other Temporal clients start them (docs/clients.md): one that
  * runs, one refused for a bad param.
  *
@@ -201,6 +202,35 @@ c-concurrent:
               stages:
                 - name: In
                   bash: echo in
+h-dispatch:
+  type: Workflow
+  jobs:
+    batched:
+      dispatch: batch
+      stages:
+        - name: One
+          bash: echo one
+        - name: Two
+          bash: echo "\${{ stages.one.outputs.stdout }}"
+        - name: Say
+          echo: between
+        - name: Flaky
+          retry: 1
+          bash: test "$TF_ATTEMPT" = 2
+        - name: Own
+          dispatch: activity
+          bash: echo own
+    local:
+      dispatch: local
+      stages:
+        - name: L1
+          bash: echo l1
+        - name: L2
+          bash: echo l2
+    plain:
+      stages:
+        - name: P
+          bash: echo p
 h-rerun:
   type: Workflow
   params:
@@ -313,6 +343,11 @@ try {
     const handle = await runtime.client.workflow.start(RUN_WORKFLOW_TYPE, { workflowId: input.runId, taskQueue, args: [input] });
     await handle.result();
     await save('rerun', input.runId);
+  }
+
+  if (want('dispatch')) {
+    const d = await run('h-dispatch', {}, { maxJobParallel: 3 });
+    await save('dispatch', d.runId);
   }
 
   if (want('concurrent')) {
