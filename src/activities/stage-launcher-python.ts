@@ -75,8 +75,15 @@ def finish_if_done(st):
         return
     rc = st['exited']
     del running[st['id']]
-    signame = signal.Signals(-rc).name if rc < 0 else None
-    send({'t': 'end', 'id': st['id'], 'code': rc if rc >= 0 else None, 'signal': signame})
+    signame = None
+    if rc < 0:
+        try:
+            signame = signal.Signals(-rc).name
+        except ValueError:
+            pass
+    # A signal without a name (a real-time one) reads as the shell's 128 + n.
+    code = rc if rc >= 0 else (None if signame else 128 - rc)
+    send({'t': 'end', 'id': st['id'], 'code': code, 'signal': signame})
 
 def close_pipe(stream, st):
     sel.unregister(stream)

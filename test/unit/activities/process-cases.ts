@@ -67,6 +67,14 @@ export function supervisorCases(kind: LauncherKind): void {
       expect(outcome).toMatchObject({ cancelled: true, signal: 'SIGTERM', exitCode: 143 });
     });
 
+    it('a process killed by a signal without a name (a real-time one) ends as failed, and the launcher keeps serving', async () => {
+      const outcome = await runSupervised(options(['bash', '-c', 'kill -s RTMIN+2 $$']));
+      // 128 + 36 through the Python launcher. Node reports a death by a signal it has no
+      // name for as exit code 0 (its child process 'exit' event), so the Node launcher cannot tell.
+      if (kind === 'python') expect(outcome.exitCode).toBe(164);
+      expect((await runSupervised(options(['bash', '-c', 'echo still']))).stdout).toBe('still\n');
+    });
+
     it('a missing program fails like the shell would (127), never throws', async () => {
       const outcome = await runSupervised(options(['/nonexistent/tool-9']));
       expect(outcome.exitCode).toBe(127);
