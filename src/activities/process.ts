@@ -250,7 +250,11 @@ class StageLauncher {
     }
   }
 
-  /** The launcher is gone (killed by hand, OOM): its processes must not outlive it. */
+  /**
+   * The launcher is gone (killed by hand, OOM): its processes must not outlive it.
+   * A process it started but had not reported yet (it died in that instant) has no
+   * known pid and keeps running; its attempt still fails here and is retried.
+   */
   private lost(channel: LauncherChannel): void {
     if (this.channel !== channel) return;
     this.channel = undefined;

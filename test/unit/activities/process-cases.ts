@@ -103,6 +103,9 @@ setInterval(() => undefined, 1000);`;
       const marker = uniqueSleep(60);
       const pending = runSupervised(options(['sleep', marker]));
       expect(await eventually(() => processesMatching(`sleep ${marker}`).length === 1, 5000)).toBe(true);
+      // Let the launcher report the pid it started (a launcher killed between starting a
+      // process and reporting it leaves that one process running: process.ts, `lost`).
+      await new Promise((r) => setTimeout(r, 300));
       // This test process's launcher only: other test workers' stages run beside this one.
       const parentOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
       const launchers = processesMatching('tempoflow-stage-launcher').filter((p) => parentOf(p.pid) === process.pid);
