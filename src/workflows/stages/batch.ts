@@ -23,9 +23,11 @@ const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' }
 export const STAGE_BATCH_RESULT_BYTES = 256 * 1024;
 
 /**
- * The job's stage contexts a batch is handed (for `stages.*` in its
- * templates) at most; past it, the job's remaining stages run one activity
- * each, whose inputs do not carry them.
+ * What a batch is handed for its templates — the job's stage contexts so far
+ * (`stages.*`) and the run's `params`, `needs.*` and `jobs.*` — at most, in
+ * bytes of JSON; past it, the job's remaining stages run one activity each,
+ * whose inputs do not carry them. It keeps a batch's input far below
+ * Temporal's payload limit (2 MB).
  */
 export const STAGE_BATCH_CONTEXT_BYTES = 512 * 1024;
 
@@ -42,7 +44,7 @@ export function batchAt(input: JobRunInput, stages: readonly StageSpec[], from: 
     if (!isActionStage(stage) || stage.dispatch !== undefined) break;
     batch.push(stage);
   }
-  if (batch.length > 0 && jsonBytes(stagesSoFar) > STAGE_BATCH_CONTEXT_BYTES) return [];
+  if (batch.length > 0 && jsonBytes([stagesSoFar, input.params, input.needs, input.jobs]) > STAGE_BATCH_CONTEXT_BYTES) return [];
   return batch;
 }
 

@@ -53,5 +53,8 @@ describe('batchAt', () => {
     expect(batchAt(input(j, { foreachChunk: {} as never }), j.stages, 0, {})).toEqual([]);
     const big = { earlier: { status: 'SUCCESS', name: 'e', outputs: { stdout: 'x'.repeat(STAGE_BATCH_CONTEXT_BYTES) } } } as never;
     expect(batchAt(input(j), j.stages, 0, big)).toEqual([]);
+    const bigNeeds = { needs: { up: { outputs: { data: 'x'.repeat(STAGE_BATCH_CONTEXT_BYTES) } } } };
+    expect(batchAt(input(j, bigNeeds), j.stages, 0, {})).toEqual([]);
+    expect(ids(batchAt(input(j, { needs: { up: { outputs: { data: 'small' } } } }), j.stages, 0, {}))).toEqual(['one', 'two', 'three']);
   });
 });
