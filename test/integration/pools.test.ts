@@ -1,6 +1,6 @@
 /**
- * `runs-on` routing: a self-hosted job's activities (and its matrix
- * children) go to their task queue and are run by the worker serving it.
+ * `runs-on` routing: a self-hosted job's activities (a stage batch too, and
+ * its matrix children) go to their task queue and are run by the worker serving it.
  * Each worker writes a marker, so the test can tell which ran which stage.
  */
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,15 @@ pools:
       stages:
         - name: Where
           bash: echo "$WORKER_MARK"
+    batched:
+      needs: [prepare]
+      runs-on: { type: self-hosted, task-queue: ${gpu} }
+      dispatch: batch
+      stages:
+        - name: Where
+          bash: echo "$WORKER_MARK"
+        - name: Again
+          bash: echo "again on $WORKER_MARK"
     shards:
       needs: [prepare]
       runs-on: { type: self-hosted, task-queue: ${gpu} }
@@ -47,6 +56,9 @@ pools:
       expect(result.status).toBe('SUCCESS');
       expect(result.context.jobs['prepare']!.outputs['stdout']).toBe('main-worker\n');
       expect(result.context.jobs['train']!.outputs['stdout']).toBe('gpu-worker\n');
+      // A stage batch (dispatch: batch) is one activity on the job's queue.
+      expect(result.context.jobs['batched']!.stages['where']!.outputs['stdout']).toBe('gpu-worker\n');
+      expect(result.context.jobs['batched']!.stages['again']!.outputs['stdout']).toBe('again on gpu-worker\n');
       expect(result.context.jobs['shards']!.strategies!.map((s) => s.outputs['stdout'])).toEqual(['gpu-worker\n', 'gpu-worker\n']);
       // The small matrix ran inline; as children, the combinations run on the pool's queue too.
       const children = await (await Workflow.fromConf('pools', { path: conf })).execute({}, { runtime, limits: { inlineMatrixStageRuns: 0 } });
