@@ -2,7 +2,8 @@
  * The `stageBatch` activity (`dispatch: batch`, docs/semantics.md "Batch
  * dispatch"): consecutive action stages of one job, run in order inside one
  * activity. Each stage gets the decisions the job runner makes for a stage
- * of its own (`workflows/job-runner.ts`): its `if`, its rendered name, its
+ * of its own (`workflows/job-runner.ts`), with the same functions
+ * (`engine/stage-decision.ts`): its `if`, its rendered name, its
  * `retry:` and `timeout:`, the input of `engine/stage-input.ts`, the capped
  * outputs, `continue-on-error` — so a batched stage's context is the one it
  * would have had as an activity of its own. What differs is where it runs:
@@ -19,14 +20,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { jsonBytes, capStageOutputs } from '../engine/caps.js';
+import { jsonBytes } from '../engine/caps.js';
 import type { StageContext } from '../engine/context.js';
-import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo } from '../engine/render.js';
-import { stageContinuesOnError, stageRuns } from '../engine/stage-decision.js';
-import { StageErrorName } from '../engine/stage-errors.js';
+import { renderCount, renderSeconds, toErrorInfo } from '../engine/render.js';
+import { recordAttempt, stageContinuesOnError, startStage } from '../engine/stage-decision.js';
 import { actionStageCall, type ActionStageCall, type ActionStageSpec } from '../engine/stage-input.js';
 import { isFailure, Status } from '../engine/status.js';
-import { DEFER_SECRETS, renderTemplate } from '../expressions/index.js';
 import type { StageHeartbeat } from './output-window.js';
 import { BatchHeartbeats, heartbeats, reportBatchProgress, sendHeartbeat, startHeartbeat } from './stage-runtime.js';
 import type { BashStageInput, PythonStageInput, StageAttemptResult, StageBatchEntry, StageBatchInput, StageBatchProgress, StageBatchResult, UsesStageInput } from './types.js';
@@ -115,13 +114,9 @@ async function runStage(
   const exprCtx = { values };
   const where = { job: input.job.job.id, stage: stage.id, location: stage.loc };
   const now = () => new Date().toISOString();
-  let name = stage.name;
-  try {
-    name = masked(renderTemplate(stage.name, exprCtx, DEFER_SECRETS));
-    if (!stageRuns(stage.if, values, earlierFailed)) return { context: { status: Status.SKIP, name, outputs: {}, reason: earlierFailed ? 'an earlier stage failed' : 'its `if` is false' } };
-  } catch (err) {
-    return { context: { status: Status.FAILED, name, outputs: {}, error: toErrorInfo(err, where), start: now(), end: now() } };
-  }
+  const start = startStage(stage, values, earlierFailed, where, now);
+  if ('context' in start) return start;
+  const name = start.name;
 
   const state: StageContext = { status: Status.WAIT, name, outputs: {}, start: now(), attempt: 1 };
   // A `run` stage sees its own entry in `context.stages`, as in the job runner.
@@ -135,21 +130,9 @@ async function runStage(
       const call = actionStageCall(input.job, stage, { stageId: stage.id, name, attempt, ctx: exprCtx, timeoutSeconds, jobStages: stages });
       const result = await callStage(fns, ctx, call);
       if (result === CANCEL_REQUESTED) return interrupted();
-      state.outputs = capStageOutputs(result.outputs);
-      if (result.logs) state.logs = result.logs;
-      if (result.ok) {
-        state.status = Status.SUCCESS;
-        delete state.error;
-        break;
-      }
-      state.error = { ...(result.error ?? { name: StageErrorName.StageError, message: 'the stage failed' }), stage: stage.id };
-      const retryable = !result.nonRetryable && !stage.retry.nonRetryableErrors.includes(state.error.name);
-      if (attempt > maxRetries || !retryable) {
-        state.status = Status.FAILED;
-        break;
-      }
-      const delay = backoffSeconds(stage.retry, attempt);
-      ctx.log.info(`stage ${input.job.job.id}.${stage.id}: attempt ${attempt} failed; retrying in ${delay} s`, { error: state.error.message });
+      const delay = recordAttempt(state, stage, result, { attempt, maxRetries, stagePath: stage.id, capOutputs: true });
+      if (delay === undefined) break;
+      ctx.log.info(`stage ${input.job.job.id}.${stage.id}: attempt ${attempt} failed; retrying in ${delay} s`, { error: state.error?.message });
       if ((await waitBeforeRetry(ctx, heartbeatIntervalMs, delay, () => idleHeartbeat(input, stage.id, attempt))) === CANCEL_REQUESTED) return interrupted();
     }
   } catch (err) {

@@ -14,21 +14,19 @@
  */
 import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
 import { mergeStageOutputs, type ErrorInfo, type JobContext, type StageContext } from '../engine/context.js';
-import { capStageOutputs } from '../engine/caps.js';
 import type { StageSpec } from '../engine/spec.js';
 import { StageErrorName } from '../engine/stage-errors.js';
 import { isFailure, Status } from '../engine/status.js';
-import { stageContinuesOnError, stageRuns } from '../engine/stage-decision.js';
-import { DEFER_SECRETS, evaluateCondition, renderTemplate, type ExpressionContext } from '../expressions/index.js';
+import { recordAttempt, stageContinuesOnError, startStage } from '../engine/stage-decision.js';
+import { evaluateCondition, renderTemplate, type ExpressionContext } from '../expressions/index.js';
 import { Approvals } from './approvals.js';
 import type { ApprovalDecision, JobRunInput } from './definitions.js';
 import { holdJobGroup, type JobGroupEnv } from './job-group.js';
 import { runPool } from './pool.js';
 import { stageValues } from './run-values.js';
-import { backoffSeconds, masked, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from '../engine/render.js';
+import { backoffSeconds, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from '../engine/render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
-import { batchAt, runStageBatch } from './stages/batch.js';
-import type { ActionStageSpec } from '../engine/stage-input.js';
+import { batchAt, runBatchStages } from './stages/batch.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
 import type { WaitingDetails } from './waiting-details.js';
 
@@ -341,7 +339,7 @@ export class JobRunner {
       }
       const batch = top ? batchAt(this.input, stages, i, scope.stages) : [];
       if (batch.length > 0) {
-        const results = await this.runBatch(batch, failed, scope);
+        const results = await runBatchStages(this.input, batch, this.values({}, scope), scope.stages, failed, this.stop);
         results.forEach((result, k) => record(batch[k]!, result));
         i += results.length - 1;
         continue;
@@ -355,15 +353,11 @@ export class JobRunner {
   private async runStage(stage: StageSpec, jobFailed: boolean, scope: StageScope): Promise<StageContext> {
     const values = this.values({}, scope);
     const ctx: ExpressionContext = { values };
-    let name = stage.name;
     const where = { ...this.where(stage), stage: scope.prefix + stage.id };
     const now = () => new Date().toISOString();
-    try {
-      name = masked(renderTemplate(stage.name, ctx, DEFER_SECRETS));
-      if (!stageRuns(stage.if, values, jobFailed)) return { status: Status.SKIP, name, outputs: {}, reason: jobFailed ? 'an earlier stage failed' : 'its `if` is false' };
-    } catch (err) {
-      return { status: Status.FAILED, name, outputs: {}, error: toErrorInfo(err, where), start: now(), end: now() };
-    }
+    const start = startStage(stage, values, jobFailed, where, now);
+    if ('context' in start) return start.context;
+    const name = start.name;
 
     const stageState: StageContext = { status: Status.WAIT, name, outputs: {}, start: now(), attempt: 1 };
     scope.stages[stage.id] = stageState;
@@ -373,22 +367,9 @@ export class JobRunner {
         stageState.attempt = attempt;
         const timeoutSeconds = stage.timeoutSeconds === undefined ? undefined : renderSeconds(stage.timeoutSeconds, ctx, 'timeout');
         const result = await runStageAction(stage, this.stageEnv(stage, { name, attempt, ctx, timeoutSeconds, scope, live: stageState }));
-        // Leaf stages are capped at 64 KB; nested stages hold capped leaves.
-        stageState.outputs = NESTED_KINDS.has(stage.kind) ? result.outputs : capStageOutputs(result.outputs);
-        if (result.logs) stageState.logs = result.logs;
-        if (result.ok) {
-          stageState.status = Status.SUCCESS;
-          delete stageState.error;
-          break;
-        }
-        stageState.error = { ...(result.error ?? { name: StageErrorName.StageError, message: 'the stage failed' }), stage: where.stage };
-        const retryable = !result.nonRetryable && !stage.retry.nonRetryableErrors.includes(stageState.error.name);
-        if (attempt > maxRetries || !retryable) {
-          stageState.status = Status.FAILED;
-          break;
-        }
-        const delay = backoffSeconds(stage.retry, attempt);
-        log.info(`stage ${this.job.id}.${stage.id}: attempt ${attempt} failed; retrying in ${delay} s`, { error: stageState.error.message });
+        const delay = recordAttempt(stageState, stage, result, { attempt, maxRetries, stagePath: where.stage, capOutputs: !NESTED_KINDS.has(stage.kind) });
+        if (delay === undefined) break;
+        log.info(`stage ${this.job.id}.${stage.id}: attempt ${attempt} failed; retrying in ${delay} s`, { error: stageState.error?.message });
         await sleep(delay * 1000, { summary: `${this.job.id} / ${name}: retry in ${delay} s` });
       }
     } catch (err) {
@@ -402,32 +383,6 @@ export class JobRunner {
     }
     stageState.end = now();
     return stageState;
-  }
-
-  /**
-   * Runs consecutive action stages as one stage batch (`dispatch: batch`,
-   * docs/semantics.md "Batch dispatch"); resolves with the contexts of the
-   * first of them — all, unless the batch's byte budget or a stop ended it
-   * early (the loop then goes on from the next one). Never throws.
-   */
-  private async runBatch(batch: readonly ActionStageSpec[], jobFailed: boolean, scope: StageScope): Promise<StageContext[]> {
-    const now = () => new Date().toISOString();
-    const start = now();
-    try {
-      const result = await runStageBatch(this.input, batch, this.values({}, scope), scope.stages, jobFailed);
-      const contexts = result.done.map((entry) => entry.context);
-      const cut = result.interrupted;
-      if (cut) contexts.push({ status: Status.CANCEL, name: cut.name, outputs: {}, start: cut.start, end: now(), attempt: cut.attempt, reason: this.stop.reason(StopMoment.DURING_STAGE) });
-      // A batch returns at least one stage; an empty result would loop forever.
-      if (contexts.length === 0) throw new Error('the stage batch returned no stage');
-      return contexts;
-    } catch (err) {
-      const first = batch[0]!;
-      if (isCancellation(err) || this.stop.stopping()) {
-        return [{ status: Status.CANCEL, name: first.name, outputs: {}, start, end: now(), reason: this.stop.reason(StopMoment.DURING_STAGE) }];
-      }
-      return [{ status: Status.FAILED, name: first.name, outputs: {}, start, end: now(), error: toErrorInfo(err, this.where(first)) }];
-    }
   }
 
   /** What a stage kind may use for one attempt (see `stages/stage-kind.ts`). */

@@ -7,14 +7,17 @@
  *
  * Workflow code: deterministic, no I/O.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { StageBatchResult } from '../../activities/types.js';
 import { jsonBytes } from '../../engine/caps.js';
 import type { StageContext } from '../../engine/context.js';
+import { toErrorInfo } from '../../engine/render.js';
 import type { StageSpec } from '../../engine/spec.js';
 import { isActionStage, type ActionStageSpec } from '../../engine/stage-input.js';
+import { Status } from '../../engine/status.js';
 import type { JobRunInput } from '../definitions.js';
+import { StopMoment, type StopState } from '../stop-state.js';
 import { activityOptions } from './activity.js';
 
 const activities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
@@ -44,16 +47,57 @@ export function batchAt(input: JobRunInput, stages: readonly StageSpec[], from: 
     if (!isActionStage(stage) || stage.dispatch !== undefined) break;
     batch.push(stage);
   }
-  if (batch.length > 0 && jsonBytes([stagesSoFar, input.params, input.needs, input.jobs]) > STAGE_BATCH_CONTEXT_BYTES) return [];
+  if (batch.length > 0 && runValueBytes(input) + jsonBytes(stagesSoFar) > STAGE_BATCH_CONTEXT_BYTES) return [];
   return batch;
 }
 
+/** Bytes of a job's `params`, `needs.*` and `jobs.*`, which do not change while it runs: measured once per job input. */
+const runValueBytesOf = new WeakMap<JobRunInput, number>();
+function runValueBytes(input: JobRunInput): number {
+  let bytes = runValueBytesOf.get(input);
+  if (bytes === undefined) {
+    bytes = jsonBytes([input.params, input.needs, input.jobs]);
+    runValueBytesOf.set(input, bytes);
+  }
+  return bytes;
+}
+
 /**
- * Runs `stages` as one `stageBatch` activity on the job's task queue.
- * `values` are those the job's stage expressions see; `stagesSoFar` the
- * job's stage contexts before the batch.
+ * Runs consecutive action stages as one stage batch; resolves with the
+ * contexts of the first of them — all, unless the batch's byte budget or a
+ * stop ended it early (the job runner's loop then goes on from the next
+ * one). `values` are those the job's stage expressions see; `stagesSoFar`
+ * the job's stage contexts before the batch. Never throws.
  */
-export function runStageBatch(
+export async function runBatchStages(
+  input: JobRunInput,
+  batch: readonly ActionStageSpec[],
+  values: Record<string, unknown>,
+  stagesSoFar: Record<string, StageContext>,
+  jobFailed: boolean,
+  stop: StopState,
+): Promise<StageContext[]> {
+  const now = () => new Date().toISOString();
+  const start = now();
+  try {
+    const result = await runStageBatch(input, batch, values, stagesSoFar, jobFailed);
+    const contexts = result.done.map((entry) => entry.context);
+    const cut = result.interrupted;
+    if (cut) contexts.push({ status: Status.CANCEL, name: cut.name, outputs: {}, start: cut.start, end: now(), attempt: cut.attempt, reason: stop.reason(StopMoment.DURING_STAGE) });
+    // A batch returns at least one stage; an empty result would loop forever.
+    if (contexts.length === 0) throw new Error('the stage batch returned no stage');
+    return contexts;
+  } catch (err) {
+    const first = batch[0]!;
+    if (isCancellation(err) || stop.stopping()) {
+      return [{ status: Status.CANCEL, name: first.name, outputs: {}, start, end: now(), reason: stop.reason(StopMoment.DURING_STAGE) }];
+    }
+    return [{ status: Status.FAILED, name: first.name, outputs: {}, start, end: now(), error: toErrorInfo(err, { job: input.job.id, stage: first.id, location: first.loc }) }];
+  }
+}
+
+/** Runs `stages` as one `stageBatch` activity on the job's task queue. */
+function runStageBatch(
   input: JobRunInput,
   stages: readonly ActionStageSpec[],
   values: Record<string, unknown>,
