@@ -20,6 +20,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -37,7 +38,7 @@ import type { ConcurrencySpec } from '../engine/spec.js';
 import { DEFAULT_PROJECT, GroupSlots, renderGroupKey, type GroupSlot } from './concurrency.js';
 import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 import type { JobGroupEnv } from './job-group.js';
-import { failedJob, JobRunner } from './job-runner.js';
+import { failedJob, FEWER_HOPS_PATCH, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
 import { failureMessage, toErrorInfo } from '../engine/render.js';
 import { approvalTargets } from './approvals.js';
@@ -275,6 +276,9 @@ export class Interpreter {
     }
     const pending: JobSpec[] = this.input.spec.jobs.filter((j) => (!only || only.has(j.id)) && !this.context.jobs[j.id]);
     const running = new Map<string, Promise<void>>();
+    const fewerHops = patched(FEWER_HOPS_PATCH);
+    /** Resumes the walk's current wait; every job that ends calls it (a call after the first does nothing). */
+    let wakeWalk: (() => void) | undefined;
     const maxParallel = Math.max(1, this.input.maxJobParallel);
     // Jobs waiting for their concurrency group do not count (docs/semantics.md, "Concurrency groups").
     this.jobSlotFree = () => running.size - this.waitingForGroup.size < maxParallel;
@@ -320,14 +324,20 @@ export class Interpreter {
           continue;
         }
         if (job.concurrency && !job.strategy) this.waitingForGroup.add(job.id);
-        const promise = this.runJob(job, needs)
-          .catch((err: unknown) => {
-            this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'the engine failed while running it');
-          })
-          .finally(() => {
-            running.delete(job.id);
-            this.waitingForGroup.delete(job.id);
-          });
+        const engineFailed = (err: unknown) => {
+          this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'the engine failed while running it');
+        };
+        const ended = () => {
+          running.delete(job.id);
+          this.waitingForGroup.delete(job.id);
+          wakeWalk?.();
+        };
+        const promise = fewerHops
+          ? this.runJob(job, needs).then(ended, (err: unknown) => {
+              engineFailed(err);
+              ended();
+            })
+          : this.runJob(job, needs).catch(engineFailed).finally(ended);
         running.set(job.id, promise);
       }
       if (running.size === 0 && !draining) {
@@ -337,7 +347,10 @@ export class Interpreter {
         }
         break;
       }
-      if (running.size > 0) await Promise.race(running.values());
+      if (running.size === 0) continue;
+      // One promise a wait, however many jobs run (a race would chain one to each; job-runner.ts, FEWER_HOPS_PATCH).
+      if (fewerHops) await new Promise<void>((resolve) => (wakeWalk = resolve));
+      else await Promise.race(running.values());
     }
     return false;
   }

@@ -12,7 +12,7 @@
  * Workflow code: deterministic, no I/O. Never throws: every error becomes a
  * positioned FAILED stage or job.
  */
-import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, sleep } from '@temporalio/workflow';
 import { mergeStageOutputs, type ErrorInfo, type JobContext, type StageContext } from '../engine/context.js';
 import type { StageSpec } from '../engine/spec.js';
 import { StageErrorName } from '../engine/stage-errors.js';
@@ -29,6 +29,20 @@ import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } fr
 import { batchAt, runBatchStages } from './stages/batch.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
 import type { WaitingDetails } from './waiting-details.js';
+
+/**
+ * `patched()` id of the job path with fewer promises: an attempt of a job with
+ * no `timeout:` and no `concurrency:` runs its stages without its own
+ * cancellation scopes (nothing could cancel them but the run, whose scope
+ * still covers the stages), and an action stage hands its activity's promise
+ * straight back. Each promise workflow code creates costs the SDK's
+ * stack-trace hook about 90 µs (docs/benchmarks.md, "Promises per run"); the
+ * patch takes 10 of the 41 promises of a one-stage job. Fewer promise hops
+ * change the order of commands issued in one workflow task, so runs recorded
+ * before it replay on the old path (ARCHITECTURE.md, "Changing workflow code
+ * safely").
+ */
+export const FEWER_HOPS_PATCH = 'tempoflow-fewer-promise-hops';
 
 /** Stage kinds that hold other stages (their outputs hold capped leaves, so they are not capped again). */
 const NESTED_KINDS: ReadonlySet<string> = new Set(['parallel', 'foreach', 'until', 'case']);
@@ -62,6 +76,8 @@ export class JobRunner {
   private supersededReason: string | undefined;
   /** Set once the job holds its concurrency slot (or needs none): `run()` then runs the job loop. */
   private inGroup = false;
+  /** Whether this execution takes the path of {@link FEWER_HOPS_PATCH}. */
+  private readonly fewerHops: boolean;
 
   constructor(
     private readonly input: JobRunInput,
@@ -73,6 +89,7 @@ export class JobRunner {
     private readonly group?: JobGroupEnv,
   ) {
     this.approvals = new Approvals(input.approvals);
+    this.fewerHops = patched(FEWER_HOPS_PATCH);
     this.stop = runStop.forJobAttempt();
     this.state = {
       status: Status.WAIT,
@@ -259,27 +276,32 @@ export class JobRunner {
   private async runAttempt(timeoutSeconds: number | undefined): Promise<AttemptOutcome> {
     const state = this.state;
     const stop = (this.stop = this.runStop.forJobAttempt());
-    const scope = (this.attemptScope = new CancellationScope());
-    const timerScope = new CancellationScope();
+    // Only a timeout or a newcomer in the job's concurrency group cancels an attempt on its own.
+    const ownScopes = !this.fewerHops || timeoutSeconds !== undefined || Boolean(this.job.concurrency);
+    const scope = (this.attemptScope = ownScopes ? new CancellationScope() : undefined);
+    const timerScope = ownScopes ? new CancellationScope() : undefined;
     const timer =
       timeoutSeconds !== undefined
-        ? timerScope
+        ? timerScope!
             .run(() => sleep(timeoutSeconds * 1000, { summary: `${this.job.id}: job timeout` }))
             .then(
               () => {
                 stop.stop(StopCause.JOB_TIMEOUT);
-                scope.cancel();
+                scope!.cancel();
               },
               () => undefined,
             )
-        : Promise.resolve();
+        : ownScopes
+          ? Promise.resolve()
+          : undefined;
 
     let failed = false;
     let stopped = false;
     try {
       const chunk = this.input.foreachChunk;
       const root: StageScope = { stages: state.stages, outer: chunk ? { ...chunk.outer } : {}, extra: chunk ? { ...chunk.extra } : {}, prefix: chunk?.prefix ?? '' };
-      const outcome = await scope.run(() => this.runStageList(this.job.stages, root, true));
+      const stageList = () => this.runStageList(this.job.stages, root, true);
+      const outcome = await (scope ? scope.run(stageList) : stageList());
       failed = outcome.failed;
       stopped = outcome.stopped;
     } catch (err) {
@@ -287,8 +309,10 @@ export class JobRunner {
       if (!isCancellation(err)) state.errors.push(toErrorInfo(err, this.where()));
       stopped = true;
     }
-    timerScope.cancel();
-    await timer;
+    if (timerScope) {
+      timerScope.cancel();
+      await timer;
+    }
 
     if (stop.cause === StopCause.SUPERSEDED) return { status: Status.CANCEL, reason: this.supersededReason! };
     if (stop.cause === StopCause.JOB_TIMEOUT) {
@@ -399,6 +423,7 @@ export class JobRunner {
       stop,
       approvals: this.approvals,
       waiting: this.waiting,
+      fewerHops: this.fewerHops,
     };
   }
 

@@ -14,29 +14,38 @@ import type { Activities } from '../../activities/index.js';
 import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../../engine/stage-errors.js';
 import { actionStageCall } from '../../engine/stage-input.js';
 import type { JobRunInput } from '../definitions.js';
-import type { StageKind } from './stage-kind.js';
+import type { StageAttemptResult } from '../../activities/types.js';
+import type { StageEnv, StageKind, StageOf } from './stage-kind.js';
 
 const remoteActivities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
 const localActivities = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 hour' });
 
 /** `bash`, `run` and `uses` stages: see the module doc. */
 export const activityStage: StageKind<'bash' | 'run' | 'uses'> = {
-  async run(stage, env) {
-    const { input, ctx, name, attempt, timeoutSeconds } = env;
-    const call = actionStageCall(input, stage, { stageId: env.scope.prefix + stage.id, name, attempt, ctx, timeoutSeconds, jobStages: env.jobStages });
-    const local = (stage.dispatch ?? input.job.dispatch) === 'local';
-    const options = local ? localActivityOptions(input, name, timeoutSeconds) : activityOptions(input, name, timeoutSeconds);
-    const activities = local ? localActivities : remoteActivities;
-    switch (call.activity) {
-      case 'bashStage':
-        return activities.bashStage.executeWithOptions(options, [call.input]);
-      case 'pythonStage':
-        return activities.pythonStage.executeWithOptions(options, [call.input]);
-      case 'usesStage':
-        return activities.usesStage.executeWithOptions(options, [call.input]);
-    }
-  },
+  // With `fewerHops` the activity's own promise comes back; runs recorded before that patch keep the async frame.
+  run: (stage, env) => (env.fewerHops ? stageActivity(stage, env) : inAsyncFrame(stage, env)),
 };
+
+async function inAsyncFrame(stage: StageOf<'bash' | 'run' | 'uses'>, env: StageEnv): Promise<StageAttemptResult> {
+  return stageActivity(stage, env);
+}
+
+/** Starts the stage's activity (or local activity). Throws when its input cannot be rendered. */
+function stageActivity(stage: StageOf<'bash' | 'run' | 'uses'>, env: StageEnv): Promise<StageAttemptResult> {
+  const { input, ctx, name, attempt, timeoutSeconds } = env;
+  const call = actionStageCall(input, stage, { stageId: env.scope.prefix + stage.id, name, attempt, ctx, timeoutSeconds, jobStages: env.jobStages });
+  const local = (stage.dispatch ?? input.job.dispatch) === 'local';
+  const options = local ? localActivityOptions(input, name, timeoutSeconds) : activityOptions(input, name, timeoutSeconds);
+  const activities = local ? localActivities : remoteActivities;
+  switch (call.activity) {
+    case 'bashStage':
+      return activities.bashStage.executeWithOptions(options, [call.input]);
+    case 'pythonStage':
+      return activities.pythonStage.executeWithOptions(options, [call.input]);
+    case 'usesStage':
+      return activities.usesStage.executeWithOptions(options, [call.input]);
+  }
+}
 
 /**
  * Options of a stage activity. The stage's own timeout is enforced inside

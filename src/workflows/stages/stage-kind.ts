@@ -67,6 +67,8 @@ export interface StageEnv {
   /** `{ job, stage, location }` of the stage, for the errors it returns. */
   readonly where: ErrorWhere;
 
+  /** Whether the execution takes the path with fewer promises (job-runner.ts, `FEWER_HOPS_PATCH`). */
+  readonly fewerHops: boolean;
   /** The job's input: ids, params, env, matrix, `needs`/`jobs`, deadline, activity tuning, limits, chunk. */
   readonly input: JobRunInput;
   /** Contexts of the job's own stage list (`context.stages` of a `run` stage; tells a chunk child's foreach). */

@@ -1,0 +1,166 @@
+/**
+ * bench/promises: how many promises workflow code creates per run, tempoflow's
+ * interpreter against the hand-written baselines of bench/peers (issue #14).
+ *
+ * Why count promises: the Temporal TypeScript SDK installs a V8 promise hook in
+ * its workflow threads that builds a source-mapped stack trace for every promise
+ * created in workflow code (for the `__stack_trace` query; it cannot be switched
+ * off, temporalio/sdk-typescript#1587). A CPU profile of 200 concurrent 3-job
+ * runs puts about 90 µs of workflow-thread time on each such promise, more than
+ * tempoflow's own code, so the count is the cost driver of workflow code. Unlike
+ * throughput on a shared 2-core machine it does not vary from run to run, so
+ * each cut is measured exactly (docs/benchmarks.md, "Promises per run").
+ *
+ * The worker runs in debug mode (workflows on the main thread, so a second
+ * promise hook here sees them) with the settings of `tempoflow worker`. A
+ * promise counts when its constructor is not the main realm's `Promise`, i.e.
+ * when workflow code (in the SDK's V8 context) created it.
+ *
+ *   npx tsx bench/promises.ts [--reps 5] [--census] [--server dev|cluster|host:port]
+ *
+ * `--census` also prints where workflow code created them (function names of the
+ * innermost frames), to find what to cut next.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import v8 from 'node:v8';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { TempoflowRuntime } from '../src/client/runtime.js';
+import { Workflow } from '../src/client/workflow.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
+import { selectServer, workerParts } from './common.js';
+
+const args = process.argv.slice(2);
+const REPS = args.includes('--reps') ? Math.max(1, Number(args[args.indexOf('--reps') + 1])) : 5;
+
+/** One workload: a YAML workflow, its unit (jobs or stages) and the hand-written baseline doing the same activities. */
+interface Case {
+  readonly id: string;
+  readonly title: string;
+  readonly yaml: string;
+  /** Jobs or stages of the run, to report promises per unit. */
+  readonly units: number;
+  readonly unit: 'job' | 'stage';
+  readonly baseline?: { readonly type: string; readonly args: Record<string, unknown> };
+}
+
+const job = (id: string, needs: string | undefined, stages: number) =>
+  `    ${id}:\n${needs ? `      needs: [${needs}]\n` : ''}      stages:\n${Array.from({ length: stages }, (_, i) => `        - name: S${i}\n          bash: "true"`).join('\n')}\n`;
+const cases: Case[] = [
+  {
+    id: 'chain3',
+    title: '3-job bash chain (the run of the concurrent case of bench/peers)',
+    yaml: `prom-chain3:\n  type: Workflow\n  jobs:\n${job('a', undefined, 1)}${job('b', 'a', 1)}${job('c', 'b', 1)}`,
+    units: 3,
+    unit: 'job',
+    baseline: { type: 'baselineBashChain', args: { n: 3, dispatch: 'activity' } },
+  },
+  {
+    id: 'seq20',
+    title: '20 sequential bash stages, one job',
+    yaml: `prom-seq20:\n  type: Workflow\n  jobs:\n${job('main', undefined, 20)}`,
+    units: 20,
+    unit: 'stage',
+    baseline: { type: 'baselineBashChain', args: { n: 20, dispatch: 'activity' } },
+  },
+  {
+    id: 'dag',
+    title: '10-job bash DAG (2 layers × 5, the second needs the first), max_job_parallel 2',
+    yaml: `prom-dag:\n  type: Workflow\n  jobs:\n${['0', '1', '2', '3', '4'].map((i) => job(`a${i}`, undefined, 1)).join('')}${['0', '1', '2', '3', '4'].map((i) => job(`b${i}`, 'a0, a1, a2, a3, a4', 1)).join('')}`,
+    units: 10,
+    unit: 'job',
+    baseline: { type: 'baselineBashDag', args: { layers: 2, width: 5, parallel: 2 } },
+  },
+];
+
+let promises = 0;
+const MainPromise = Promise;
+/** `--census`: where workflow code created its promises, by the two innermost named frames of workflow code. */
+const census = args.includes('--census') ? new Map<string, number>() : undefined;
+// Counts promises created in workflow code (the SDK's V8 context has its own `Promise`).
+v8.promiseHooks.onInit((promise) => {
+  if ((promise as Promise<unknown>).constructor === MainPromise) return;
+  promises++;
+  if (census) {
+    const site = (new Error().stack ?? '')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.includes('workflow-bundle') || l.includes('peers-workflows'))
+      .slice(0, 2)
+      .map((l) =>
+        l
+          .trim()
+          .replace(/^at /, '')
+          .replace(/ \(.*$/, ''),
+      )
+      .join(' < ');
+    census.set(site, (census.get(site) ?? 0) + 1);
+  }
+});
+
+const server = await selectServer(args);
+const dir = mkdtempSync(join(tmpdir(), 'tf-promises-'));
+writeFileSync(join(dir, 'promises.yml'), cases.map((c) => c.yaml).join(''));
+const taskQueue = `promises-${Date.now()}`;
+const connection = await NativeConnection.connect({ address: server.address });
+const worker = await Worker.create({
+  connection,
+  taskQueue,
+  workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
+  ...workerParts(dir),
+  debugMode: true,
+  maxConcurrentActivityTaskExecutions: 16,
+  maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+});
+const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
+
+/** Promises workflow code created while `run` ran, median of {@link REPS}. */
+async function count(run: (rep: number) => Promise<void>): Promise<number> {
+  const counts: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const before = promises;
+    await run(r);
+    counts.push(promises - before);
+  }
+  return counts.sort((a, b) => a - b)[Math.floor(counts.length / 2)]!;
+}
+
+const rows: string[] = [];
+try {
+  await worker.runUntil(async () => {
+    // Warm-up: the bundle loaded, the first workflow's module cache filled.
+    await (await Workflow.fromConf('prom-chain3', { path: dir })).execute({}, { runtime, maxJobParallel: 2 });
+    for (const c of cases) {
+      const wf = await Workflow.fromConf(/^([\w-]+):/.exec(c.yaml)![1]!, { path: dir });
+      const tf = await count(async () => {
+        const res = await wf.execute({}, { runtime, maxJobParallel: 2 });
+        if (res.status !== 'SUCCESS') throw new Error(`${c.id}: ${res.status} ${JSON.stringify(res.errors)}`);
+      });
+      const b = c.baseline;
+      const base = b
+        ? await count(async (rep) => {
+            await runtime.client.workflow.execute(b.type, { taskQueue, workflowId: `promises-${c.id}-${rep}-${Date.now()}`, args: [{ ...b.args, runId: `b-${rep}` }] });
+          })
+        : undefined;
+      const per = (n: number) => (n / c.units).toFixed(1);
+      rows.push(`| ${c.title} | ${tf} (${per(tf)} per ${c.unit}) | ${base === undefined ? '—' : `${base} (${per(base)} per ${c.unit})`} | ${base ? (tf / base).toFixed(2) : '—'} |`);
+      console.error(`  ${c.id}: tempoflow ${tf}, baseline ${base ?? '—'}`);
+    }
+  });
+} finally {
+  await runtime.close();
+  await connection.close();
+  server.stop();
+}
+
+console.log(`\nbench/promises on ${server.label}; median of ${REPS} runs each; promises created by workflow code per run`);
+console.log('(each costs the SDK stack-trace hook about 90 µs of workflow-thread time: docs/benchmarks.md, "Promises per run")\n');
+console.log('| workload | tempoflow | hand-written Temporal | ÷ baseline |');
+console.log('|---|---|---|---|');
+for (const r of rows) console.log(r);
+if (census) {
+  const total = [...census.values()].reduce((a, b) => a + b, 0);
+  console.log(`\nWhere workflow code created its ${total} promises (all runs above, warm-up included; innermost frame first):\n`);
+  for (const [site, n] of [...census].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${String(n).padStart(7)}  ${site || '(SDK code only)'}`);
+}
