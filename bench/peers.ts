@@ -32,7 +32,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { selectServer, workerParts } from './common.js';
+import { cpuSeconds, selectServer, workerParts } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
 import { baselineStageInput } from './peers-inputs.js';
 import type { BaselineBatchActivities } from './peers-workflows.js';
@@ -73,6 +73,8 @@ interface Figures {
   tempoflow: number;
   baseline?: number;
   ddeutil?: number;
+  /** The ratio to the baseline of each rep (tempoflow and baseline run one after the other), lowest and highest. */
+  baselineSpread?: { low: number; high: number };
 }
 
 const seq = (name: string, action: string, extra = '', n = N) =>
@@ -235,20 +237,42 @@ async function tempoflowOnce(c: Case, wf: Workflow): Promise<number> {
     if (res.status !== 'SUCCESS') throw new Error(`${c.id}: ${res.status} ${JSON.stringify(res.errors)}`);
     return (performance.now() - t0) / 1000;
   }
+  const cpu = cpuMark();
   const handles = await Promise.all(Array.from({ length: c.concurrent }, () => wf.start({}, { runtime, ...runOptions })));
   const results = await Promise.all(handles.map((h) => h.result()));
+  cpu.add('tempoflow', c.concurrent);
   const bad = results.filter((r) => r.status !== 'SUCCESS').length;
   if (bad) throw new Error(`${c.id}: ${bad} of ${c.concurrent} runs did not succeed`);
   return c.concurrent / ((performance.now() - t0) / 1000);
+}
+
+/** CPU milliseconds per concurrent run, summed over the reps: the server's processes, and this process (worker, workflow threads, client). */
+const cpuPerRun: Record<'tempoflow' | 'baseline', { server: number; bench: number; runs: number }> = {
+  tempoflow: { server: 0, bench: 0, runs: 0 },
+  baseline: { server: 0, bench: 0, runs: 0 },
+};
+function cpuMark(): { add(side: 'tempoflow' | 'baseline', runs: number): void } {
+  const server0 = cpuSeconds(server.pids());
+  const bench0 = process.cpuUsage();
+  return {
+    add(side, runs) {
+      const bench = process.cpuUsage(bench0);
+      cpuPerRun[side].server += (cpuSeconds(server.pids()) - server0) * 1000;
+      cpuPerRun[side].bench += (bench.user + bench.system) / 1000;
+      cpuPerRun[side].runs += runs;
+    },
+  };
 }
 
 /** Seconds of one baseline run of `c` (or runs/s when concurrent). */
 async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, rep: number): Promise<number> {
   const t0 = performance.now();
   const one = (i: number) => runtime.client.workflow.start(b.type, { taskQueue, workflowId: `baseline-${c.id}-${rep}-${i}-${Date.now()}`, args: [{ ...b.args, runId: `b-${rep}-${i}` }] });
+  const cpu = cpuMark();
   const handles = await Promise.all(Array.from({ length: c.concurrent ?? 1 }, (_, i) => one(i)));
   lastIds.baseline = handles[0]!.workflowId;
   await Promise.all(handles.map((h) => h.result()));
+  if (c.concurrent) cpu.add('baseline', c.concurrent);
   const seconds = (performance.now() - t0) / 1000;
   return c.concurrent ? c.concurrent / seconds : seconds;
 }
@@ -284,7 +308,13 @@ try {
         if (c.baseline) base.push(await baselineOnce(c, c.baseline, r));
         if ('python' in dd && !c.concurrent && !c.noDdeutil) ddu.push(runDdeutil(dd.python, dir, name));
       }
-      const f: Figures = { tempoflow: median(tf), ...(base.length ? { baseline: median(base) } : {}), ...(ddu.length ? { ddeutil: median(ddu) } : {}) };
+      const paired = base.map((b, r) => (c.concurrent ? b / tf[r]! : tf[r]! / b));
+      const f: Figures = {
+        tempoflow: median(tf),
+        ...(base.length ? { baseline: median(base) } : {}),
+        ...(ddu.length ? { ddeutil: median(ddu) } : {}),
+        ...(paired.length > 1 ? { baselineSpread: { low: Math.min(...paired), high: Math.max(...paired) } } : {}),
+      };
       rows.push({ c, f });
       if (c.id === 'bash') {
         await profile('tempoflow, bash', lastIds.tempoflow);
@@ -304,11 +334,13 @@ try {
 }
 
 console.log(`\nbench/peers on ${server.label}; scale ${SCALE}, median of ${REPS}; ddeutil-workflow ${'python' in dd ? DDEUTIL_VERSION : `skipped (${dd.skipped})`}`);
-console.log('ratios are tempoflow / other for times, other / tempoflow for runs/s (below 1.0 = tempoflow faster)\n');
+console.log('ratios are tempoflow / other for times, other / tempoflow for runs/s (below 1.0 = tempoflow faster);');
+console.log('÷ baseline: the ratio of the medians, and in brackets the lowest and highest ratio of one rep (each rep runs both, one after the other)\n');
 console.log('| workload | tempoflow | hand-written Temporal | ddeutil-workflow | ÷ baseline | ÷ ddeutil | target |');
 console.log('|---|---|---|---|---|---|---|');
 for (const { c, f } of rows) {
-  const vsBase = f.baseline === undefined ? '—' : (c.concurrent ? f.baseline / f.tempoflow : f.tempoflow / f.baseline).toFixed(2);
+  const spread = f.baselineSpread ? ` (${f.baselineSpread.low.toFixed(2)}–${f.baselineSpread.high.toFixed(2)})` : '';
+  const vsBase = f.baseline === undefined ? '—' : (c.concurrent ? f.baseline / f.tempoflow : f.tempoflow / f.baseline).toFixed(2) + spread;
   const vsDd = f.ddeutil === undefined ? '—' : (f.tempoflow / f.ddeutil).toFixed(2);
   console.log(
     `| ${c.title} | ${fmt(c, f.tempoflow)} | ${fmt(c, f.baseline)} | ${c.noDdeutil && 'python' in dd ? `— (${c.noDdeutil})` : fmt(c, f.ddeutil)} | ${vsBase} | ${vsDd} | ${c.target?.(f) ?? ''} |`,
@@ -323,6 +355,15 @@ if (profiles.length) {
     console.log(
       `| ${label} | ${b.activities} | ${f(b.scheduleToStart)} | ${f(b.startToClose)} | ${f(b.completionToWorkflowTask)} | ${f(b.workflowTask)} | ${f(b.toNextSchedule)} | ${f(b.perStage)} |`,
     );
+  }
+}
+if (cpuPerRun.tempoflow.runs && cpuPerRun.baseline.runs) {
+  console.log('\nCPU per concurrent run (all reps; the stage processes not included):\n');
+  console.log('| run | server processes | this process (worker, workflow threads, client) |');
+  console.log('|---|---|---|');
+  for (const side of ['tempoflow', 'baseline'] as const) {
+    const c = cpuPerRun[side];
+    console.log(`| ${side === 'tempoflow' ? 'tempoflow' : 'hand-written'} | ${(c.server / c.runs).toFixed(1)} ms | ${(c.bench / c.runs).toFixed(1)} ms |`);
   }
 }
 if (shapes.length) {

@@ -5,11 +5,12 @@
  * Why count promises: the Temporal TypeScript SDK installs a V8 promise hook in
  * its workflow threads that builds a source-mapped stack trace for every promise
  * created in workflow code (for the `__stack_trace` query; it cannot be switched
- * off, temporalio/sdk-typescript#1587). A CPU profile of 200 concurrent 3-job
- * runs puts about 90 µs of workflow-thread time on each such promise, more than
- * tempoflow's own code, so the count is the cost driver of workflow code. Unlike
- * throughput on a shared 2-core machine it does not vary from run to run, so
- * each cut is measured exactly (docs/benchmarks.md, "Promises per run").
+ * off, temporalio/sdk-typescript#1587). With the hook turned off in a scratch
+ * copy, a 3-job run of bench/peers took about 2.5 ms less worker CPU, a quarter
+ * of what tempoflow's run costs the worker above the hand-written one. Unlike
+ * CPU or throughput on a shared 2-core machine, the count does not vary from
+ * run to run, so each cut on the path is measured exactly (docs/benchmarks.md,
+ * "Promises per run").
  *
  * The worker runs in debug mode (workflows on the main thread, so a second
  * promise hook here sees them) with the settings of `tempoflow worker`. A
@@ -155,7 +156,7 @@ try {
 }
 
 console.log(`\nbench/promises on ${server.label}; median of ${REPS} runs each; promises created by workflow code per run`);
-console.log('(each costs the SDK stack-trace hook about 90 µs of workflow-thread time: docs/benchmarks.md, "Promises per run")\n');
+console.log('(the SDK stack-trace hook records each: docs/benchmarks.md, "Promises per run")\n');
 console.log('| workload | tempoflow | hand-written Temporal | ÷ baseline |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(r);

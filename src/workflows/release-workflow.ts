@@ -30,12 +30,10 @@ import {
   releaseRunId,
   RUN_WORKFLOW_TYPE,
   toTypedPairs,
-  type ActivityTuning,
   type PlannedJob,
   type ReleaseInfo,
   type ReleaseInput,
   type ReleaseOutcome,
-  type ReusePlan,
   type RunInput,
   type SearchAttributeValue,
 } from './definitions.js';

@@ -1,8 +1,8 @@
 /**
  * The job path of `FEWER_HOPS_PATCH` (src/workflows/job-runner.ts): new runs
  * record the patch and create far fewer promises in workflow code, each of
- * which costs the SDK's stack-trace hook about 90 µs (docs/benchmarks.md,
- * "Promises per run"; the full-size figures come from `npm run bench:promises`).
+ * which the SDK's stack-trace hook records (docs/benchmarks.md, "Promises per
+ * run"; the figures come from `npm run bench:promises`).
  * The worker runs in debug mode, so its workflows run on this thread and a
  * promise hook here counts the promises their code creates.
  */

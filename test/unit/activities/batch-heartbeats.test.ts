@@ -39,7 +39,7 @@ describe('BatchHeartbeats', () => {
 
   it('sends nothing after close, or once the activity is cancelled', () => {
     vi.useFakeTimers();
-    const { ctx, sent, abort } = fakeContext();
+    const { ctx, sent } = fakeContext();
     const beats = new BatchHeartbeats(ctx, 1000, () => ({ done: [] }));
     beats.send(beat('a'));
     beats.send(beat('b'));
