@@ -20,7 +20,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -38,7 +37,8 @@ import type { ConcurrencySpec } from '../engine/spec.js';
 import { DEFAULT_PROJECT, GroupSlots, renderGroupKey, type GroupSlot } from './concurrency.js';
 import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 import type { JobGroupEnv } from './job-group.js';
-import { failedJob, FEWER_HOPS_PATCH, JobRunner } from './job-runner.js';
+import { takesFewerHops, whenJobEnds } from './fewer-hops.js';
+import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
 import { failureMessage, toErrorInfo } from '../engine/render.js';
 import { approvalTargets } from './approvals.js';
@@ -276,7 +276,7 @@ export class Interpreter {
     }
     const pending: JobSpec[] = this.input.spec.jobs.filter((j) => (!only || only.has(j.id)) && !this.context.jobs[j.id]);
     const running = new Map<string, Promise<void>>();
-    const fewerHops = patched(FEWER_HOPS_PATCH);
+    const fewerHops = takesFewerHops();
     /** Resumes the walk's current wait; every job that ends calls it (a call after the first does nothing). */
     let wakeWalk: (() => void) | undefined;
     const maxParallel = Math.max(1, this.input.maxJobParallel);
@@ -324,21 +324,13 @@ export class Interpreter {
           continue;
         }
         if (job.concurrency && !job.strategy) this.waitingForGroup.add(job.id);
-        const engineFailed = (err: unknown) => {
-          this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'the engine failed while running it');
-        };
+        const engineFailed = (err: unknown) => void (this.context.jobs[job.id] = failedJob(toErrorInfo(err, { job: job.id, location: job.loc }), 'the engine failed while running it'));
         const ended = () => {
           running.delete(job.id);
           this.waitingForGroup.delete(job.id);
           wakeWalk?.();
         };
-        const promise = fewerHops
-          ? this.runJob(job, needs).then(ended, (err: unknown) => {
-              engineFailed(err);
-              ended();
-            })
-          : this.runJob(job, needs).catch(engineFailed).finally(ended);
-        running.set(job.id, promise);
+        running.set(job.id, whenJobEnds(this.runJob(job, needs), engineFailed, ended, fewerHops));
       }
       if (running.size === 0 && !draining) {
         for (const job of pending.splice(0)) {
@@ -348,9 +340,8 @@ export class Interpreter {
         break;
       }
       if (running.size === 0) continue;
-      // One promise a wait, however many jobs run (a race would chain one to each; job-runner.ts, FEWER_HOPS_PATCH).
-      if (fewerHops) await new Promise<void>((resolve) => (wakeWalk = resolve));
-      else await Promise.race(running.values());
+      // One promise a wait, however many jobs run (a race chains one to each; fewer-hops.ts).
+      await (fewerHops ? new Promise<void>((resolve) => (wakeWalk = resolve)) : Promise.race(running.values()));
     }
     return false;
   }

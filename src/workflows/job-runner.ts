@@ -12,7 +12,7 @@
  * Workflow code: deterministic, no I/O. Never throws: every error becomes a
  * positioned FAILED stage or job.
  */
-import { CancellationScope, isCancellation, log, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
 import { mergeStageOutputs, type ErrorInfo, type JobContext, type StageContext } from '../engine/context.js';
 import type { StageSpec } from '../engine/spec.js';
 import { StageErrorName } from '../engine/stage-errors.js';
@@ -27,24 +27,9 @@ import { stageValues } from './run-values.js';
 import { backoffSeconds, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from '../engine/render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
 import { batchAt, runBatchStages } from './stages/batch.js';
+import { takesFewerHops } from './fewer-hops.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
 import type { WaitingDetails } from './waiting-details.js';
-
-/**
- * `patched()` id of the job path with fewer promises: an attempt of a job with
- * no `timeout:` and no `concurrency:` runs its stages without its own
- * cancellation scopes (nothing could cancel them but the run, whose scope
- * still covers the stages), and an action stage hands its activity's promise
- * straight back; the interpreter's walk waits for its jobs on one promise
- * instead of a race over all of them. The SDK's stack-trace hook records
- * every promise workflow code creates: a 3-job chain now creates 73 instead
- * of 124, a 10-job DAG 173 instead of 344 (docs/benchmarks.md, "Promises per
- * run", with what it saves in CPU and time). Fewer promise hops
- * change the order of commands issued in one workflow task, so runs recorded
- * before it replay on the old path (ARCHITECTURE.md, "Changing workflow code
- * safely").
- */
-export const FEWER_HOPS_PATCH = 'tempoflow-fewer-promise-hops';
 
 /** Stage kinds that hold other stages (their outputs hold capped leaves, so they are not capped again). */
 const NESTED_KINDS: ReadonlySet<string> = new Set(['parallel', 'foreach', 'until', 'case']);
@@ -78,7 +63,7 @@ export class JobRunner {
   private supersededReason: string | undefined;
   /** Set once the job holds its concurrency slot (or needs none): `run()` then runs the job loop. */
   private inGroup = false;
-  /** Whether this execution takes the path of {@link FEWER_HOPS_PATCH}. */
+  /** Whether this execution takes the job path with fewer promises (`fewer-hops.ts`). */
   private readonly fewerHops: boolean;
 
   constructor(
@@ -91,7 +76,7 @@ export class JobRunner {
     private readonly group?: JobGroupEnv,
   ) {
     this.approvals = new Approvals(input.approvals);
-    this.fewerHops = patched(FEWER_HOPS_PATCH);
+    this.fewerHops = takesFewerHops();
     this.stop = runStop.forJobAttempt();
     this.state = {
       status: Status.WAIT,

@@ -1,5 +1,5 @@
 /**
- * The job path of `FEWER_HOPS_PATCH` (src/workflows/job-runner.ts): new runs
+ * The job path of `FEWER_HOPS_PATCH` (src/workflows/fewer-hops.ts): new runs
  * record the patch and create far fewer promises in workflow code, each of
  * which the SDK's stack-trace hook records (docs/benchmarks.md, "Promises per
  * run"; the figures come from `npm run bench:promises`).
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { Workflow } from '../../src/client/workflow.js';
 import { createSinks } from '../../src/worker/index.js';
-import { FEWER_HOPS_PATCH } from '../../src/workflows/job-runner.js';
+import { FEWER_HOPS_PATCH } from '../../src/workflows/fewer-hops.js';
 import { tempDir, temporalAddress, testActivityConfig, testRuntime, uniqueTaskQueue, workflowBundlePath, writeConf } from '../helpers/temporal.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;

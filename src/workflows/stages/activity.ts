@@ -20,17 +20,15 @@ import type { StageEnv, StageKind, StageOf } from './stage-kind.js';
 const remoteActivities = proxyActivities<Activities>({ startToCloseTimeout: '1 hour' });
 const localActivities = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 hour' });
 
-/** `bash`, `run` and `uses` stages: see the module doc. */
-export const activityStage: StageKind<'bash' | 'run' | 'uses'> = {
-  // With `fewerHops` the activity's own promise comes back; runs recorded before that patch keep the async frame.
-  run: (stage, env) => (env.fewerHops ? stageActivity(stage, env) : inAsyncFrame(stage, env)),
-};
+/**
+ * `bash`, `run` and `uses` stages: see the module doc. Not `async`: the
+ * activity's own promise comes back, and a stage whose input cannot be
+ * rendered throws (the job runner records both alike). Runs recorded before
+ * `fewer-hops.ts` call it in its own async frame (`stages/index.ts`).
+ */
+export const activityStage: StageKind<'bash' | 'run' | 'uses'> = { run: stageActivity };
 
-async function inAsyncFrame(stage: StageOf<'bash' | 'run' | 'uses'>, env: StageEnv): Promise<StageAttemptResult> {
-  return stageActivity(stage, env);
-}
-
-/** Starts the stage's activity (or local activity). Throws when its input cannot be rendered. */
+/** Starts the stage's activity (or local activity). */
 function stageActivity(stage: StageOf<'bash' | 'run' | 'uses'>, env: StageEnv): Promise<StageAttemptResult> {
   const { input, ctx, name, attempt, timeoutSeconds } = env;
   const call = actionStageCall(input, stage, { stageId: env.scope.prefix + stage.id, name, attempt, ctx, timeoutSeconds, jobStages: env.jobStages });

@@ -30,7 +30,7 @@ export function runStageAction(stage: StageSpec, env: StageEnv): Promise<StageAt
     case 'bash':
     case 'run':
     case 'uses':
-      return activityStage.run(stage, env);
+      return env.fewerHops ? activityStage.run(stage, env) : inOwnFrame(activityStage, stage, env);
     case 'trigger':
       return inOwnFrame(triggerStage, stage, env);
     case 'parallel':

@@ -67,7 +67,7 @@ export interface StageEnv {
   /** `{ job, stage, location }` of the stage, for the errors it returns. */
   readonly where: ErrorWhere;
 
-  /** Whether the execution takes the path with fewer promises (job-runner.ts, `FEWER_HOPS_PATCH`). */
+  /** Whether the execution takes the path with fewer promises (`fewer-hops.ts`). */
   readonly fewerHops: boolean;
   /** The job's input: ids, params, env, matrix, `needs`/`jobs`, deadline, activity tuning, limits, chunk. */
   readonly input: JobRunInput;
