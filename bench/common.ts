@@ -140,6 +140,59 @@ export function cpuSeconds(pids: readonly number[]): number {
   return total / CLOCK_TICKS;
 }
 
+/** This process's threads, grouped by what they do (see {@link threadRoles}). */
+export type ThreadRole = 'main' | 'workflow threads' | 'V8 helpers (GC, compiler)' | 'Temporal core (Rust)' | 'other';
+
+/** CPU milliseconds of one thread of this process so far, or undefined once it has exited. */
+function threadCpuMs(tid: string): number | undefined {
+  try {
+    const text = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) / CLOCK_TICKS) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
+const threadName = (tid: string): string => {
+  try {
+    return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * Sorts this process's threads by role, for a CPU split (Linux only). Call it
+ * once before `Worker.create`: the threads Node names `node` that exist then
+ * are V8's platform workers (GC, compiler); those that appear later are the
+ * SDK's workflow threads (worker_threads, also named `node`). Temporal core's
+ * Rust threads are `tokio-runtime-w`. Returns the role of a thread id.
+ */
+export function threadRoles(): (tid: string) => ThreadRole {
+  const before = new Set(readdirSync('/proc/self/task').filter((tid) => threadName(tid) === 'node'));
+  const main = String(process.pid);
+  return (tid) => {
+    if (tid === main) return 'main';
+    const name = threadName(tid);
+    if (name.startsWith('tokio-runtime')) return 'Temporal core (Rust)';
+    if (name !== 'node') return 'other';
+    return before.has(tid) ? 'V8 helpers (GC, compiler)' : 'workflow threads';
+  };
+}
+
+/** CPU milliseconds so far of this process's threads by role; exited threads drop out (compare snapshots taken while they live). */
+export function cpuByThreadRole(roleOf: (tid: string) => ThreadRole): Map<ThreadRole, number> {
+  const byRole = new Map<ThreadRole, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const ms = threadCpuMs(tid);
+    if (ms === undefined) continue;
+    const role = roleOf(tid);
+    byRole.set(role, (byRole.get(role) ?? 0) + ms);
+  }
+  return byRole;
+}
+
 /** Peak resident set size (VmHWM) of a process, in MB. */
 export function peakRssMb(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);

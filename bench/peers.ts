@@ -32,7 +32,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { cpuSeconds, selectServer, workerParts } from './common.js';
+import { cpuByThreadRole, cpuSeconds, selectServer, threadRoles, workerParts, type ThreadRole } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
 import { baselineStageInput } from './peers-inputs.js';
 import type { BaselineBatchActivities } from './peers-workflows.js';
@@ -206,6 +206,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tf-peers-'));
 writeFileSync(join(dir, 'peers.yml'), cases.map((c) => c.yaml).join(''));
 const taskQueue = `peers-${Date.now()}`;
 const connection = await NativeConnection.connect({ address: server.address });
+// Before the worker starts its workflow threads: which threads are V8's own (bench/common.ts).
+const roleOf = threadRoles();
 // The settings of `tempoflow worker` (src/worker/index.ts), for both sides.
 const parts = workerParts(dir);
 // The `batch` baseline's activity: the same `bashStage` activity function, called in a loop in one activity.
@@ -231,13 +233,14 @@ const runtime = await TempoflowRuntime.connect({ server: { address: server.addre
 /** Seconds of one tempoflow run of `c` (or runs/s when concurrent). */
 async function tempoflowOnce(c: Case, wf: Workflow): Promise<number> {
   const t0 = performance.now();
+  const cpu = cpuMark(c);
   if (!c.concurrent) {
     const res = await wf.execute({}, { runtime, ...runOptions });
+    cpu.add('tempoflow', 1);
     lastIds.tempoflow = res.runId;
     if (res.status !== 'SUCCESS') throw new Error(`${c.id}: ${res.status} ${JSON.stringify(res.errors)}`);
     return (performance.now() - t0) / 1000;
   }
-  const cpu = cpuMark();
   const handles = await Promise.all(Array.from({ length: c.concurrent }, () => wf.start({}, { runtime, ...runOptions })));
   const results = await Promise.all(handles.map((h) => h.result()));
   cpu.add('tempoflow', c.concurrent);
@@ -246,20 +249,35 @@ async function tempoflowOnce(c: Case, wf: Workflow): Promise<number> {
   return c.concurrent / ((performance.now() - t0) / 1000);
 }
 
-/** CPU milliseconds per concurrent run, summed over the reps: the server's processes, and this process (worker, workflow threads, client). */
-const cpuPerRun: Record<'tempoflow' | 'baseline', { server: number; bench: number; runs: number }> = {
-  tempoflow: { server: 0, bench: 0, runs: 0 },
-  baseline: { server: 0, bench: 0, runs: 0 },
-};
-function cpuMark(): { add(side: 'tempoflow' | 'baseline', runs: number): void } {
+/** CPU of one side's runs of a case, summed over the reps. */
+interface CpuTotals {
+  /** Milliseconds of the server's processes. */
+  server: number;
+  /** Milliseconds of this process: worker, workflow threads, client. */
+  bench: number;
+  runs: number;
+  /** Milliseconds of this process by thread role. */
+  threads: Map<ThreadRole, number>;
+}
+
+/** CPU per case with a baseline, per side (the CPU table at the end). */
+const cpuPerRun = new Map<string, Record<'tempoflow' | 'baseline', CpuTotals>>();
+function cpuMark(c: Case): { add(side: 'tempoflow' | 'baseline', runs: number): void } {
+  const threads0 = cpuByThreadRole(roleOf);
   const server0 = cpuSeconds(server.pids());
   const bench0 = process.cpuUsage();
   return {
     add(side, runs) {
+      if (!c.baseline) return;
       const bench = process.cpuUsage(bench0);
-      cpuPerRun[side].server += (cpuSeconds(server.pids()) - server0) * 1000;
-      cpuPerRun[side].bench += (bench.user + bench.system) / 1000;
-      cpuPerRun[side].runs += runs;
+      const empty = (): CpuTotals => ({ server: 0, bench: 0, runs: 0, threads: new Map() });
+      const sides = cpuPerRun.get(c.id) ?? { tempoflow: empty(), baseline: empty() };
+      cpuPerRun.set(c.id, sides);
+      const t = sides[side];
+      for (const [role, ms] of cpuByThreadRole(roleOf)) t.threads.set(role, (t.threads.get(role) ?? 0) + ms - (threads0.get(role) ?? 0));
+      t.server += (cpuSeconds(server.pids()) - server0) * 1000;
+      t.bench += (bench.user + bench.system) / 1000;
+      t.runs += runs;
     },
   };
 }
@@ -268,11 +286,11 @@ function cpuMark(): { add(side: 'tempoflow' | 'baseline', runs: number): void } 
 async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, rep: number): Promise<number> {
   const t0 = performance.now();
   const one = (i: number) => runtime.client.workflow.start(b.type, { taskQueue, workflowId: `baseline-${c.id}-${rep}-${i}-${Date.now()}`, args: [{ ...b.args, runId: `b-${rep}-${i}` }] });
-  const cpu = cpuMark();
+  const cpu = cpuMark(c);
   const handles = await Promise.all(Array.from({ length: c.concurrent ?? 1 }, (_, i) => one(i)));
   lastIds.baseline = handles[0]!.workflowId;
   await Promise.all(handles.map((h) => h.result()));
-  if (c.concurrent) cpu.add('baseline', c.concurrent);
+  cpu.add('baseline', c.concurrent ?? 1);
   const seconds = (performance.now() - t0) / 1000;
   return c.concurrent ? c.concurrent / seconds : seconds;
 }
@@ -357,13 +375,19 @@ if (profiles.length) {
     );
   }
 }
-if (cpuPerRun.tempoflow.runs && cpuPerRun.baseline.runs) {
-  console.log('\nCPU per concurrent run (all reps; the stage processes not included):\n');
-  console.log('| run | server processes | this process (worker, workflow threads, client) |');
-  console.log('|---|---|---|');
-  for (const side of ['tempoflow', 'baseline'] as const) {
-    const c = cpuPerRun[side];
-    console.log(`| ${side === 'tempoflow' ? 'tempoflow' : 'hand-written'} | ${(c.server / c.runs).toFixed(1)} ms | ${(c.bench / c.runs).toFixed(1)} ms |`);
+if (cpuPerRun.size) {
+  const roles: ThreadRole[] = ['workflow threads', 'main', 'V8 helpers (GC, compiler)', 'Temporal core (Rust)', 'other'];
+  console.log('\nCPU per run (all reps; stage processes not included), and this process by thread (Linux /proc):\n');
+  console.log(`| workload | run | server processes | this process (worker, workflow threads, client) | ${roles.join(' | ')} |`);
+  console.log(`|---|---|---|---|${roles.map(() => '---|').join('')}`);
+  for (const { c } of rows) {
+    const sides = cpuPerRun.get(c.id);
+    if (!sides) continue;
+    for (const side of ['tempoflow', 'baseline'] as const) {
+      const t = sides[side];
+      const perRun = (ms: number) => `${(ms / t.runs).toFixed(1)} ms`;
+      console.log(`| ${c.id} | ${side === 'tempoflow' ? 'tempoflow' : 'hand-written'} | ${perRun(t.server)} | ${perRun(t.bench)} | ${roles.map((r) => perRun(t.threads.get(r) ?? 0)).join(' | ')} |`);
+    }
   }
 }
 if (shapes.length) {

@@ -17,7 +17,7 @@
  * promise counts when its constructor is not the main realm's `Promise`, i.e.
  * when workflow code (in the SDK's V8 context) created it.
  *
- *   npx tsx bench/promises.ts [--reps 5] [--census] [--server dev|cluster|host:port]
+ *   npx tsx bench/promises.ts [--reps 5] [--case chain3,seq20,...] [--census] [--server dev|cluster|host:port]
  *
  * `--census` also prints where workflow code created them (function names of the
  * innermost frames), to find what to cut next.
@@ -31,9 +31,12 @@ import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { selectServer, workerParts } from './common.js';
+import { baselineStageInput } from './peers-inputs.js';
+import type { BaselineBatchActivities } from './peers-workflows.js';
 
 const args = process.argv.slice(2);
 const REPS = args.includes('--reps') ? Math.max(1, Number(args[args.indexOf('--reps') + 1])) : 5;
+const only = args.includes('--case') ? new Set(args[args.indexOf('--case') + 1]!.split(',')) : undefined;
 
 /** One workload: a YAML workflow, its unit (jobs or stages) and the hand-written baseline doing the same activities. */
 interface Case {
@@ -64,6 +67,22 @@ const cases: Case[] = [
     units: 20,
     unit: 'stage',
     baseline: { type: 'baselineBashChain', args: { n: 20, dispatch: 'activity' } },
+  },
+  {
+    id: 'seq20-local',
+    title: 'the same 20 stages with `dispatch: local`',
+    yaml: `prom-seq20-local:\n  type: Workflow\n  jobs:\n${job('main', undefined, 20).replace('      stages:', '      dispatch: local\n      stages:')}`,
+    units: 20,
+    unit: 'stage',
+    baseline: { type: 'baselineBashChain', args: { n: 20, dispatch: 'local' } },
+  },
+  {
+    id: 'seq20-batch',
+    title: 'the same 20 stages with `dispatch: batch`',
+    yaml: `prom-seq20-batch:\n  type: Workflow\n  jobs:\n${job('main', undefined, 20).replace('      stages:', '      dispatch: batch\n      stages:')}`,
+    units: 20,
+    unit: 'stage',
+    baseline: { type: 'baselineBashChain', args: { n: 20, dispatch: 'batch' } },
   },
   {
     id: 'dag',
@@ -105,11 +124,21 @@ const dir = mkdtempSync(join(tmpdir(), 'tf-promises-'));
 writeFileSync(join(dir, 'promises.yml'), cases.map((c) => c.yaml).join(''));
 const taskQueue = `promises-${Date.now()}`;
 const connection = await NativeConnection.connect({ address: server.address });
+const parts = workerParts(dir);
+// The `batch` baseline's activity, as bench/peers registers it.
+const baselineActivities: BaselineBatchActivities = {
+  async baselineBashLoop({ runId, n }) {
+    let ok = 0;
+    for (let i = 0; i < n; i++) if ((await parts.activities.bashStage(baselineStageInput(runId, `s${i}`))).ok) ok++;
+    return ok;
+  },
+};
 const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
-  ...workerParts(dir),
+  ...parts,
+  activities: { ...parts.activities, ...baselineActivities },
   debugMode: true,
   maxConcurrentActivityTaskExecutions: 16,
   maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
@@ -133,6 +162,7 @@ try {
     // Warm-up: the bundle loaded, the first workflow's module cache filled.
     await (await Workflow.fromConf('prom-chain3', { path: dir })).execute({}, { runtime, maxJobParallel: 2 });
     for (const c of cases) {
+      if (only && !only.has(c.id)) continue;
       const wf = await Workflow.fromConf(/^([\w-]+):/.exec(c.yaml)![1]!, { path: dir });
       const tf = await count(async () => {
         const res = await wf.execute({}, { runtime, maxJobParallel: 2 });
