@@ -1,6 +1,6 @@
 /**
- * The `tempoflow-fewer-promise-hops` patch: the job path with fewer promises.
- * For runs started since it:
+ * The job paths with fewer promises, each behind a patch. For runs started
+ * since `tempoflow-fewer-promise-hops`:
  *
  * - an attempt of a job with no `timeout:` and no `concurrency:` runs its
  *   stages without its own cancellation scopes (nothing could cancel them but
@@ -10,23 +10,51 @@
  * - the interpreter's walk waits for its jobs on one promise instead of a race
  *   over all of them (`interpreter.ts`, {@link whenJobEnds}).
  *
- * The SDK's stack-trace hook records every promise workflow code creates: a
- * 3-job chain creates 73 instead of 124, a 10-job DAG 173 instead of 344
- * (docs/benchmarks.md, "Promises per run", with what it saves in CPU and
- * time). Fewer promise hops change the order of commands issued in one
- * workflow task, so runs recorded before the patch replay on the old path
- * (ARCHITECTURE.md, "Changing workflow code safely").
+ * For runs started since `tempoflow-direct-stage-await`, also:
+ *
+ * - the job's stage loop awaits each stage's first attempt itself, instead of
+ *   awaiting a stage function that awaits the attempt (`job-runner.ts`,
+ *   `runStageList`); retries still run in a frame of their own;
+ * - a job attempt without scopes of its own awaits its stage list in the
+ *   job's attempt loop (`JobRunner.run`) instead of in an attempt function;
+ * - the walk keeps a plain job's runner promise itself, not that of an
+ *   `async` function awaiting it (`Interpreter.runJobDirect`).
+ *
+ * The SDK's stack-trace hook records every promise workflow code creates, and
+ * each promise hop costs the workflow thread V8's promise machinery too: a
+ * 3-job chain creates 56 promises (124 on the original path), 200 sequential
+ * local-activity stages cost about half as much workflow-thread time above
+ * the hand-written loop as before the direct path (docs/benchmarks.md,
+ * "Promises per run"). Fewer promise hops change the order of commands issued
+ * in one workflow task, so runs recorded before each patch replay on their
+ * own path (ARCHITECTURE.md, "Changing workflow code safely"). A new run
+ * records only the newest patch's marker.
  *
  * Workflow code: deterministic, no I/O.
  */
 import { patched } from '@temporalio/workflow';
 
-/** `patched()` id of the path; see the module doc. */
+/** `patched()` id of the path with fewer promise hops; see the module doc. */
 export const FEWER_HOPS_PATCH = 'tempoflow-fewer-promise-hops';
 
-/** Whether this workflow execution takes the path (records the patch marker in a new run). */
+/** `patched()` id of the path where the stage loop awaits each first attempt itself; see the module doc. */
+export const DIRECT_STAGE_PATCH = 'tempoflow-direct-stage-await';
+
+/** The job path a workflow execution takes, oldest first. */
+export type JobPath = 'original' | 'fewer-hops' | 'direct-stages';
+
+/**
+ * The job path of this workflow execution: the newest patch a new run
+ * records (one marker), else the one its history recorded.
+ */
+export function jobPath(): JobPath {
+  if (patched(DIRECT_STAGE_PATCH)) return 'direct-stages';
+  return patched(FEWER_HOPS_PATCH) ? 'fewer-hops' : 'original';
+}
+
+/** Whether this workflow execution takes a path with fewer hops (records the newest patch's marker in a new run). */
 export function takesFewerHops(): boolean {
-  return patched(FEWER_HOPS_PATCH);
+  return jobPath() !== 'original';
 }
 
 /**
@@ -34,8 +62,8 @@ export function takesFewerHops(): boolean {
  * `ended` either way. On the patched path one `then`; before it
  * `.catch().finally()`, whose extra hops recorded runs depend on.
  */
-export function whenJobEnds(run: Promise<void>, failed: (err: unknown) => void, ended: () => void, fewerHops: boolean): Promise<void> {
-  if (!fewerHops) return run.catch(failed).finally(ended);
+export function whenJobEnds(run: Promise<unknown>, failed: (err: unknown) => void, ended: () => void, fewerHops: boolean): Promise<void> {
+  if (!fewerHops) return (run as Promise<void>).catch(failed).finally(ended);
   return run.then(ended, (err: unknown) => {
     failed(err);
     ended();

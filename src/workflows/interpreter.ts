@@ -37,7 +37,7 @@ import type { ConcurrencySpec } from '../engine/spec.js';
 import { DEFAULT_PROJECT, GroupSlots, renderGroupKey, type GroupSlot } from './concurrency.js';
 import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 import type { JobGroupEnv } from './job-group.js';
-import { takesFewerHops, whenJobEnds } from './fewer-hops.js';
+import { jobPath, whenJobEnds } from './fewer-hops.js';
 import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
 import { failureMessage, toErrorInfo } from '../engine/render.js';
@@ -276,7 +276,8 @@ export class Interpreter {
     }
     const pending: JobSpec[] = this.input.spec.jobs.filter((j) => (!only || only.has(j.id)) && !this.context.jobs[j.id]);
     const running = new Map<string, Promise<void>>();
-    const fewerHops = takesFewerHops();
+    const path = jobPath();
+    const fewerHops = path !== 'original';
     /** Resumes the walk's current wait; every job that ends calls it (a call after the first does nothing). */
     let wakeWalk: (() => void) | undefined;
     const maxParallel = Math.max(1, this.input.maxJobParallel);
@@ -330,7 +331,8 @@ export class Interpreter {
           this.waitingForGroup.delete(job.id);
           wakeWalk?.();
         };
-        running.set(job.id, whenJobEnds(this.runJob(job, needs), engineFailed, ended, fewerHops));
+        const run = path === 'direct-stages' && !job.strategy ? this.runJobDirect(job, needs) : this.runJob(job, needs);
+        running.set(job.id, whenJobEnds(run, engineFailed, ended, fewerHops));
       }
       if (running.size === 0 && !draining) {
         for (const job of pending.splice(0)) {
@@ -402,11 +404,28 @@ export class Interpreter {
         stop: this.stop,
       });
     }
+    await this.startJobRunner(job, needs).run();
+  }
+
+  /**
+   * A plain job's run without `runJob`'s async frame (the direct path,
+   * `fewer-hops.ts`): the job runner's own promise.
+   */
+  private runJobDirect(job: JobSpec, needs: readonly string[]): Promise<unknown> {
+    try {
+      return this.startJobRunner(job, needs).run();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The runner of a plain job, its context live in the run's. */
+  private startJobRunner(job: JobSpec, needs: readonly string[]): JobRunner {
     log.info(`job ${job.id}: start`);
     const runner = new JobRunner(this.jobInput(job, needs), this.stop, this.waiting, this.jobGroupEnv(job));
     this.runners.set(job.id, runner);
     this.context.jobs[job.id] = runner.state;
-    await runner.run();
+    return runner;
   }
 
   /** Computes the run's status and ends the Temporal execution to match (docs/semantics.md, "End states in Temporal"). */

@@ -27,9 +27,10 @@ import { stageValues } from './run-values.js';
 import { backoffSeconds, renderCount, renderSeconds, toErrorInfo, type ErrorWhere } from '../engine/render.js';
 import { runStageAction, type NestedOutcome, type StageEnv, type StageScope } from './stages/index.js';
 import { batchAt, runBatchStages } from './stages/batch.js';
-import { takesFewerHops } from './fewer-hops.js';
+import { jobPath } from './fewer-hops.js';
 import { JOB_CANCELLED_REASON, jobTimeoutReason, StopCause, StopMoment, type StopState } from './stop-state.js';
 import type { WaitingDetails } from './waiting-details.js';
+import type { StageAttemptResult } from '../activities/types.js';
 
 /** Stage kinds that hold other stages (their outputs hold capped leaves, so they are not capped again). */
 const NESTED_KINDS: ReadonlySet<string> = new Set(['parallel', 'foreach', 'until', 'case']);
@@ -42,11 +43,40 @@ interface ListOutcome {
   readonly error?: ErrorInfo;
 }
 
+/** How an attempt's stage list settled. */
+type ListEnd = { readonly outcome: ListOutcome } | { readonly error: unknown };
+
 /** How one attempt of the job ended. */
 interface AttemptOutcome {
   readonly status: Status;
   readonly reason?: string;
 }
+
+/** A stage whose attempts are running: what each attempt and its end need. */
+interface StageAttempts {
+  readonly stage: StageSpec;
+  /** Its rendered name. */
+  readonly name: string;
+  readonly scope: StageScope;
+  readonly ctx: ExpressionContext;
+  readonly where: ErrorWhere & { stage: string };
+  /** Its live context, recorded in `scope.stages`. */
+  readonly state: StageContext;
+  maxRetries: number;
+  /** Seconds before the next attempt, once an attempt asked for a retry. */
+  retryIn: number;
+}
+
+/** A stage whose first attempt started. */
+interface StageRun extends StageAttempts {
+  readonly pending: Promise<StageAttemptResult>;
+}
+
+/** How an attempt's promise settled. */
+type AttemptEnd = { readonly result: StageAttemptResult } | { readonly error: unknown };
+
+/** Workflow time as an ISO string (the SDK's `Date` reads workflow time). */
+const workflowNow = (): string => new Date().toISOString();
 
 /** Runs a job; see the module doc. */
 export class JobRunner {
@@ -63,8 +93,10 @@ export class JobRunner {
   private supersededReason: string | undefined;
   /** Set once the job holds its concurrency slot (or needs none): `run()` then runs the job loop. */
   private inGroup = false;
-  /** Whether this execution takes the job path with fewer promises (`fewer-hops.ts`). */
+  /** Whether this execution takes a job path with fewer promises (`fewer-hops.ts`). */
   private readonly fewerHops: boolean;
+  /** Whether the stage loop awaits each stage's first attempt itself (`fewer-hops.ts`). */
+  private readonly directStages: boolean;
 
   constructor(
     private readonly input: JobRunInput,
@@ -76,7 +108,9 @@ export class JobRunner {
     private readonly group?: JobGroupEnv,
   ) {
     this.approvals = new Approvals(input.approvals);
-    this.fewerHops = takesFewerHops();
+    const path = jobPath();
+    this.fewerHops = path !== 'original';
+    this.directStages = path === 'direct-stages';
     this.stop = runStop.forJobAttempt();
     this.state = {
       status: Status.WAIT,
@@ -139,7 +173,19 @@ export class JobRunner {
       delete state.reason;
       // The job stays WAIT until its last attempt ends, so dependents never
       // see a failure that a retry may still turn around.
-      final = await this.runAttempt(timeoutSeconds);
+      if (this.directStages && !this.needsOwnScopes(timeoutSeconds)) {
+        // The direct path (`fewer-hops.ts`): the attempt's stage list, awaited here.
+        const stop = this.beginAttempt();
+        let end: ListEnd;
+        try {
+          end = { outcome: await this.runStageList(this.job.stages, this.rootScope(), true) };
+        } catch (err) {
+          end = { error: err };
+        }
+        final = this.attemptOutcome(stop, end, timeoutSeconds);
+      } else {
+        final = await this.runAttempt(timeoutSeconds);
+      }
       if (final.reason) state.reason = final.reason;
       if (final.status === Status.SUCCESS || final.status === Status.CANCEL || this.runStop.cause) break;
       if (attempt > maxRetries) break;
@@ -261,10 +307,8 @@ export class JobRunner {
 
   /** One attempt of the job: its stages in order, under its timeout. */
   private async runAttempt(timeoutSeconds: number | undefined): Promise<AttemptOutcome> {
-    const state = this.state;
-    const stop = (this.stop = this.runStop.forJobAttempt());
-    // Only a timeout or a newcomer in the job's concurrency group cancels an attempt on its own.
-    const ownScopes = !this.fewerHops || timeoutSeconds !== undefined || Boolean(this.job.concurrency);
+    const stop = this.beginAttempt();
+    const ownScopes = this.needsOwnScopes(timeoutSeconds);
     const scope = (this.attemptScope = ownScopes ? new CancellationScope() : undefined);
     const timerScope = ownScopes ? new CancellationScope() : undefined;
     const timer =
@@ -282,25 +326,54 @@ export class JobRunner {
           ? Promise.resolve()
           : undefined;
 
-    let failed = false;
-    let stopped = false;
+    let end: ListEnd;
     try {
-      const chunk = this.input.foreachChunk;
-      const root: StageScope = { stages: state.stages, outer: chunk ? { ...chunk.outer } : {}, extra: chunk ? { ...chunk.extra } : {}, prefix: chunk?.prefix ?? '' };
-      const stageList = () => this.runStageList(this.job.stages, root, true);
-      const outcome = await (scope ? scope.run(stageList) : stageList());
-      failed = outcome.failed;
-      stopped = outcome.stopped;
+      const stageList = () => this.runStageList(this.job.stages, this.rootScope(), true);
+      end = { outcome: await (scope ? scope.run(stageList) : stageList()) };
     } catch (err) {
-      // Stages catch their own errors; a cancellation may still surface here.
-      if (!isCancellation(err)) state.errors.push(toErrorInfo(err, this.where()));
-      stopped = true;
+      end = { error: err };
     }
     if (timerScope) {
       timerScope.cancel();
       await timer;
     }
+    return this.attemptOutcome(stop, end, timeoutSeconds);
+  }
 
+  /** Starts an attempt: its stop state (the run's, plus the job's own timeout). */
+  private beginAttempt(): StopState {
+    this.attemptScope = undefined;
+    return (this.stop = this.runStop.forJobAttempt());
+  }
+
+  /**
+   * Whether an attempt runs in cancellation scopes of its own: only a timeout
+   * or a newcomer in the job's concurrency group cancels an attempt on its
+   * own, and runs recorded before `fewer-hops.ts` always had them.
+   */
+  private needsOwnScopes(timeoutSeconds: number | undefined): boolean {
+    return !this.fewerHops || timeoutSeconds !== undefined || Boolean(this.job.concurrency);
+  }
+
+  /** The scope of the job's top-level stages (a foreach chunk's carries its item's values). */
+  private rootScope(): StageScope {
+    const chunk = this.input.foreachChunk;
+    return { stages: this.state.stages, outer: chunk ? { ...chunk.outer } : {}, extra: chunk ? { ...chunk.extra } : {}, prefix: chunk?.prefix ?? '' };
+  }
+
+  /** How an attempt ended, from how its stage list ended and why it stopped. */
+  private attemptOutcome(stop: StopState, end: ListEnd, timeoutSeconds: number | undefined): AttemptOutcome {
+    const state = this.state;
+    let stopped: boolean;
+    let failed = false;
+    if ('outcome' in end) {
+      failed = end.outcome.failed;
+      stopped = end.outcome.stopped;
+    } else {
+      // Stages catch their own errors; a cancellation may still surface here.
+      if (!isCancellation(end.error)) state.errors.push(toErrorInfo(end.error, this.where()));
+      stopped = true;
+    }
     if (stop.cause === StopCause.SUPERSEDED) return { status: Status.CANCEL, reason: this.supersededReason! };
     if (stop.cause === StopCause.JOB_TIMEOUT) {
       const reason = jobTimeoutReason(timeoutSeconds!);
@@ -355,45 +428,126 @@ export class JobRunner {
         i += results.length - 1;
         continue;
       }
-      record(stage, await this.runStage(stage, failed, scope));
+      if (!this.directStages) {
+        record(stage, await this.runStage(stage, failed, scope));
+        continue;
+      }
+      // The direct path (`fewer-hops.ts`): the loop awaits the first attempt itself.
+      const run = this.beginStage(stage, failed, scope);
+      if (!('pending' in run)) {
+        record(stage, run);
+        continue;
+      }
+      let end: AttemptEnd;
+      try {
+        end = { result: await run.pending };
+      } catch (err) {
+        end = { error: err };
+      }
+      record(stage, this.endAttempt(run, end) ?? (await this.attempts(run, undefined)));
     }
     return { failed, stopped, ...(firstError ? { error: firstError } : {}) };
   }
 
   /** Decides, renders and runs one stage, with its own retry loop. Never throws. */
-  private async runStage(stage: StageSpec, jobFailed: boolean, scope: StageScope): Promise<StageContext> {
+  private runStage(stage: StageSpec, jobFailed: boolean, scope: StageScope): Promise<StageContext> {
+    let run: StageContext | StageRun;
+    try {
+      run = this.beginStage(stage, jobFailed, scope);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return 'pending' in run ? this.attempts(run, run.pending) : Promise.resolve(run);
+  }
+
+  /**
+   * Decides whether `stage` runs and starts its first attempt: its context
+   * when it ends here (skipped, or its first input failed to render), else
+   * the running stage with the attempt's promise. Synchronous, so that the
+   * direct path awaits the attempt itself.
+   */
+  private beginStage(stage: StageSpec, jobFailed: boolean, scope: StageScope): StageContext | StageRun {
     const values = this.values({}, scope);
     const ctx: ExpressionContext = { values };
     const where = { ...this.where(stage), stage: scope.prefix + stage.id };
-    const now = () => new Date().toISOString();
-    const start = startStage(stage, values, jobFailed, where, now);
+    const start = startStage(stage, values, jobFailed, where, workflowNow);
     if ('context' in start) return start.context;
-    const name = start.name;
-
-    const stageState: StageContext = { status: Status.WAIT, name, outputs: {}, start: now(), attempt: 1 };
-    scope.stages[stage.id] = stageState;
+    const state: StageContext = { status: Status.WAIT, name: start.name, outputs: {}, start: workflowNow(), attempt: 1 };
+    scope.stages[stage.id] = state;
+    const run = { stage, name: start.name, scope, ctx, where, state, maxRetries: 0, retryIn: 0 };
     try {
-      const maxRetries = renderCount(stage.retry.maximumRetries, ctx, 'retry');
-      for (let attempt = 1; ; attempt++) {
-        stageState.attempt = attempt;
-        const timeoutSeconds = stage.timeoutSeconds === undefined ? undefined : renderSeconds(stage.timeoutSeconds, ctx, 'timeout');
-        const result = await runStageAction(stage, this.stageEnv(stage, { name, attempt, ctx, timeoutSeconds, scope, live: stageState }));
-        const delay = recordAttempt(stageState, stage, result, { attempt, maxRetries, stagePath: where.stage, capOutputs: !NESTED_KINDS.has(stage.kind) });
-        if (delay === undefined) break;
-        log.info(`stage ${this.job.id}.${stage.id}: attempt ${attempt} failed; retrying in ${delay} s`, { error: stageState.error?.message });
-        await sleep(delay * 1000, { summary: `${this.job.id} / ${name}: retry in ${delay} s` });
-      }
+      run.maxRetries = renderCount(stage.retry.maximumRetries, ctx, 'retry');
+      return { ...run, pending: this.startAttempt(run, 1) };
     } catch (err) {
-      if (isCancellation(err) || this.stop.stopping()) {
-        stageState.status = Status.CANCEL;
-        stageState.reason = this.stop.reason(StopMoment.DURING_STAGE);
-      } else {
-        stageState.status = Status.FAILED;
-        stageState.error = toErrorInfo(err, where);
+      return this.stageThrew(run, err);
+    }
+  }
+
+  /**
+   * A running stage's attempts, from awaiting `pending` (or, without it, from
+   * the backoff before the next attempt) to the stage's final context. One
+   * async frame around each attempt and backoff, as stages ran before the
+   * direct path: runs recorded then replay with these promise hops.
+   */
+  private async attempts(run: StageAttempts, pending: Promise<StageAttemptResult> | undefined): Promise<StageContext> {
+    for (;;) {
+      if (pending) {
+        let end: AttemptEnd;
+        try {
+          end = { result: await pending };
+        } catch (err) {
+          end = { error: err };
+        }
+        const done = this.endAttempt(run, end);
+        if (done) return done;
+      }
+      try {
+        log.info(`stage ${this.job.id}.${run.stage.id}: attempt ${run.state.attempt} failed; retrying in ${run.retryIn} s`, { error: run.state.error?.message });
+        await sleep(run.retryIn * 1000, { summary: `${this.job.id} / ${run.name}: retry in ${run.retryIn} s` });
+        pending = this.startAttempt(run, (run.state.attempt ?? 1) + 1);
+      } catch (err) {
+        return this.stageThrew(run, err);
       }
     }
-    stageState.end = now();
-    return stageState;
+  }
+
+  /** Starts attempt number `attempt` of a running stage; throws when its timeout or input cannot be rendered. */
+  private startAttempt(run: StageAttempts, attempt: number): Promise<StageAttemptResult> {
+    const { stage, ctx, scope, state, name } = run;
+    state.attempt = attempt;
+    const timeoutSeconds = stage.timeoutSeconds === undefined ? undefined : renderSeconds(stage.timeoutSeconds, ctx, 'timeout');
+    return runStageAction(stage, this.stageEnv(stage, { name, attempt, ctx, timeoutSeconds, scope, live: state }));
+  }
+
+  /** Records how an attempt ended: the stage's final context, or `undefined` when it is retried in `run.retryIn` seconds. */
+  private endAttempt(run: StageAttempts, end: AttemptEnd): StageContext | undefined {
+    if ('error' in end) return this.stageThrew(run, end.error);
+    const { stage, state, where, maxRetries } = run;
+    try {
+      const delay = recordAttempt(state, stage, end.result, { attempt: state.attempt ?? 1, maxRetries, stagePath: where.stage, capOutputs: !NESTED_KINDS.has(stage.kind) });
+      if (delay !== undefined) {
+        run.retryIn = delay;
+        return undefined;
+      }
+    } catch (err) {
+      return this.stageThrew(run, err);
+    }
+    state.end = workflowNow();
+    return state;
+  }
+
+  /** A stage whose attempt threw: CANCEL when the run or job is stopping, else FAILED with the positioned error. */
+  private stageThrew(run: StageAttempts, err: unknown): StageContext {
+    const { state } = run;
+    if (isCancellation(err) || this.stop.stopping()) {
+      state.status = Status.CANCEL;
+      state.reason = this.stop.reason(StopMoment.DURING_STAGE);
+    } else {
+      state.status = Status.FAILED;
+      state.error = toErrorInfo(err, run.where);
+    }
+    state.end = workflowNow();
+    return state;
   }
 
   /** What a stage kind may use for one attempt (see `stages/stage-kind.ts`). */
