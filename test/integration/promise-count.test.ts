@@ -121,8 +121,8 @@ describe('promises per run (fewer-hops.ts)', () => {
     const ten = await measure('seq10');
     const twenty = await measure('seq20');
     expect(twenty.patched).toBe(true);
-    // 3.4 a stage on SDK 1.24, as many as a hand-written loop of activities (bench/promises.ts);
-    // 5.4 on the fewer-hops path, where a stage function awaited the activity for the loop.
+    // 3.1 a stage on SDK 1.24, no more than a hand-written loop of activities (bench/promises.ts);
+    // 5.1 on the fewer-hops path, where a stage function awaited the activity for the loop.
     expect((twenty.promises - ten.promises) / 10).toBeLessThanOrEqual(4);
   });
 
