@@ -6,6 +6,9 @@ import { activityConfigFromEnv, createActivities, type ActivityConfig } from '..
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/client/embedded-server.js';
 import { createSinks } from '../src/worker/index.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
+import type { BashStageInput } from '../src/activities/types.js';
+import { baselineStageInput } from './peers-inputs.js';
+import type { BaselineBatchActivities } from './peers-workflows.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -111,22 +114,36 @@ export async function selectServer(args: readonly string[], env: NodeJS.ProcessE
   return { kind: 'address', address: choice, label: `server at ${choice}`, pids: () => [], stop: () => undefined };
 }
 
+/** The `batch` baseline's activity: the same `bashStage` activity function, called in a loop in one activity. */
+export function baselineBatchActivities(bashStage: (input: BashStageInput) => Promise<{ ok: boolean }>): BaselineBatchActivities {
+  return {
+    async baselineBashLoop({ runId, n }) {
+      let ok = 0;
+      for (let i = 0; i < n; i++) if ((await bashStage(baselineStageInput(runId, `s${i}`))).ok) ok++;
+      return ok;
+    },
+  };
+}
+
 /** Clock ticks per second of /proc/<pid>/stat times (`getconf CLK_TCK`, 100 on Linux). */
 const CLOCK_TICKS = 100;
+
+/** The fields of a /proc `stat` file from field 3 (state) on, or undefined once the process or thread is gone. */
+function statFields(path: string): string[] | undefined {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * CPU seconds (user + system) used so far by each process, its reaped children (a
  * worker's stage processes) and its live children (PostgreSQL's backends).
  */
 export function cpuSeconds(pids: readonly number[]): number {
-  const stat = (pid: number): string[] | undefined => {
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-    } catch {
-      return undefined;
-    }
-  };
+  const stat = (pid: number) => statFields(`/proc/${pid}/stat`);
   const ticks = (f: string[], withReaped: boolean) => Number(f[11]) + Number(f[12]) + (withReaped ? Number(f[13]) + Number(f[14]) : 0);
   const wanted = new Set(pids);
   let total = 0;
@@ -145,13 +162,8 @@ export type ThreadRole = 'main' | 'workflow threads' | 'V8 helpers (GC, compiler
 
 /** CPU milliseconds of one thread of this process so far, or undefined once it has exited. */
 function threadCpuMs(tid: string): number | undefined {
-  try {
-    const text = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) / CLOCK_TICKS) * 1000;
-  } catch {
-    return undefined;
-  }
+  const f = statFields(`/proc/self/task/${tid}/stat`);
+  return f && ((Number(f[11]) + Number(f[12])) / CLOCK_TICKS) * 1000;
 }
 
 const threadName = (tid: string): string => {

@@ -1,7 +1,7 @@
 /**
  * The stage input of bench/peers' hand-written baselines, shared by their
  * workflows (bench/peers-workflows.ts) and the `batch` baseline's activity
- * (bench/peers.ts). No workflow APIs: both sides import it.
+ * (`baselineBatchActivities` in bench/common.ts). No workflow APIs: both sides import it.
  */
 import type { BashStageInput } from '../src/activities/types.js';
 

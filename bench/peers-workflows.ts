@@ -15,7 +15,7 @@ const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 minute
 /** How the baseline dispatches its activities: one each (`activity`, `local`), or all in one (`batch`). */
 export type BaselineDispatch = 'activity' | 'local' | 'batch';
 
-/** The one activity of the `batch` baseline (bench/peers.ts registers it): `n` `bash: "true"` stages in a loop. */
+/** The one activity of the `batch` baseline (`baselineBatchActivities` in bench/common.ts): `n` `bash: "true"` stages in a loop. */
 export interface BaselineBatchActivities {
   baselineBashLoop(input: { runId: string; n: number }): Promise<number>;
 }

@@ -32,10 +32,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { cpuByThreadRole, cpuSeconds, selectServer, threadRoles, workerParts, type ThreadRole } from './common.js';
+import { baselineBatchActivities, cpuByThreadRole, cpuSeconds, selectServer, threadRoles, workerParts, type ThreadRole } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
-import { baselineStageInput } from './peers-inputs.js';
-import type { BaselineBatchActivities } from './peers-workflows.js';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -210,20 +208,12 @@ const connection = await NativeConnection.connect({ address: server.address });
 const roleOf = threadRoles();
 // The settings of `tempoflow worker` (src/worker/index.ts), for both sides.
 const parts = workerParts(dir);
-// The `batch` baseline's activity: the same `bashStage` activity function, called in a loop in one activity.
-const baselineActivities: BaselineBatchActivities = {
-  async baselineBashLoop({ runId, n }) {
-    let ok = 0;
-    for (let i = 0; i < n; i++) if ((await parts.activities.bashStage(baselineStageInput(runId, `s${i}`))).ok) ok++;
-    return ok;
-  },
-};
 const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
   ...parts,
-  activities: { ...parts.activities, ...baselineActivities },
+  activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
   maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,
   maxHeartbeatThrottleInterval: '1s',
   maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,

@@ -30,9 +30,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { selectServer, workerParts } from './common.js';
-import { baselineStageInput } from './peers-inputs.js';
-import type { BaselineBatchActivities } from './peers-workflows.js';
+import { baselineBatchActivities, selectServer, workerParts } from './common.js';
+import type { BaselineDispatch } from './peers-workflows.js';
 
 const args = process.argv.slice(2);
 const REPS = args.includes('--reps') ? Math.max(1, Number(args[args.indexOf('--reps') + 1])) : 5;
@@ -49,8 +48,20 @@ interface Case {
   readonly baseline?: { readonly type: string; readonly args: Record<string, unknown> };
 }
 
-const job = (id: string, needs: string | undefined, stages: number) =>
-  `    ${id}:\n${needs ? `      needs: [${needs}]\n` : ''}      stages:\n${Array.from({ length: stages }, (_, i) => `        - name: S${i}\n          bash: "true"`).join('\n')}\n`;
+const job = (id: string, needs: string | undefined, stages: number, dispatch: BaselineDispatch = 'activity') =>
+  `    ${id}:\n${needs ? `      needs: [${needs}]\n` : ''}${dispatch === 'activity' ? '' : `      dispatch: ${dispatch}\n`}      stages:\n${Array.from({ length: stages }, (_, i) => `        - name: S${i}\n          bash: "true"`).join('\n')}\n`;
+/** One job of 20 sequential bash stages, dispatched as `dispatch`, against the baseline that dispatches the same way. */
+const seq20 = (dispatch: BaselineDispatch, title: string): Case => {
+  const id = dispatch === 'activity' ? 'seq20' : `seq20-${dispatch}`;
+  return {
+    id,
+    title,
+    yaml: `prom-${id}:\n  type: Workflow\n  jobs:\n${job('main', undefined, 20, dispatch)}`,
+    units: 20,
+    unit: 'stage',
+    baseline: { type: 'baselineBashChain', args: { n: 20, dispatch } },
+  };
+};
 const cases: Case[] = [
   {
     id: 'chain3',
@@ -60,30 +71,9 @@ const cases: Case[] = [
     unit: 'job',
     baseline: { type: 'baselineBashChain', args: { n: 3, dispatch: 'activity' } },
   },
-  {
-    id: 'seq20',
-    title: '20 sequential bash stages, one job',
-    yaml: `prom-seq20:\n  type: Workflow\n  jobs:\n${job('main', undefined, 20)}`,
-    units: 20,
-    unit: 'stage',
-    baseline: { type: 'baselineBashChain', args: { n: 20, dispatch: 'activity' } },
-  },
-  {
-    id: 'seq20-local',
-    title: 'the same 20 stages with `dispatch: local`',
-    yaml: `prom-seq20-local:\n  type: Workflow\n  jobs:\n${job('main', undefined, 20).replace('      stages:', '      dispatch: local\n      stages:')}`,
-    units: 20,
-    unit: 'stage',
-    baseline: { type: 'baselineBashChain', args: { n: 20, dispatch: 'local' } },
-  },
-  {
-    id: 'seq20-batch',
-    title: 'the same 20 stages with `dispatch: batch`',
-    yaml: `prom-seq20-batch:\n  type: Workflow\n  jobs:\n${job('main', undefined, 20).replace('      stages:', '      dispatch: batch\n      stages:')}`,
-    units: 20,
-    unit: 'stage',
-    baseline: { type: 'baselineBashChain', args: { n: 20, dispatch: 'batch' } },
-  },
+  seq20('activity', '20 sequential bash stages, one job'),
+  seq20('local', 'the same 20 stages with `dispatch: local`'),
+  seq20('batch', 'the same 20 stages with `dispatch: batch`'),
   {
     id: 'dag',
     title: '10-job bash DAG (2 layers × 5, the second needs the first), max_job_parallel 2',
@@ -125,20 +115,12 @@ writeFileSync(join(dir, 'promises.yml'), cases.map((c) => c.yaml).join(''));
 const taskQueue = `promises-${Date.now()}`;
 const connection = await NativeConnection.connect({ address: server.address });
 const parts = workerParts(dir);
-// The `batch` baseline's activity, as bench/peers registers it.
-const baselineActivities: BaselineBatchActivities = {
-  async baselineBashLoop({ runId, n }) {
-    let ok = 0;
-    for (let i = 0; i < n; i++) if ((await parts.activities.bashStage(baselineStageInput(runId, `s${i}`))).ok) ok++;
-    return ok;
-  },
-};
 const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
   ...parts,
-  activities: { ...parts.activities, ...baselineActivities },
+  activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
   debugMode: true,
   maxConcurrentActivityTaskExecutions: 16,
   maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,

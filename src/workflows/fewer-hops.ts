@@ -13,12 +13,12 @@
  * For runs started since `tempoflow-direct-stage-await`, also:
  *
  * - the job's stage loop awaits each stage's first attempt itself, instead of
- *   awaiting a stage function that awaits the attempt (`job-runner.ts`,
- *   `runStageList`); retries still run in a frame of their own;
+ *   awaiting a stage function that awaits the attempt (`stage-list.ts`,
+ *   `StageList.run`); retries still run in a frame of their own;
  * - a job attempt without scopes of its own awaits its stage list in the
  *   job's attempt loop (`JobRunner.run`) instead of in an attempt function;
  * - the walk keeps a plain job's runner promise itself, not that of an
- *   `async` function awaiting it (`Interpreter.runJobDirect`).
+ *   `async` function awaiting it (`Interpreter.walk`, {@link promiseOf}).
  *
  * The SDK's stack-trace hook records every promise workflow code creates, and
  * each promise hop costs the workflow thread V8's promise machinery too: a
@@ -55,6 +55,18 @@ export function jobPath(): JobPath {
 /** Whether this workflow execution takes a path with fewer hops (records the newest patch's marker in a new run). */
 export function takesFewerHops(): boolean {
   return jobPath() !== 'original';
+}
+
+/**
+ * Calls `start` and returns its promise, a synchronous throw becoming a
+ * rejection: what an `async` wrapper does, without the promise hop it adds.
+ */
+export function promiseOf<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /**

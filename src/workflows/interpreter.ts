@@ -37,7 +37,7 @@ import type { ConcurrencySpec } from '../engine/spec.js';
 import { DEFAULT_PROJECT, GroupSlots, renderGroupKey, type GroupSlot } from './concurrency.js';
 import { approvalSignal, cancelSignal, RunFailureType, statusQuery, type ApprovalDecision, type JobRunInput, type RunInput } from './definitions.js';
 import type { JobGroupEnv } from './job-group.js';
-import { jobPath, whenJobEnds } from './fewer-hops.js';
+import { jobPath, promiseOf, whenJobEnds } from './fewer-hops.js';
 import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
 import { failureMessage, toErrorInfo } from '../engine/render.js';
@@ -331,7 +331,8 @@ export class Interpreter {
           this.waitingForGroup.delete(job.id);
           wakeWalk?.();
         };
-        const run = path === 'direct-stages' && !job.strategy ? this.runJobDirect(job, needs) : this.runJob(job, needs);
+        // The direct path (`fewer-hops.ts`) keeps a plain job's runner promise, not `runJob`'s.
+        const run = path === 'direct-stages' && !job.strategy ? promiseOf(() => this.startJobRunner(job, needs).run()) : this.runJob(job, needs);
         running.set(job.id, whenJobEnds(run, engineFailed, ended, fewerHops));
       }
       if (running.size === 0 && !draining) {
@@ -405,18 +406,6 @@ export class Interpreter {
       });
     }
     await this.startJobRunner(job, needs).run();
-  }
-
-  /**
-   * A plain job's run without `runJob`'s async frame (the direct path,
-   * `fewer-hops.ts`): the job runner's own promise.
-   */
-  private runJobDirect(job: JobSpec, needs: readonly string[]): Promise<unknown> {
-    try {
-      return this.startJobRunner(job, needs).run();
-    } catch (err) {
-      return Promise.reject(err);
-    }
   }
 
   /** The runner of a plain job, its context live in the run's. */

@@ -3,7 +3,7 @@
  * this folder — activity stages (`bash`, `run`, `uses`), `echo`, `raise`,
  * `trigger`, `parallel`, `foreach` (and its chunk children), `until`,
  * `case`, `approval` — exporting a {@link StageKind}; `index.ts` is the one
- * switch that dispatches to them. The job runner (`../job-runner.ts`) owns
+ * switch that dispatches to them. The stage loop (`../stage-list.ts`) owns
  * everything around an attempt: deciding whether the stage runs, rendering
  * its name and timeout, the retry loop, and recording the result.
  *
