@@ -8,9 +8,10 @@
  * off, temporalio/sdk-typescript#1587). With the hook turned off in a scratch
  * copy, a 3-job run of bench/peers took about 2.5 ms less worker CPU, a quarter
  * of what tempoflow's run costs the worker above the hand-written one. Unlike
- * CPU or throughput on a shared 2-core machine, the count does not vary from
- * run to run, so each cut on the path is measured exactly (docs/benchmarks.md,
- * "Promises per run").
+ * CPU or throughput on a shared 2-core machine, the count varies by a few
+ * promises at most from run to run (how many completions one workflow
+ * activation brings), so each cut on the path is measured closely
+ * (docs/benchmarks.md, "Promises per run").
  *
  * The worker runs in debug mode (workflows on the main thread, so a second
  * promise hook here sees them) with the settings of `tempoflow worker`. A
