@@ -14,7 +14,7 @@
  *
  *   npx tsx bench/peers.ts [--quick | --scale 0.5] [--reps 1] [--case bash,matrix9,...]
  *                          [--server dev|cluster|host:port] [--server-defaults] [--server-config KEY=JSON] [--no-ddeutil]
- *                          [--matrix-children]
+ *                          [--matrix-children] [--no-warm-up]
  *
  * `--quick` is `--scale 0.1` (a tenth of each workload). `--server-defaults` starts the
  * dev server without the dynamic config tempoflow's own dev server uses
@@ -23,6 +23,8 @@
  * Temporal's default of that one. `--matrix-children` runs
  * every matrix combination as a child workflow (`limits.inlineMatrixStageRuns: 0`, how
  * every matrix ran before small ones ran inline), to measure what inline saves.
+ * Each case first runs once on each side unmeasured, then its reps alternate which
+ * side goes first; `--no-warm-up` measures the first run too.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -40,6 +42,8 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
 const SCALE = args.includes('--quick') ? 0.1 : opt('--scale', 1);
 const REPS = Math.max(1, opt('--reps', 1));
+/** `--no-warm-up`: measure each case's first run too (see the warm-up in the main loop). */
+const WARM_UP = !args.includes('--no-warm-up');
 const STAGES_AT_ONCE = opt('--stages', 16);
 const DDEUTIL_VERSION = '0.0.86';
 /** `--matrix-children`: no matrix runs inline (docs/semantics.md, "Small matrices run inline"). */
@@ -221,19 +225,19 @@ const worker = await Worker.create({
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
 
 /** Seconds of one tempoflow run of `c` (or runs/s when concurrent). */
-async function tempoflowOnce(c: Case, wf: Workflow): Promise<number> {
+async function tempoflowOnce(c: Case, wf: Workflow, { measured = true } = {}): Promise<number> {
   const t0 = performance.now();
   const cpu = cpuMark(c);
   if (!c.concurrent) {
     const res = await wf.execute({}, { runtime, ...runOptions });
-    cpu.add('tempoflow', 1);
-    lastIds.tempoflow = res.runId;
+    if (measured) cpu.add('tempoflow', 1);
+    if (measured) lastIds.tempoflow = res.runId;
     if (res.status !== 'SUCCESS') throw new Error(`${c.id}: ${res.status} ${JSON.stringify(res.errors)}`);
     return (performance.now() - t0) / 1000;
   }
   const handles = await Promise.all(Array.from({ length: c.concurrent }, () => wf.start({}, { runtime, ...runOptions })));
   const results = await Promise.all(handles.map((h) => h.result()));
-  cpu.add('tempoflow', c.concurrent);
+  if (measured) cpu.add('tempoflow', c.concurrent);
   const bad = results.filter((r) => r.status !== 'SUCCESS').length;
   if (bad) throw new Error(`${c.id}: ${bad} of ${c.concurrent} runs did not succeed`);
   return c.concurrent / ((performance.now() - t0) / 1000);
@@ -273,14 +277,14 @@ function cpuMark(c: Case): { add(side: 'tempoflow' | 'baseline', runs: number): 
 }
 
 /** Seconds of one baseline run of `c` (or runs/s when concurrent). */
-async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, rep: number): Promise<number> {
+async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, rep: number, { measured = true } = {}): Promise<number> {
   const t0 = performance.now();
   const one = (i: number) => runtime.client.workflow.start(b.type, { taskQueue, workflowId: `baseline-${c.id}-${rep}-${i}-${Date.now()}`, args: [{ ...b.args, runId: `b-${rep}-${i}` }] });
   const cpu = cpuMark(c);
   const handles = await Promise.all(Array.from({ length: c.concurrent ?? 1 }, (_, i) => one(i)));
-  lastIds.baseline = handles[0]!.workflowId;
+  if (measured) lastIds.baseline = handles[0]!.workflowId;
   await Promise.all(handles.map((h) => h.result()));
-  cpu.add('baseline', c.concurrent ?? 1);
+  if (measured) cpu.add('baseline', c.concurrent ?? 1);
   const seconds = (performance.now() - t0) / 1000;
   return c.concurrent ? c.concurrent / seconds : seconds;
 }
@@ -311,9 +315,18 @@ try {
       const tf: number[] = [];
       const base: number[] = [];
       const ddu: number[] = [];
+      if (WARM_UP) {
+        // One unmeasured run of each side first: the first run of a workload in this
+        // process pays for what the workload touches first (code compiled, a module
+        // loaded, a cache filled), whichever side runs it.
+        await tempoflowOnce(c, wf, { measured: false });
+        if (c.baseline) await baselineOnce(c, c.baseline, -1, { measured: false });
+      }
       for (let r = 0; r < REPS; r++) {
-        tf.push(await tempoflowOnce(c, wf));
-        if (c.baseline) base.push(await baselineOnce(c, c.baseline, r));
+        // Alternate which side goes first, so neither always runs right after the other's load.
+        const tempoflowRep = async () => void tf.push(await tempoflowOnce(c, wf));
+        const baselineRep = async () => void (c.baseline && base.push(await baselineOnce(c, c.baseline, r)));
+        for (const side of r % 2 === 0 ? [tempoflowRep, baselineRep] : [baselineRep, tempoflowRep]) await side();
         if ('python' in dd && !c.concurrent && !c.noDdeutil) ddu.push(runDdeutil(dd.python, dir, name));
       }
       const paired = base.map((b, r) => (c.concurrent ? b / tf[r]! : tf[r]! / b));
@@ -341,7 +354,9 @@ try {
   server.stop();
 }
 
-console.log(`\nbench/peers on ${server.label}; scale ${SCALE}, median of ${REPS}; ddeutil-workflow ${'python' in dd ? DDEUTIL_VERSION : `skipped (${dd.skipped})`}`);
+console.log(
+  `\nbench/peers on ${server.label}; scale ${SCALE}, median of ${REPS}${WARM_UP ? ' after a warm-up run of each side' : ', no warm-up'}, the side that goes first alternating; ddeutil-workflow ${'python' in dd ? DDEUTIL_VERSION : `skipped (${dd.skipped})`}`,
+);
 console.log('ratios are tempoflow / other for times, other / tempoflow for runs/s (below 1.0 = tempoflow faster);');
 console.log('÷ baseline: the ratio of the medians, and in brackets the lowest and highest ratio of one rep (each rep runs both, one after the other)\n');
 console.log('| workload | tempoflow | hand-written Temporal | ddeutil-workflow | ÷ baseline | ÷ ddeutil | target |');
