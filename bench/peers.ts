@@ -176,8 +176,15 @@ function ddeutilPython(): { python: string } | { skipped: string } {
   return { python };
 }
 
-/** Runs workflow `name` with ddeutil-workflow (max_job_parallel 2, like tempoflow's default); seconds. */
-function runDdeutil(python: string, dir: string, name: string): number {
+/**
+ * A ddeutil-workflow run that takes longer than this is stopped and reported, not
+ * waited for: its slowest workload here takes about 23 s, and one run of its echo
+ * DAG once stopped making progress after a job ended (2026-12-03).
+ */
+const DDEUTIL_TIMEOUT_MS = 180_000;
+
+/** Runs workflow `name` with ddeutil-workflow (max_job_parallel 2, like tempoflow's default): seconds, or why it has none. */
+function runDdeutil(python: string, dir: string, name: string): number | { failed: string } {
   const script = [
     'import json, sys, time',
     'from pathlib import Path',
@@ -189,11 +196,18 @@ function runDdeutil(python: string, dir: string, name: string): number {
     'sys.stdout.flush()',
     'print("\\nPEERS " + json.dumps({"status": str(r.status), "seconds": s}))',
   ].join('\n');
-  const out = spawnSync(python, ['-c', script], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 600_000 });
+  const out = spawnSync(python, ['-c', script], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30, timeout: DDEUTIL_TIMEOUT_MS });
   const line = /^PEERS (.+)$/m.exec(out.stdout ?? '')?.[1];
-  if (!line) throw new Error(`ddeutil-workflow ${name}: no result (exit ${out.status}): ${(out.stderr ?? '').slice(-2000)}`);
+  if (!line) {
+    const why = out.signal && out.error ? `stopped after ${DDEUTIL_TIMEOUT_MS / 1000} s without a result` : `no result (exit ${out.status})`;
+    console.error(`ddeutil-workflow ${name}: ${why}; the rep is left out of its median. Its last output:\n${(out.stderr ?? '').slice(-1500)}`);
+    return { failed: why };
+  }
   const r = JSON.parse(line) as { status: string; seconds: number };
-  if (!/SUCCESS/.test(r.status)) throw new Error(`ddeutil-workflow ${name}: ${r.status}`);
+  if (!/SUCCESS/.test(r.status)) {
+    console.error(`ddeutil-workflow ${name}: ended ${r.status}; the rep is left out of its median`);
+    return { failed: `ended ${r.status}` };
+  }
   return r.seconds;
 }
 
@@ -305,6 +319,8 @@ const profile = async (label: string, workflowId: string | undefined) => {
 };
 
 const rows: { c: Case; f: Figures }[] = [];
+/** ddeutil-workflow reps that gave no figure (left out of the medians, listed under the table). */
+const ddeutilFailures: string[] = [];
 try {
   await worker.runUntil(async () => {
     // Warm-up: bundle loaded, caches and connections hot.
@@ -327,7 +343,11 @@ try {
         const tempoflowRep = async () => void tf.push(await tempoflowOnce(c, wf));
         const baselineRep = async () => void (c.baseline && base.push(await baselineOnce(c, c.baseline, r)));
         for (const side of r % 2 === 0 ? [tempoflowRep, baselineRep] : [baselineRep, tempoflowRep]) await side();
-        if ('python' in dd && !c.concurrent && !c.noDdeutil) ddu.push(runDdeutil(dd.python, dir, name));
+        if ('python' in dd && !c.concurrent && !c.noDdeutil) {
+          const seconds = runDdeutil(dd.python, dir, name);
+          if (typeof seconds === 'number') ddu.push(seconds);
+          else ddeutilFailures.push(`${c.id} rep ${r + 1}: ${seconds.failed}`);
+        }
       }
       const paired = base.map((b, r) => (c.concurrent ? b / tf[r]! : tf[r]! / b));
       const f: Figures = {
@@ -369,6 +389,7 @@ for (const { c, f } of rows) {
     `| ${c.title} | ${fmt(c, f.tempoflow)} | ${fmt(c, f.baseline)} | ${c.noDdeutil && 'python' in dd ? `— (${c.noDdeutil})` : fmt(c, f.ddeutil)} | ${vsBase} | ${vsDd} | ${c.target?.(f) ?? ''} |`,
   );
 }
+if (ddeutilFailures.length) console.log(`\nddeutil-workflow reps without a figure (left out of its medians): ${ddeutilFailures.join('; ')}`);
 if (profiles.length) {
   console.log("\nWhere a sequential stage's milliseconds go (mean per activity, from history event timestamps of the last run):\n");
   console.log('| run | activities | schedule-to-start | start-to-close | completion-to-workflow-task | workflow task | to next schedule | per stage |');
