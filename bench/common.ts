@@ -2,6 +2,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../src/activities/index.js';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/client/embedded-server.js';
 import { createSinks } from '../src/worker/index.js';
@@ -12,6 +13,9 @@ import type { BaselineBatchActivities } from './peers-workflows.js';
 
 const root = resolve(import.meta.dirname, '..');
 
+/** The webpack configuration the SDK's bundler hands to `webpackConfigHook`. */
+type WebpackConfiguration = Parameters<NonNullable<NonNullable<WorkerOptions['bundlerOptions']>['webpackConfigHook']>>[0];
+
 /**
  * The activities and sinks of an in-process bench worker, from one activity
  * config (workspaces and traces under `dir`), as `createWorker` gives them.
@@ -20,6 +24,30 @@ export function workerParts(dir: string, overrides: Partial<ActivityConfig> = {}
   const config = { ...activityConfigFromEnv(process.env, dir), ...overrides };
   return { activities: createActivities(config), sinks: createSinks(config) };
 }
+
+/**
+ * Bundler options for an in-process bench worker that bundles workflow sources:
+ * the SDK's swc loader compiles TypeScript for ES2017, which turns object spreads
+ * and class fields into helper calls; `tempoflow worker` loads
+ * `dist/workflow-bundle.js`, built from `tsc`'s ES2022 output with native ones.
+ * Compiling for ES2022 here runs the same constructs a deployed worker runs.
+ */
+export const benchBundlerOptions: NonNullable<WorkerOptions['bundlerOptions']> = {
+  webpackConfigHook(config: WebpackConfiguration): WebpackConfiguration {
+    let found = false;
+    for (const rule of config.module?.rules ?? []) {
+      const use = rule && typeof rule === 'object' && !Array.isArray(rule.use) && typeof rule.use === 'object' ? rule.use : undefined;
+      const options = use && typeof use.options === 'object' ? (use.options as { jsc?: { target?: string } }) : undefined;
+      if (use?.loader?.includes('swc-loader') && options?.jsc) {
+        options.jsc.target = 'es2022';
+        found = true;
+      }
+    }
+    // The SDK's bundler config changed shape: say so rather than measure the ES2017 bundle unknowingly.
+    if (!found) throw new Error("bench: no swc-loader rule in the SDK's webpack config to compile for ES2022 (benchBundlerOptions in bench/common.ts)");
+    return config;
+  },
+};
 
 /** The Temporal server a benchmark runs on. */
 export interface BenchServer {

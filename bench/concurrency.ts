@@ -20,7 +20,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
-import { workerParts } from './common.js';
+import { workerParts, benchBundlerOptions } from './common.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
@@ -63,6 +63,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, '../src/workflows/index.ts'),
+  bundlerOptions: benchBundlerOptions,
   ...workerParts(dir),
   maxConcurrentActivityTaskExecutions: 4,
 });

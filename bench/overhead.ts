@@ -17,7 +17,7 @@ import { defineTask, TaskRegistry } from '../src/activities/registry.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { workerParts } from './common.js';
+import { workerParts, benchBundlerOptions } from './common.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
@@ -42,6 +42,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'overhead-workflows.ts'),
+  bundlerOptions: benchBundlerOptions,
   ...workerParts(dir, { tasks }),
   maxConcurrentActivityTaskExecutions: 4,
   maxHeartbeatThrottleInterval: '1s',

@@ -34,7 +34,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { baselineBatchActivities, cpuByThreadRole, cpuSeconds, selectServer, threadRoles, workerParts, type ThreadRole } from './common.js';
+import { baselineBatchActivities, cpuByThreadRole, cpuSeconds, selectServer, threadRoles, workerParts, type ThreadRole, benchBundlerOptions } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -230,6 +230,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
+  bundlerOptions: benchBundlerOptions,
   ...parts,
   activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
   maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,

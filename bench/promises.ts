@@ -31,7 +31,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { baselineBatchActivities, selectServer, workerParts } from './common.js';
+import { baselineBatchActivities, selectServer, workerParts, benchBundlerOptions } from './common.js';
 import type { BaselineDispatch } from './peers-workflows.js';
 
 const args = process.argv.slice(2);
@@ -120,6 +120,7 @@ const worker = await Worker.create({
   connection,
   taskQueue,
   workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
+  bundlerOptions: benchBundlerOptions,
   ...parts,
   activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
   debugMode: true,
