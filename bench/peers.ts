@@ -245,8 +245,10 @@ async function tempoflowOnce(c: Case, wf: Workflow, { measured = true } = {}): P
   const cpu = cpuMark(c);
   if (!c.concurrent) {
     const res = await wf.execute({}, { runtime, ...runOptions });
-    if (measured) cpu.add('tempoflow', 1);
-    if (measured) lastIds.tempoflow = res.runId;
+    if (measured) {
+      cpu.add('tempoflow', 1);
+      lastIds.tempoflow = res.runId;
+    }
     if (res.status !== 'SUCCESS') throw new Error(`${c.id}: ${res.status} ${JSON.stringify(res.errors)}`);
     return (performance.now() - t0) / 1000;
   }
