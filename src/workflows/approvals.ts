@@ -1,13 +1,16 @@
 /**
- * The approval decisions of one job run, kept by stage path until the
- * `approval` stage asks, and passed on to the chunk children of a large
- * `foreach`, where nested approval stages wait (docs/semantics.md,
- * "Approvals").
+ * Approvals (docs/semantics.md, "Approvals"): a run routes each decision to
+ * the job that owns the stage ({@link routeApproval}); a job run keeps its
+ * decisions by stage path until the `approval` stage asks, and passes them on
+ * to the chunk children of a large `foreach`, where nested approval stages
+ * wait ({@link Approvals}).
  *
  * Workflow code: deterministic, no I/O.
  */
 import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import type { JobContext } from '../engine/context.js';
 import type { JobSpec } from '../engine/spec.js';
+import { Status } from '../engine/status.js';
 import { walkStages } from '../engine/triggers.js';
 import { approvalSignal, type ApprovalDecision } from './definitions.js';
 
@@ -32,6 +35,46 @@ export function approvalTargets(jobs: readonly JobSpec[], stage: string): Approv
   return jobs.filter((job) => [...walkStages(job.stages)].some((s) => s.kind === 'approval' && s.id === stage)).map((job) => ({ job: job.id, stage }));
 }
 
+/** What a run routes its approvals to (`Interpreter`). */
+export interface ApprovalRoutes {
+  readonly jobs: readonly JobSpec[];
+  /** Decisions per job id, kept for jobs and combinations that start later. */
+  readonly kept: Map<string, ApprovalDecision[]>;
+  /** Runners of inline jobs that are running or done. */
+  readonly runners: ReadonlyMap<string, { decide(decision: ApprovalDecision): void }>;
+  /** The run's job contexts (a matrix job's running combinations are its `strategies`). */
+  readonly contexts: Readonly<Record<string, JobContext | undefined>>;
+}
+
+/**
+ * Routes a run's approval to the job that owns the stage: an inline job's
+ * runner, or the child workflows of a matrix job (one combination with
+ * `job[key].stage`, else every one). Decisions are also kept for
+ * combinations and jobs that start later.
+ */
+export function routeApproval(decision: ApprovalDecision, routes: ApprovalRoutes): void {
+  const targets = approvalTargets(routes.jobs, decision.stage);
+  if (targets.length === 0) log.warn(`approval for unknown stage '${decision.stage}' ignored`);
+  for (const t of targets) {
+    const relative: ApprovalDecision = { ...decision, stage: t.stage };
+    const kept = routes.kept.get(t.job) ?? [];
+    kept.push(relative);
+    routes.kept.set(t.job, kept);
+    routes.runners.get(t.job)?.decide(relative);
+    for (const s of routes.contexts[t.job]?.strategies ?? []) {
+      if (s.status !== Status.WAIT || (t.key && s.key !== t.key) || !s.workflowId) continue;
+      forwardApproval(s.workflowId, relative);
+    }
+  }
+}
+
+/** Signals a decision to a running child workflow; a failed signal is logged, not thrown. */
+function forwardApproval(workflowId: string, decision: ApprovalDecision): void {
+  void getExternalWorkflowHandle(workflowId)
+    .signal(approvalSignal, decision)
+    .catch((err: unknown) => log.warn(`could not forward approval to ${workflowId}`, { error: String(err) }));
+}
+
 /** See the module doc. */
 export class Approvals {
   /** Decisions by stage path (relative to the job), kept until the stage takes them. */
@@ -46,11 +89,7 @@ export class Approvals {
   /** Records a decision for a stage path (`<stage>` or `<parent>.<key>.<stage>`) and forwards it to running chunk children. */
   decide(decision: ApprovalDecision): void {
     this.decisions.set(decision.stage, decision);
-    for (const workflowId of this.children) {
-      void getExternalWorkflowHandle(workflowId)
-        .signal(approvalSignal, decision)
-        .catch((err: unknown) => log.warn(`could not forward approval to ${workflowId}`, { error: String(err) }));
-    }
+    for (const workflowId of this.children) forwardApproval(workflowId, decision);
   }
 
   /** True when a decision for the stage path is waiting. */

@@ -52,11 +52,6 @@ export function jobPath(): JobPath {
   return patched(FEWER_HOPS_PATCH) ? 'fewer-hops' : 'original';
 }
 
-/** Whether this workflow execution takes a path with fewer hops (records the newest patch's marker in a new run). */
-export function takesFewerHops(): boolean {
-  return jobPath() !== 'original';
-}
-
 /**
  * Calls `start` and returns its promise, a synchronous throw becoming a
  * rejection: what an `async` wrapper does, without the promise hop it adds.

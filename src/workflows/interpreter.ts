@@ -11,20 +11,7 @@
  * - A stage's own failures are retried here, on durable timers; Temporal
  *   retries only infrastructure failures of its activity.
  */
-import {
-  allHandlersFinished,
-  CancellationScope,
-  CancelledFailure,
-  condition,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, CancelledFailure, condition, continueAsNew, isCancellation, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { mergeRunOutputs, type JobContext, type RunContext, type RunOutcome } from '../engine/context.js';
 import { analyzeDag } from '../engine/dag.js';
@@ -41,7 +28,7 @@ import { jobPath, promiseOf, whenJobEnds } from './fewer-hops.js';
 import { failedJob, JobRunner } from './job-runner.js';
 import { runMatrixJob } from './matrix-job.js';
 import { failureMessage, toErrorInfo } from '../engine/render.js';
-import { approvalTargets } from './approvals.js';
+import { routeApproval } from './approvals.js';
 import { RunValues } from './run-values.js';
 import { StopCause, StopMoment, StopState } from './stop-state.js';
 import { WaitingDetails } from './waiting-details.js';
@@ -109,7 +96,7 @@ export class Interpreter {
   async execute(): Promise<RunOutcome> {
     setHandler(statusQuery, () => capContext(this.context));
     setHandler(cancelSignal, (reason?: string) => this.cancelFromSignal(reason));
-    setHandler(approvalSignal, (decision: ApprovalDecision) => this.routeApproval(decision));
+    setHandler(approvalSignal, (decision: ApprovalDecision) => routeApproval(decision, { jobs: this.input.spec.jobs, kept: this.approvals, runners: this.runners, contexts: this.context.jobs }));
 
     const timeoutScope = new CancellationScope();
     const timer = timeoutScope
@@ -235,30 +222,6 @@ export class Interpreter {
   /** The `workflow.*` namespace. */
   private workflowValues(): Record<string, unknown> {
     return { name: this.input.spec.name, run_id: this.input.runId, file: this.input.spec.file };
-  }
-
-  /**
-   * Routes an approval to the job that owns the stage: an inline job's
-   * runner, or the child workflows of a matrix job (one combination with
-   * `job[key].stage`, else every one). Decisions are also kept for
-   * combinations and jobs that start later.
-   */
-  private routeApproval(decision: ApprovalDecision): void {
-    const targets = approvalTargets(this.input.spec.jobs, decision.stage);
-    if (targets.length === 0) log.warn(`approval for unknown stage '${decision.stage}' ignored`);
-    for (const t of targets) {
-      const relative: ApprovalDecision = { ...decision, stage: t.stage };
-      const kept = this.approvals.get(t.job) ?? [];
-      kept.push(relative);
-      this.approvals.set(t.job, kept);
-      this.runners.get(t.job)?.decide(relative);
-      for (const s of this.context.jobs[t.job]?.strategies ?? []) {
-        if (s.status !== Status.WAIT || (t.key && s.key !== t.key) || !s.workflowId) continue;
-        void getExternalWorkflowHandle(s.workflowId)
-          .signal(approvalSignal, relative)
-          .catch((err: unknown) => log.warn(`could not forward approval to ${s.workflowId}`, { error: String(err) }));
-      }
-    }
   }
 
   /**

@@ -7,7 +7,8 @@
  * (docs/semantics.md, "Stages", "Retries and timeouts").
  *
  * Workflow code: deterministic, no I/O. Never throws: every error becomes a
- * positioned FAILED stage or job. */
+ * positioned FAILED stage or job.
+ */
 import { CancellationScope, isCancellation, log, sleep } from '@temporalio/workflow';
 import { mergeStageOutputs, type ErrorInfo, type JobContext } from '../engine/context.js';
 import type { StageSpec } from '../engine/spec.js';
