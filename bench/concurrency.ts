@@ -21,6 +21,7 @@ import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 import { workerParts, benchBundlerOptions } from './common.js';
+import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
@@ -68,7 +69,6 @@ const worker = await Worker.create({
   maxConcurrentActivityTaskExecutions: 4,
 });
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (n: number) => `${n.toFixed(0).padStart(6)} ms`;
 
 /** Wall time of one run, ms. */

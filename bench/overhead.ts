@@ -18,6 +18,7 @@ import { startDevServer } from '../test/helpers/dev-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { workerParts, benchBundlerOptions } from './common.js';
+import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : def);
@@ -48,7 +49,6 @@ const worker = await Worker.create({
   maxHeartbeatThrottleInterval: '1s',
 });
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 await worker.runUntil(async () => {
   console.log(`${N} stages in a row, median of ${REPS} runs\n`);

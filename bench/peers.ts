@@ -36,6 +36,7 @@ import { Workflow } from '../src/client/workflow.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { baselineBatchActivities, cpuByThreadRole, cpuSeconds, selectServer, threadRoles, workerParts, type ThreadRole, benchBundlerOptions } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
+import { formatInterval, median, medianInterval, verdictAtMost, type MedianInterval } from './stats.js';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -77,6 +78,8 @@ interface Figures {
   ddeutil?: number;
   /** The ratio to the baseline of each rep (tempoflow and baseline run one after the other), lowest and highest. */
   baselineSpread?: { low: number; high: number };
+  /** The median of those per-rep ratios with its interval (bench/stats.ts), which the baseline targets are checked on. */
+  baselineInterval?: MedianInterval;
 }
 
 const seq = (name: string, action: string, extra = '', n = N) =>
@@ -94,9 +97,19 @@ const matrix = (name: string, parallel: number) =>
   `${name}:\n  type: Workflow\n  jobs:\n    cells:\n      strategy:\n        max-parallel: ${parallel}\n        matrix:\n          a: ${values}\n          b: ${values}\n      stages:\n        - name: Cell\n          echo: "cell \${{ matrix.a }} \${{ matrix.b }}"\n`;
 const chain3 = `chain3:\n  type: Workflow\n  jobs:\n    a:\n      stages: [{ name: A, bash: "true" }]\n    b:\n      needs: [a]\n      stages: [{ name: B, bash: "true" }]\n    c:\n      needs: [b]\n      stages: [{ name: C, bash: "true" }]\n`;
 const atMost = (ratio: number, limit: number) => (ratio <= limit ? 'met' : 'not met');
+/**
+ * A target against the hand-written baseline (`≤ 1.0×`, as ÷ baseline): checked on the
+ * per-rep ratios' median interval, so that a run whose reps fall on both sides of the
+ * limit says so instead of calling the side its median happened to land on.
+ */
+const baselineVerdict = (f: Figures, limit: number): string | undefined => {
+  if (f.baseline === undefined) return undefined;
+  const iv = f.baselineInterval;
+  return iv ? `${verdictAtMost(iv, limit)}, median rep ${formatInterval(iv)}` : atMost(f.tempoflow / f.baseline, limit);
+};
 /** The issue's two targets of a dispatch mode of the sequential bash stages: against ddeutil-workflow, and against the baseline that dispatches the same way. */
 const bashModeTargets = (baselineLabel: string) => (f: Figures) =>
-  [f.ddeutil ? `≤ 1.5× ddeutil: ${atMost(f.tempoflow / f.ddeutil, 1.5)}` : undefined, f.baseline ? `≤ 1.0× baseline (${baselineLabel}): ${atMost(f.tempoflow / f.baseline, 1.0)}` : undefined]
+  [f.ddeutil ? `≤ 1.5× ddeutil: ${atMost(f.tempoflow / f.ddeutil, 1.5)}` : undefined, f.baseline ? `≤ 1.0× baseline (${baselineLabel}): ${baselineVerdict(f, 1.0)}` : undefined]
     .filter(Boolean)
     .join('; ');
 
@@ -155,7 +168,8 @@ const allCases: Case[] = [
     yaml: chain3,
     concurrent: RUNS,
     baseline: { type: 'baselineBashChain', args: { n: 3, dispatch: 'activity' } },
-    target: (f) => (f.baseline ? `≥ 1.0× the baseline's runs/s: ${f.tempoflow / f.baseline >= 1 ? 'met' : 'not met'}` : undefined),
+    // As ÷ baseline (the baseline's runs/s over tempoflow's), at least 1.0× its runs/s is at most 1.0.
+    target: (f) => (f.baseline ? `≥ 1.0× the baseline's runs/s: ${baselineVerdict(f, 1.0)}` : undefined),
   },
 ];
 const cases = allCases.filter((c) => !only || only.has(c.id));
@@ -211,7 +225,6 @@ function runDdeutil(python: string, dir: string, name: string): number | { faile
   return r.seconds;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (c: Case, v: number | undefined) => (v === undefined ? '—' : c.concurrent ? `${v.toFixed(2)} runs/s` : `${v.toFixed(2)} s`);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -357,7 +370,7 @@ try {
         tempoflow: median(tf),
         ...(base.length ? { baseline: median(base) } : {}),
         ...(ddu.length ? { ddeutil: median(ddu) } : {}),
-        ...(paired.length > 1 ? { baselineSpread: { low: Math.min(...paired), high: Math.max(...paired) } } : {}),
+        ...(paired.length > 1 ? { baselineSpread: { low: Math.min(...paired), high: Math.max(...paired) }, baselineInterval: medianInterval(paired) } : {}),
       };
       rows.push({ c, f });
       if (c.id === 'bash') {
@@ -381,7 +394,8 @@ console.log(
   `\nbench/peers on ${server.label}; scale ${SCALE}, median of ${REPS}${WARM_UP ? ' after a warm-up run of each side' : ', no warm-up'}, the side that goes first alternating; ddeutil-workflow ${'python' in dd ? DDEUTIL_VERSION : `skipped (${dd.skipped})`}`,
 );
 console.log('ratios are tempoflow / other for times, other / tempoflow for runs/s (below 1.0 = tempoflow faster);');
-console.log('÷ baseline: the ratio of the medians, and in brackets the lowest and highest ratio of one rep (each rep runs both, one after the other)\n');
+console.log('÷ baseline: the ratio of the medians, and in brackets the lowest and highest ratio of one rep (each rep runs both, one after the other);');
+console.log("a target against the baseline is met when the per-rep ratios' median interval (bench/stats.ts) is within it, not met when it is all outside, else within the noise\n");
 console.log('| workload | tempoflow | hand-written Temporal | ddeutil-workflow | ÷ baseline | ÷ ddeutil | target |');
 console.log('|---|---|---|---|---|---|---|');
 for (const { c, f } of rows) {
