@@ -1,0 +1,150 @@
+/**
+ * bench/server-requests: what one run costs the Temporal server, counted
+ * instead of timed. The runs of bench/peers' concurrent case (a 3-job bash
+ * chain) go through tempoflow and through the hand-written workflow, on one
+ * dev server started with its Prometheus metrics; the bench reads the
+ * server's persistence and task counters before and after each side's batch
+ * of runs and prints them per run, side by side (docs/benchmarks.md,
+ * "Server requests per run").
+ *
+ * Why counts: on a shared 2-core machine the CPU and throughput figures of
+ * bench/peers move by 15–30% from one invocation to the next, while the
+ * requests a run makes of the server's database are the same from run to
+ * run. Timer-queue and task-queue reads (`Get*Tasks`, `RangeComplete*`) follow
+ * the queues' polling, not one side's runs, so they are printed but left out
+ * of the per-run total.
+ *
+ *   npx tsx bench/server-requests.ts [--runs 50]
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { freePort } from '../src/client/embedded-server.js';
+import { TempoflowRuntime } from '../src/client/runtime.js';
+import { Workflow } from '../src/client/workflow.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
+import { startDevServer } from '../test/helpers/dev-server.js';
+import { baselineBatchActivities, benchBundlerOptions, workerParts } from './common.js';
+
+const args = process.argv.slice(2);
+const RUNS = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1])) : 50;
+/**
+ * How long the server gets after a batch of runs ends, for its queues to process what
+ * the runs left (visibility, close) and for the timers the runs set to fire: workflow
+ * task timeouts (10 s) and activity heartbeat timeouts (10 s). A tempoflow run's own
+ * timeout timer fires at its deadline (an hour by default) and is not counted.
+ */
+const SETTLE_MS = 15_000;
+/** Counters whose operations follow queue polling and timers, not one side's runs. */
+const QUEUE_READ = /^(Get\w*Tasks|RangeComplete\w*)$/;
+
+const chain3 = `chain3:\n  type: Workflow\n  jobs:\n    a:\n      stages: [{ name: A, bash: "true" }]\n    b:\n      needs: [a]\n      stages: [{ name: B, bash: "true" }]\n    c:\n      needs: [b]\n      stages: [{ name: C, bash: "true" }]\n`;
+
+/** Counter totals by `metric operation`, summed over the label sets (services, namespaces) that a run does not choose. */
+type Counters = Map<string, number>;
+
+/** The server's persistence, visibility and task counters now. */
+async function readCounters(url: string): Promise<Counters> {
+  const text = await (await fetch(url)).text();
+  const counters: Counters = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^(persistence_requests|visibility_persistence_requests|task_requests)\{(.*)\} ([\d.e+]+)$/.exec(line);
+    if (!m) continue;
+    const operation = /(?:^|,)operation="([^"]*)"/.exec(m[2]!)?.[1] ?? '?';
+    const key = `${m[1]} ${operation}`;
+    counters.set(key, (counters.get(key) ?? 0) + Number(m[3]));
+  }
+  return counters;
+}
+
+/** `after − before`, per run. */
+function perRun(before: Counters, after: Counters, runs: number): Counters {
+  const out: Counters = new Map();
+  for (const [key, value] of after) {
+    const delta = value - (before.get(key) ?? 0);
+    if (delta) out.set(key, delta / runs);
+  }
+  return out;
+}
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const metricsPort = await freePort();
+const server = await startDevServer({ log: (m) => console.error(m), metricsPort });
+const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+try {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-requests-'));
+  writeFileSync(join(dir, 'chain3.yml'), chain3);
+  const taskQueue = `requests-${Date.now()}`;
+  const connection = await NativeConnection.connect({ address: server.address });
+  // The worker of bench/peers: the settings of `tempoflow worker`, both sides on it.
+  const parts = workerParts(dir);
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
+    bundlerOptions: benchBundlerOptions,
+    ...parts,
+    activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
+    maxConcurrentActivityTaskExecutions: 16,
+    maxHeartbeatThrottleInterval: '1s',
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+  });
+  const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
+  const wf = await Workflow.fromConf('chain3', { path: dir });
+  const tempoflowRuns = () =>
+    Promise.all(
+      Array.from({ length: RUNS }, async () => {
+        const r = await wf.execute({}, { runtime, maxJobParallel: 2 });
+        if (r.status !== 'SUCCESS') throw new Error(`tempoflow run ${r.runId}: ${r.status}`);
+      }),
+    );
+  const baselineRuns = (tag: string) =>
+    Promise.all(
+      Array.from({ length: RUNS }, async (_, i) => {
+        const handle = await runtime.client.workflow.start('baselineBashChain', {
+          taskQueue,
+          workflowId: `baseline-${tag}-${i}-${Date.now()}`,
+          args: [{ runId: `b-${tag}-${i}`, n: 3, dispatch: 'activity' }],
+        });
+        if ((await handle.result()) !== 3) throw new Error(`hand-written run ${handle.workflowId}: a stage failed`);
+      }),
+    );
+  const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
+  const sides: Record<'tempoflow' | 'baseline', Counters> = await worker.runUntil(async () => {
+    // One run of each first: the server creates the namespace's task queues and caches once.
+    await wf.execute({}, { runtime, maxJobParallel: 2 });
+    await (await runtime.client.workflow.start('baselineBashChain', { taskQueue, workflowId: `baseline-warm-${Date.now()}`, args: [{ runId: 'b-warm', n: 3, dispatch: 'activity' }] })).result();
+    await settle();
+    const c0 = await readCounters(metricsUrl);
+    await tempoflowRuns();
+    await settle();
+    const c1 = await readCounters(metricsUrl);
+    await baselineRuns('m');
+    await settle();
+    const c2 = await readCounters(metricsUrl);
+    return { tempoflow: perRun(c0, c1, RUNS), baseline: perRun(c1, c2, RUNS) };
+  });
+  await runtime.close();
+  await connection.close();
+
+  console.log(`\nbench/server-requests on ${server.address} (dev server, tempoflow's dynamic config): ${RUNS} runs of a 3-job bash chain started at once on each side; server counters per run\n`);
+  console.log('| counter | operation | tempoflow | hand-written | difference |');
+  console.log('|---|---|---|---|---|');
+  const keys = [...new Set([...sides.tempoflow.keys(), ...sides.baseline.keys()])].sort();
+  const totals = { tempoflow: 0, baseline: 0 };
+  for (const key of keys) {
+    const [metric, operation] = key.split(' ') as [string, string];
+    const t = sides.tempoflow.get(key) ?? 0;
+    const b = sides.baseline.get(key) ?? 0;
+    const queueRead = QUEUE_READ.test(operation);
+    if (metric === 'persistence_requests' && !queueRead) {
+      totals.tempoflow += t;
+      totals.baseline += b;
+    }
+    console.log(`| ${metric} | ${operation}${queueRead ? ' (queue read, not in the total)' : ''} | ${t.toFixed(2)} | ${b.toFixed(2)} | ${(t - b).toFixed(2)} |`);
+  }
+  console.log(`| persistence_requests | total, queue reads left out | ${totals.tempoflow.toFixed(2)} | ${totals.baseline.toFixed(2)} | ${(totals.tempoflow - totals.baseline).toFixed(2)} |`);
+} finally {
+  server.stop();
+}
