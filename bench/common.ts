@@ -2,10 +2,10 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../src/activities/index.js';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/client/embedded-server.js';
-import { createSinks } from '../src/worker/index.js';
+import { createSinks, DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 import type { BashStageInput } from '../src/activities/types.js';
 import { baselineStageInput } from './peers-inputs.js';
@@ -23,6 +23,30 @@ type WebpackConfiguration = Parameters<NonNullable<NonNullable<WorkerOptions['bu
 export function workerParts(dir: string, overrides: Partial<ActivityConfig> = {}): { activities: ReturnType<typeof createActivities>; sinks: ReturnType<typeof createSinks> } {
   const config = { ...activityConfigFromEnv(process.env, dir), ...overrides };
   return { activities: createActivities(config), sinks: createSinks(config) };
+}
+
+/**
+ * The in-process worker of the side-by-side benches (peers, promises, server-requests):
+ * tempoflow's workflows and the hand-written baselines of `bench/peers-workflows.ts`
+ * on one worker, so both sides have the same settings: those of `tempoflow worker`
+ * (16 concurrent stages, a 1 s heartbeat flush, 200 cached runs) and the deployed
+ * bundle's ES2022 target ({@link benchBundlerOptions}). `overrides` changes worker
+ * options (`debugMode`, the stages at once).
+ */
+export function peersWorker(connection: NativeConnection, taskQueue: string, dir: string, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
+  const parts = workerParts(dir);
+  return Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
+    bundlerOptions: benchBundlerOptions,
+    ...parts,
+    activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
+    maxConcurrentActivityTaskExecutions: 16,
+    maxHeartbeatThrottleInterval: '1s',
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+    ...overrides,
+  });
 }
 
 /**

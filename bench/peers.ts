@@ -30,11 +30,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { baselineBatchActivities, cpuByThreadRole, cpuSeconds, selectServer, threadRoles, workerParts, type ThreadRole, benchBundlerOptions } from './common.js';
+import { cpuByThreadRole, cpuSeconds, peersWorker, selectServer, threadRoles, type ThreadRole } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
 import { formatInterval, median, medianInterval, verdictAtMost, type MedianInterval } from './stats.js';
 
@@ -105,7 +104,10 @@ const atMost = (ratio: number, limit: number) => (ratio <= limit ? 'met' : 'not 
 const baselineVerdict = (f: Figures, limit: number): string | undefined => {
   if (f.baseline === undefined) return undefined;
   const iv = f.baselineInterval;
-  return iv ? `${verdictAtMost(iv, limit)}, median rep ${formatInterval(iv)}` : atMost(f.tempoflow / f.baseline, limit);
+  if (!iv) return atMost(f.tempoflow / f.baseline, limit);
+  // Below 5 reps the interval covers less than 90%: say so next to the verdict.
+  const few = iv.coverage < 0.9 ? ` (${REPS} reps: use --reps 5 or more for a 90% interval)` : '';
+  return `${verdictAtMost(iv, limit)}, median rep ${formatInterval(iv)}${few}`;
 };
 /** The issue's two targets of a dispatch mode of the sequential bash stages: against ddeutil-workflow, and against the baseline that dispatches the same way. */
 const bashModeTargets = (baselineLabel: string) => (f: Figures) =>
@@ -238,18 +240,7 @@ const connection = await NativeConnection.connect({ address: server.address });
 // Before the worker starts its workflow threads: which threads are V8's own (bench/common.ts).
 const roleOf = threadRoles();
 // The settings of `tempoflow worker` (src/worker/index.ts), for both sides.
-const parts = workerParts(dir);
-const worker = await Worker.create({
-  connection,
-  taskQueue,
-  workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
-  bundlerOptions: benchBundlerOptions,
-  ...parts,
-  activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
-  maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,
-  maxHeartbeatThrottleInterval: '1s',
-  maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
-});
+const worker = await peersWorker(connection, taskQueue, dir, { maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE });
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
 
 /** Seconds of one tempoflow run of `c` (or runs/s when concurrent). */

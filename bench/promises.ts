@@ -25,13 +25,12 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import v8 from 'node:v8';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
-import { baselineBatchActivities, selectServer, workerParts, benchBundlerOptions } from './common.js';
+import { peersWorker, selectServer } from './common.js';
 import type { BaselineDispatch } from './peers-workflows.js';
 
 const args = process.argv.slice(2);
@@ -115,18 +114,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tf-promises-'));
 writeFileSync(join(dir, 'promises.yml'), cases.map((c) => c.yaml).join(''));
 const taskQueue = `promises-${Date.now()}`;
 const connection = await NativeConnection.connect({ address: server.address });
-const parts = workerParts(dir);
-const worker = await Worker.create({
-  connection,
-  taskQueue,
-  workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
-  bundlerOptions: benchBundlerOptions,
-  ...parts,
-  activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
-  debugMode: true,
-  maxConcurrentActivityTaskExecutions: 16,
-  maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
-});
+const worker = await peersWorker(connection, taskQueue, dir, { debugMode: true });
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
 
 /** Promises workflow code created while `run` ran, median of {@link REPS}. */

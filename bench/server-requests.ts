@@ -18,14 +18,13 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { join } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { freePort } from '../src/client/embedded-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
-import { baselineBatchActivities, benchBundlerOptions, workerParts } from './common.js';
+import { peersWorker } from './common.js';
 
 const args = process.argv.slice(2);
 const RUNS = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1])) : 50;
@@ -78,18 +77,7 @@ try {
   const taskQueue = `requests-${Date.now()}`;
   const connection = await NativeConnection.connect({ address: server.address });
   // The worker of bench/peers: the settings of `tempoflow worker`, both sides on it.
-  const parts = workerParts(dir);
-  const worker = await Worker.create({
-    connection,
-    taskQueue,
-    workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
-    bundlerOptions: benchBundlerOptions,
-    ...parts,
-    activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
-    maxConcurrentActivityTaskExecutions: 16,
-    maxHeartbeatThrottleInterval: '1s',
-    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
-  });
+  const worker = await peersWorker(connection, taskQueue, dir);
   const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
   const wf = await Workflow.fromConf('chain3', { path: dir });
   const tempoflowRuns = () =>
