@@ -25,6 +25,9 @@ export function workerParts(dir: string, overrides: Partial<ActivityConfig> = {}
   return { activities: createActivities(config), sinks: createSinks(config) };
 }
 
+/** The workflow of bench/peers' concurrent case: a chain of 3 one-stage `bash: "true"` jobs, named `chain3`. */
+export const CHAIN3_YAML = `chain3:\n  type: Workflow\n  jobs:\n    a:\n      stages: [{ name: A, bash: "true" }]\n    b:\n      needs: [a]\n      stages: [{ name: B, bash: "true" }]\n    c:\n      needs: [b]\n      stages: [{ name: C, bash: "true" }]\n`;
+
 /**
  * The in-process worker of the side-by-side benches (peers, promises, server-requests):
  * tempoflow's workflows and the hand-written baselines of `bench/peers-workflows.ts`

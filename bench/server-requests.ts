@@ -24,7 +24,8 @@ import { freePort } from '../src/client/embedded-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
-import { peersWorker } from './common.js';
+import { CHAIN3_YAML, peersWorker } from './common.js';
+import { parseCounters, perRun, type Counters } from './server-counters.js';
 
 const args = process.argv.slice(2);
 const RUNS = args.includes('--runs') ? Math.max(1, Number(args[args.indexOf('--runs') + 1])) : 50;
@@ -38,33 +39,9 @@ const SETTLE_MS = 15_000;
 /** Counters whose operations follow queue polling and timers, not one side's runs. */
 const QUEUE_READ = /^(Get\w*Tasks|RangeComplete\w*)$/;
 
-const chain3 = `chain3:\n  type: Workflow\n  jobs:\n    a:\n      stages: [{ name: A, bash: "true" }]\n    b:\n      needs: [a]\n      stages: [{ name: B, bash: "true" }]\n    c:\n      needs: [b]\n      stages: [{ name: C, bash: "true" }]\n`;
-
-/** Counter totals by `metric operation`, summed over the label sets (services, namespaces) that a run does not choose. */
-type Counters = Map<string, number>;
-
 /** The server's persistence, visibility and task counters now. */
 async function readCounters(url: string): Promise<Counters> {
-  const text = await (await fetch(url)).text();
-  const counters: Counters = new Map();
-  for (const line of text.split('\n')) {
-    const m = /^(persistence_requests|visibility_persistence_requests|task_requests)\{(.*)\} ([\d.e+]+)$/.exec(line);
-    if (!m) continue;
-    const operation = /(?:^|,)operation="([^"]*)"/.exec(m[2]!)?.[1] ?? '?';
-    const key = `${m[1]} ${operation}`;
-    counters.set(key, (counters.get(key) ?? 0) + Number(m[3]));
-  }
-  return counters;
-}
-
-/** `after − before`, per run. */
-function perRun(before: Counters, after: Counters, runs: number): Counters {
-  const out: Counters = new Map();
-  for (const [key, value] of after) {
-    const delta = value - (before.get(key) ?? 0);
-    if (delta) out.set(key, delta / runs);
-  }
-  return out;
+  return parseCounters(await (await fetch(url)).text());
 }
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -73,7 +50,7 @@ const server = await startDevServer({ log: (m) => console.error(m), metricsPort 
 const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
 try {
   const dir = mkdtempSync(join(tmpdir(), 'tf-requests-'));
-  writeFileSync(join(dir, 'chain3.yml'), chain3);
+  writeFileSync(join(dir, 'chain3.yml'), CHAIN3_YAML);
   const taskQueue = `requests-${Date.now()}`;
   const connection = await NativeConnection.connect({ address: server.address });
   // The worker of bench/peers: the settings of `tempoflow worker`, both sides on it.
