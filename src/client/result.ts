@@ -84,7 +84,9 @@ export async function awaitResult(handle: WorkflowHandle, runId: string): Promis
       if (isRunContext(detail)) context = detail;
       status = Status.CANCEL;
     }
-    if (!context) context = await queryContext(handle);
+    // The execution that ended is the last of the run's continue-as-new chain, which the
+    // workflow id names; the handle may name the first one.
+    if (!context) context = await queryContext(handle.client.getHandle(handle.workflowId));
     if (!context) {
       const now = new Date().toISOString();
       context = { params: {}, jobs: {}, status, start: now, end: now, errors: [{ name: cause?.name ?? 'WorkflowError', message: cause?.message ?? err.message }] };
