@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../src/activities/index.js';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/client/embedded-server.js';
+import { workflowBundleOptions } from '../src/worker/bundle-options.js';
 import { createSinks, DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 import type { BashStageInput } from '../src/activities/types.js';
@@ -33,7 +34,7 @@ export const CHAIN3_YAML = `chain3:\n  type: Workflow\n  jobs:\n    a:\n      st
  * tempoflow's workflows and the hand-written baselines of `bench/peers-workflows.ts`
  * on one worker, so both sides have the same settings: those of `tempoflow worker`
  * (16 concurrent stages, a 1 s heartbeat flush, 200 cached runs) and the deployed
- * bundle's ES2022 target ({@link benchBundlerOptions}). `overrides` changes worker
+ * bundle's ES2022 target and preloaded modules ({@link benchWorkflowSource}). `overrides` changes worker
  * options (`debugMode`, the stages at once).
  */
 export function peersWorker(connection: NativeConnection, taskQueue: string, dir: string, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
@@ -41,8 +42,7 @@ export function peersWorker(connection: NativeConnection, taskQueue: string, dir
   return Worker.create({
     connection,
     taskQueue,
-    workflowsPath: resolve(import.meta.dirname, 'peers-workflows.ts'),
-    bundlerOptions: benchBundlerOptions,
+    ...benchWorkflowSource(resolve(import.meta.dirname, 'peers-workflows.ts')),
     ...parts,
     activities: { ...parts.activities, ...baselineBatchActivities(parts.activities.bashStage) },
     maxConcurrentActivityTaskExecutions: 16,
@@ -53,13 +53,22 @@ export function peersWorker(connection: NativeConnection, taskQueue: string, dir
 }
 
 /**
- * Bundler options for an in-process bench worker that bundles workflow sources:
- * the SDK's swc loader compiles TypeScript for ES2017, which turns object spreads
- * and class fields into helper calls; `tempoflow worker` loads
+ * The workflow code of an in-process bench worker, bundled from the sources at
+ * `workflowsPath` as `dist/workflow-bundle.js` is: with tempoflow's bundle
+ * options (src/worker/bundle-options.ts: the modules preloaded; `preload: false`
+ * evaluates them for each workflow execution, as before 2026-12-03), and compiled
+ * for ES2022. The SDK's swc loader compiles TypeScript for ES2017, which turns
+ * object spreads and class fields into helper calls; `tempoflow worker` loads
  * `dist/workflow-bundle.js`, built from `tsc`'s ES2022 output with native ones.
  * Compiling for ES2022 here runs the same constructs a deployed worker runs.
  */
-export const benchBundlerOptions: NonNullable<WorkerOptions['bundlerOptions']> = {
+export function benchWorkflowSource(workflowsPath: string, { preload = true } = {}): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
+  const { preloadModules } = workflowBundleOptions(workflowsPath);
+  return { workflowsPath, bundlerOptions: { ...es2022BundlerOptions, ...(preloadModules && preload ? { preloadModules } : {}) } };
+}
+
+/** The bundler options of {@link benchWorkflowSource} but the modules preloaded: the ES2022 target. */
+const es2022BundlerOptions: NonNullable<WorkerOptions['bundlerOptions']> = {
   webpackConfigHook(config: WebpackConfiguration): WebpackConfiguration {
     let found = false;
     for (const rule of config.module?.rules ?? []) {
@@ -71,7 +80,7 @@ export const benchBundlerOptions: NonNullable<WorkerOptions['bundlerOptions']> =
       }
     }
     // The SDK's bundler config changed shape: say so rather than measure the ES2017 bundle unknowingly.
-    if (!found) throw new Error("bench: no swc-loader rule in the SDK's webpack config to compile for ES2022 (benchBundlerOptions in bench/common.ts)");
+    if (!found) throw new Error("bench: no swc-loader rule in the SDK's webpack config to compile for ES2022 (es2022BundlerOptions in bench/common.ts)");
     return config;
   },
 };

@@ -20,7 +20,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
-import { workerParts, benchBundlerOptions } from './common.js';
+import { workerParts, benchWorkflowSource } from './common.js';
 import { median } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -63,8 +63,7 @@ const connection = await NativeConnection.connect({ address: server.address });
 const worker = await Worker.create({
   connection,
   taskQueue,
-  workflowsPath: resolve(import.meta.dirname, '../src/workflows/index.ts'),
-  bundlerOptions: benchBundlerOptions,
+  ...benchWorkflowSource(resolve(import.meta.dirname, '../src/workflows/index.ts')),
   ...workerParts(dir),
   maxConcurrentActivityTaskExecutions: 4,
 });

@@ -17,7 +17,7 @@ import { defineTask, TaskRegistry } from '../src/activities/registry.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { workerParts, benchBundlerOptions } from './common.js';
+import { workerParts, benchWorkflowSource } from './common.js';
 import { median } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -42,8 +42,7 @@ const connection = await NativeConnection.connect({ address: server.address });
 const worker = await Worker.create({
   connection,
   taskQueue,
-  workflowsPath: resolve(import.meta.dirname, 'overhead-workflows.ts'),
-  bundlerOptions: benchBundlerOptions,
+  ...benchWorkflowSource(resolve(import.meta.dirname, 'overhead-workflows.ts')),
   ...workerParts(dir, { tasks }),
   maxConcurrentActivityTaskExecutions: 4,
   maxHeartbeatThrottleInterval: '1s',

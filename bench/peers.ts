@@ -14,7 +14,7 @@
  *
  *   npx tsx bench/peers.ts [--quick | --scale 0.5] [--reps 1] [--case bash,matrix9,...]
  *                          [--server dev|cluster|host:port] [--server-defaults] [--server-config KEY=JSON] [--no-ddeutil]
- *                          [--matrix-children] [--no-warm-up]
+ *                          [--matrix-children] [--no-warm-up] [--no-preload]
  *
  * `--quick` is `--scale 0.1` (a tenth of each workload). `--server-defaults` starts the
  * dev server without the dynamic config tempoflow's own dev server uses
@@ -24,7 +24,9 @@
  * every matrix combination as a child workflow (`limits.inlineMatrixStageRuns: 0`, how
  * every matrix ran before small ones ran inline), to measure what inline saves.
  * Each case first runs once on each side unmeasured, then its reps alternate which
- * side goes first; `--no-warm-up` measures the first run too.
+ * side goes first; `--no-warm-up` measures the first run too. `--no-preload` bundles
+ * the workflow code without preloading its modules (each workflow execution evaluates
+ * them again, as before 2026-12-03), to measure what preloading gains.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -33,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { CHAIN3_YAML, cpuByThreadRole, cpuSeconds, peersWorker, selectServer, threadRoles, type ThreadRole } from './common.js';
+import { benchWorkflowSource, CHAIN3_YAML, cpuByThreadRole, cpuSeconds, peersWorker, selectServer, threadRoles, type ThreadRole } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
 import { formatInterval, median, medianInterval, verdictAtMost } from './stats.js';
 
@@ -44,6 +46,8 @@ const SCALE = args.includes('--quick') ? 0.1 : opt('--scale', 1);
 const REPS = Math.max(1, opt('--reps', 1));
 /** `--no-warm-up`: measure each case's first run too (see the warm-up in the main loop). */
 const WARM_UP = !args.includes('--no-warm-up');
+/** `--no-preload`: the workflow code's modules evaluated for each workflow execution (src/worker/bundle-options.ts). */
+const PRELOAD = !args.includes('--no-preload');
 const STAGES_AT_ONCE = opt('--stages', 16);
 const DDEUTIL_VERSION = '0.0.86';
 /** `--matrix-children`: no matrix runs inline (docs/semantics.md, "Small matrices run inline"). */
@@ -241,7 +245,10 @@ const connection = await NativeConnection.connect({ address: server.address });
 // Before the worker starts its workflow threads: which threads are V8's own (bench/common.ts).
 const roleOf = threadRoles();
 // The settings of `tempoflow worker` (src/worker/index.ts), for both sides.
-const worker = await peersWorker(connection, taskQueue, dir, { maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE });
+const worker = await peersWorker(connection, taskQueue, dir, {
+  maxConcurrentActivityTaskExecutions: STAGES_AT_ONCE,
+  ...(PRELOAD ? {} : benchWorkflowSource(resolve(import.meta.dirname, 'peers-workflows.ts'), { preload: false })),
+});
 const runtime = await TempoflowRuntime.connect({ server: { address: server.address }, taskQueue, inProcessWorker: false });
 
 /** Seconds of one tempoflow run of `c` (or runs/s when concurrent). */
@@ -383,7 +390,7 @@ try {
 }
 
 console.log(
-  `\nbench/peers on ${server.label}; scale ${SCALE}, median of ${REPS}${WARM_UP ? ' after a warm-up run of each side' : ', no warm-up'}, the side that goes first alternating; ddeutil-workflow ${'python' in dd ? DDEUTIL_VERSION : `skipped (${dd.skipped})`}`,
+  `\nbench/peers on ${server.label}; scale ${SCALE}, median of ${REPS}${WARM_UP ? ' after a warm-up run of each side' : ', no warm-up'}, the side that goes first alternating${PRELOAD ? '' : '; workflow modules not preloaded (--no-preload)'}; ddeutil-workflow ${'python' in dd ? DDEUTIL_VERSION : `skipped (${dd.skipped})`}`,
 );
 console.log('ratios are tempoflow / other for times, other / tempoflow for runs/s (below 1.0 = tempoflow faster);');
 console.log('÷ baseline: the ratio of the medians, and in brackets the lowest and highest ratio of one rep (each rep runs both, one after the other);');

@@ -11,6 +11,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../activities/index.js';
 import { TaskRegistry, taskModulesFromEnv } from '../activities/registry.js';
 import { dataConverterFromEnv } from '../codec/index.js';
+import { workflowBundleOptions } from './bundle-options.js';
 import { createSinks } from './sinks.js';
 
 export { createSinks } from './sinks.js';
@@ -57,7 +58,7 @@ const here = dirname(fileURLToPath(import.meta.url));
  * Where the workflow code comes from: a prebuilt bundle when one exists
  * (built by `npm run build`), else the workflow sources, bundled at start.
  */
-export function workflowSource(explicitBundle?: string, options: { preferSources?: boolean } = {}): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(explicitBundle?: string, options: { preferSources?: boolean } = {}): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   const bundle = explicitBundle ?? process.env.TEMPOFLOW_WORKFLOW_BUNDLE;
   if (bundle) return { workflowBundle: { codePath: resolve(bundle) } };
   // Compiled layout: dist/src/worker/index.js -> dist/workflow-bundle.js
@@ -65,7 +66,8 @@ export function workflowSource(explicitBundle?: string, options: { preferSources
   if (existsSync(packaged) && !options.preferSources) return { workflowBundle: { codePath: packaged } };
   const sources = [resolve(here, '../workflows/index.ts'), resolve(here, '../workflows/index.js')].find((p) => existsSync(p));
   if (!sources) throw new Error('no workflow bundle and no workflow sources found; run `npm run build`');
-  return { workflowsPath: sources };
+  const { preloadModules } = workflowBundleOptions(sources);
+  return { workflowsPath: sources, bundlerOptions: { ...(preloadModules ? { preloadModules } : {}) } };
 }
 
 /** The activities' task registry: `activityConfig.tasks` plus the tasks of `taskModules`. */

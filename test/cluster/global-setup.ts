@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../../src/worker/bundle-options.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -51,7 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const tmp = mkdtempSync(join(tmpdir(), 'tempoflow-cluster-test-'));
   const bundlePath = join(tmp, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'src/workflows/index.ts'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(join(root, 'src/workflows/index.ts')), logger: quietLogger });
   writeFileSync(bundlePath, code);
   project.provide('temporalAddress', env['TEMPORAL_ADDRESS']);
   project.provide('workflowBundlePath', bundlePath);

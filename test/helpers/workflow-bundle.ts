@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../../src/worker/bundle-options.js';
 
 const KEY = Symbol.for('tempoflow.test.workflowBundle');
 
@@ -15,7 +16,7 @@ export function workflowBundleCode(root: string): Promise<string> {
   const bundles = (cache[KEY] ??= new Map());
   let bundle = bundles.get(root);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath: join(root, 'src/workflows/index.ts'), logger: quietLogger }).then((b) => b.code);
+    bundle = bundleWorkflowCode({ ...workflowBundleOptions(join(root, 'src/workflows/index.ts')), logger: quietLogger }).then((b) => b.code);
     // A failed bundle is not kept: the next caller tries again (and reports its own error).
     bundle.catch(() => bundles.delete(root));
     bundles.set(root, bundle);

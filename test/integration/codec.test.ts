@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { codecFromEnv, encryptingDataConverter, ENCRYPTED_ENCODING, failureConverterPath } from '../../src/codec/index.js';
+import { workflowBundleOptions } from '../../src/worker/bundle-options.js';
 import { freePort } from '../../src/client/embedded-server.js';
 import { Workflow } from '../../src/client/workflow.js';
 import { tempDir, withWorker, writeConf } from '../helpers/temporal.js';
@@ -42,7 +43,7 @@ beforeAll(async () => {
   // bundle carries the encoding failure converter (createWorker bundles it
   // itself when the codec is on and no bundle is given).
   const { code } = await bundleWorkflowCode({
-    workflowsPath: join(root, 'src/workflows/index.ts'),
+    ...workflowBundleOptions(join(root, 'src/workflows/index.ts')),
     failureConverterPath: failureConverterPath(),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never,
   });
