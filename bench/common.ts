@@ -2,9 +2,11 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { WorkflowStartOptions } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { activityConfigFromEnv, createActivities, type ActivityConfig } from '../src/activities/index.js';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../src/client/embedded-server.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../src/client/search-attributes.js';
 import { workflowBundleOptions } from '../src/worker/bundle-options.js';
 import { createSinks, DEFAULT_MAX_CACHED_WORKFLOWS } from '../src/worker/index.js';
 import { startDevServer } from '../test/helpers/dev-server.js';
@@ -26,8 +28,20 @@ export function workerParts(dir: string, overrides: Partial<ActivityConfig> = {}
   return { activities: createActivities(config), sinks: createSinks(config) };
 }
 
-/** The workflow of bench/peers' concurrent case: a chain of 3 one-stage `bash: "true"` jobs, named `chain3`. */
-export const CHAIN3_YAML = `chain3:\n  type: Workflow\n  jobs:\n    a:\n      stages: [{ name: A, bash: "true" }]\n    b:\n      needs: [a]\n      stages: [{ name: B, bash: "true" }]\n    c:\n      needs: [b]\n      stages: [{ name: C, bash: "true" }]\n`;
+/** The workflow of bench/peers' concurrent case: a chain of 3 one-stage `bash: "true"` jobs, named `name`. */
+export const chain3Yaml = (name: string): string =>
+  `${name}:\n  type: Workflow\n  jobs:\n    a:\n      stages: [{ name: A, bash: "true" }]\n    b:\n      needs: [a]\n      stages: [{ name: B, bash: "true" }]\n    c:\n      needs: [b]\n      stages: [{ name: C, bash: "true" }]\n`;
+/** The concurrent case's chain, named `chain3`. */
+export const CHAIN3_YAML = chain3Yaml('chain3');
+
+/**
+ * What a tempoflow start sends besides the run's input (src/client/workflow.ts): a
+ * summary and the `TfWorkflow` search attribute. The hand-written chain with a run's
+ * features (`baselineBashChainWithRunFeatures`) is started with them.
+ */
+export function runFeatureStart(name: string): Pick<WorkflowStartOptions, 'staticSummary' | 'typedSearchAttributes'> {
+  return { staticSummary: `tempoflow: ${name}`, typedSearchAttributes: [{ key: SEARCH_ATTRIBUTE_KEYS.workflow, value: name }] };
+}
 
 /**
  * The in-process worker of the side-by-side benches (peers, promises, server-requests):

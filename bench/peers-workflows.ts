@@ -3,8 +3,9 @@
  * both sides with the same settings) and hand-written Temporal baselines that
  * call the same `bashStage` activity directly, with no interpreter around it.
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
+import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../src/engine/stage-errors.js';
 import { baselineStageInput } from './peers-inputs.js';
 
 export * from '../src/workflows/index.js';
@@ -52,4 +53,73 @@ export async function baselineBashDag(input: { runId: string; layers: number; wi
     await Promise.all(Array.from({ length: Math.min(input.parallel, input.width) }, lane));
   }
   return ok;
+}
+
+/** A job of {@link baselineBashChainWithRunFeatures}'s result, shaped like a tempoflow job context. */
+interface FeaturedJobContext {
+  status: 'SUCCESS' | 'FAILED';
+  start: string;
+  outputs: Record<string, unknown>;
+  stages: Record<string, { status: 'SUCCESS' | 'FAILED'; name: string; outputs: Record<string, unknown>; start: string; attempt: number; end: string }>;
+  errors: unknown[];
+  attempt: number;
+  end: string;
+}
+
+/** The `patched()` id of {@link baselineBashChainWithRunFeatures}: one marker a run, as a tempoflow run records. */
+const FEATURES_PATCH = 'bench-run-features';
+
+/**
+ * The chain of {@link baselineBashChain} written by hand with what a tempoflow
+ * run carries besides its stages, to tell what those cost from what the
+ * interpreter costs (docs/benchmarks.md, "What a run's features cost"):
+ *
+ * - its definition in its input (bench/peers passes the workflow's normalized
+ *   spec, the snapshot a tempoflow run carries), a summary and the
+ *   `TfWorkflow` search attribute at start (bench/common.ts, `runFeatureStart`);
+ * - a run-timeout timer in its own cancellation scope, cancelled at the end;
+ * - one patch marker, which the SDK records with its `TemporalChangeVersion`
+ *   search attribute upsert;
+ * - each stage an activity with a tempoflow stage's options: a summary, the
+ *   deadline's start-to-close backstop, retries of infrastructure failures only;
+ * - the run's context as its result: each job's and stage's status, outputs
+ *   and start and end times.
+ *
+ * What it leaves out is the interpreter: parsing the spec, deciding each job
+ * and stage, rendering expressions, the status query and the signals.
+ */
+export async function baselineBashChainWithRunFeatures(input: {
+  runId: string;
+  n: number;
+  definition?: unknown;
+}): Promise<{ status: string; runId: string; context: Record<string, unknown>; errors: unknown[] }> {
+  const deadlineMs = Date.now() + 3600_000;
+  const timeoutScope = new CancellationScope();
+  const timeout = timeoutScope.run(() => sleep(deadlineMs - Date.now(), { summary: 'run timeout' })).catch(() => undefined);
+  patched(FEATURES_PATCH);
+  const start = new Date().toISOString();
+  const jobs: Record<string, FeaturedJobContext> = {};
+  let outputs: Record<string, unknown> = {};
+  for (let i = 0; i < input.n; i++) {
+    const id = `j${i}`;
+    const jobStart = new Date().toISOString();
+    const result = await remote.bashStage.executeWithOptions(
+      {
+        startToCloseTimeout: deadlineMs - Date.now() + 60_000,
+        heartbeatTimeout: 10_000,
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        summary: `${id} / ${id}`,
+        retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] },
+      },
+      [baselineStageInput(input.runId, id)],
+    );
+    const end = new Date().toISOString();
+    const status = result.ok ? 'SUCCESS' : 'FAILED';
+    outputs = result.outputs;
+    jobs[id] = { status, start: jobStart, outputs, stages: { [id]: { status, name: id, outputs, start: jobStart, attempt: 1, end } }, errors: [], attempt: 1, end };
+  }
+  timeoutScope.cancel();
+  await timeout;
+  const status = Object.values(jobs).every((j) => j.status === 'SUCCESS') ? 'SUCCESS' : 'FAILED';
+  return { status, runId: input.runId, context: { params: {}, jobs, status, start, errors: [], end: new Date().toISOString(), outputs }, errors: [] };
 }

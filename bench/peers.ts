@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { TempoflowRuntime } from '../src/client/runtime.js';
 import { Workflow } from '../src/client/workflow.js';
-import { benchWorkflowSource, CHAIN3_YAML, cpuByThreadRole, cpuSeconds, peersWorker, selectServer, threadRoles, type ThreadRole } from './common.js';
+import { benchWorkflowSource, CHAIN3_YAML, chain3Yaml, cpuByThreadRole, cpuSeconds, peersWorker, runFeatureStart, selectServer, threadRoles, type ThreadRole } from './common.js';
 import { runShape, stageBreakdown, type RunShape, type StageBreakdown } from './history-profile.js';
 import { formatInterval, median, medianInterval, verdictAtMost } from './stats.js';
 
@@ -68,7 +68,11 @@ interface Case {
   readonly yaml: string;
   /** Runs of it started at once (throughput cases report runs/s). */
   readonly concurrent?: number;
-  readonly baseline?: { readonly type: string; readonly args: Record<string, unknown> };
+  /**
+   * The hand-written workflow run against it; `runFeatures`: started like a tempoflow run
+   * (its definition in the input, a summary and the `TfWorkflow` search attribute).
+   */
+  readonly baseline?: { readonly type: string; readonly args: Record<string, unknown>; readonly runFeatures?: boolean };
   /** The issue's target, checked on this run's ratios. */
   readonly target?: (r: Figures) => string | undefined;
   /** Why ddeutil-workflow does not run it. */
@@ -177,6 +181,14 @@ const allCases: Case[] = [
     baseline: { type: 'baselineBashChain', args: { n: 3, dispatch: 'activity' } },
     // As ÷ baseline (the baseline's runs/s over tempoflow's), at least 1.0× its runs/s is at most 1.0.
     target: (f) => (f.baseline ? `≥ 1.0× the baseline's runs/s: ${baselineVerdict(f, 1.0)}` : undefined),
+  },
+  {
+    // No target: it tells what a run's features cost from what the interpreter costs (docs/benchmarks.md, "What a run's features cost").
+    id: 'concurrent-features',
+    title: `the same runs against a hand-written chain with a tempoflow run's features (timer, patch marker, search attribute, definition, context)`,
+    yaml: chain3Yaml('chain3-features'),
+    concurrent: RUNS,
+    baseline: { type: 'baselineBashChainWithRunFeatures', args: { n: 3 }, runFeatures: true },
   },
 ];
 const cases = allCases.filter((c) => !only || only.has(c.id));
@@ -306,9 +318,16 @@ function cpuMark(c: Case): { add(side: 'tempoflow' | 'baseline', runs: number): 
 }
 
 /** Seconds of one baseline run of `c` (or runs/s when concurrent). */
-async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, rep: number, { measured = true } = {}): Promise<number> {
+async function baselineOnce(c: Case, b: NonNullable<Case['baseline']>, wf: Workflow, rep: number, { measured = true } = {}): Promise<number> {
   const t0 = performance.now();
-  const one = (i: number) => runtime.client.workflow.start(b.type, { taskQueue, workflowId: `baseline-${c.id}-${rep}-${i}-${Date.now()}`, args: [{ ...b.args, runId: `b-${rep}-${i}` }] });
+  const features = b.runFeatures ? { definition: wf.spec } : {};
+  const one = (i: number) =>
+    runtime.client.workflow.start(b.type, {
+      taskQueue,
+      workflowId: `baseline-${c.id}-${rep}-${i}-${Date.now()}`,
+      args: [{ ...b.args, ...features, runId: `b-${rep}-${i}` }],
+      ...(b.runFeatures ? runFeatureStart(wf.name) : {}),
+    });
   const cpu = cpuMark(c);
   const handles = await Promise.all(Array.from({ length: c.concurrent ?? 1 }, (_, i) => one(i)));
   if (measured) lastIds.baseline = handles[0]!.workflowId;
@@ -351,12 +370,12 @@ try {
         // process pays for what the workload touches first (code compiled, a module
         // loaded, a cache filled), whichever side runs it.
         await tempoflowOnce(c, wf, { measured: false });
-        if (c.baseline) await baselineOnce(c, c.baseline, -1, { measured: false });
+        if (c.baseline) await baselineOnce(c, c.baseline, wf, -1, { measured: false });
       }
       for (let r = 0; r < REPS; r++) {
         // Alternate which side goes first, so neither always runs right after the other's load.
         const tempoflowRep = async () => void tf.push(await tempoflowOnce(c, wf));
-        const baselineRep = async () => void (c.baseline && base.push(await baselineOnce(c, c.baseline, r)));
+        const baselineRep = async () => void (c.baseline && base.push(await baselineOnce(c, c.baseline, wf, r)));
         for (const side of r % 2 === 0 ? [tempoflowRep, baselineRep] : [baselineRep, tempoflowRep]) await side();
         if ('python' in dd && !c.concurrent && !c.noDdeutil) {
           const seconds = runDdeutil(dd.python, dir, name);
