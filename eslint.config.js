@@ -145,7 +145,13 @@ function determinism(name, kind) {
   const clock = `determinism rule: ${here} never reads the clock; take the time as input (workflow code has the SDK's Date.now()) (${INVARIANTS}).`;
   const sandbox = (what) => `determinism rule: ${here} runs inside the workflow sandbox: no ${what} (${INVARIANTS}).`;
   const properties = [MATH_RANDOM, { object: 'performance', property: 'now', message: clock }];
-  const syntax = [...SYNTAX_EVERYWHERE, { selector: 'ImportExpression', message: sandbox('dynamic import()') }];
+  // The workflow bundle preloads these modules: every execution of a workflow thread shares them (src/worker/bundle-options.ts).
+  const shared = `shared-module rule: the modules of ${here} are evaluated once per workflow thread and shared by every workflow execution; keep what one execution knows in the objects its entry function creates, not in a module-level let or var (${INVARIANTS}).`;
+  const syntax = [
+    ...SYNTAX_EVERYWHERE,
+    { selector: 'ImportExpression', message: sandbox('dynamic import()') },
+    { selector: "Program > VariableDeclaration[kind!='const'], Program > ExportNamedDeclaration > VariableDeclaration[kind!='const']", message: shared },
+  ];
   if (kind === 'pure') {
     properties.push({ object: 'Date', property: 'now', message: clock });
     syntax.push({ selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: clock }, { selector: "CallExpression[callee.name='Date']", message: clock });

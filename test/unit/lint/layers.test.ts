@@ -287,6 +287,14 @@ describe('determinism rules', () => {
     expect(await lint('src/workflows/fixture.ts', 'await import("./x.js");')).toHaveLength(1);
   });
 
+  it('keeps module-level let and var out of the modules the workflow bundle shares between executions', async () => {
+    const code = ['let runs = 0;', 'export var last = "";', 'const cache = new Map<string, number>();', 'export function f(): number {', '  let local = runs;', '  return local;', '}'].join('\n');
+    for (const name of ['workflows', 'workflows/stages', 'engine', 'expressions']) {
+      await expectProblems(`src/${name}/fixture.ts`, code, [1, 2], /shared-module rule: .*evaluated once per workflow thread/);
+    }
+    expect(await lint('src/activities/fixture.ts', code)).toEqual([]);
+  });
+
   it('leaves activities and the client free to read clocks', async () => {
     expect(await lint('src/activities/fixture.ts', clockAndRandom)).toEqual([]);
   });
