@@ -78,7 +78,7 @@ export function peersWorker(connection: NativeConnection, taskQueue: string, dir
  */
 export function benchWorkflowSource(workflowsPath: string, { preload = true } = {}): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
   const { preloadModules } = workflowBundleOptions(workflowsPath);
-  return { workflowsPath, bundlerOptions: { ...es2022BundlerOptions, ...(preloadModules && preload ? { preloadModules } : {}) } };
+  return { workflowsPath, bundlerOptions: { ...es2022BundlerOptions, ...(preload ? { preloadModules } : {}) } };
 }
 
 /** The bundler options of {@link benchWorkflowSource} but the modules preloaded: the ES2022 target. */

@@ -5,7 +5,9 @@
  */
 import { ActivityCancellationType, CancellationScope, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../src/activities/index.js';
-import { NON_RETRYABLE_ACTIVITY_ERRORS } from '../src/engine/stage-errors.js';
+import type { JobContext, RunOutcome } from '../src/engine/context.js';
+import { Status } from '../src/engine/status.js';
+import { STAGE_ACTIVITY_RETRY } from '../src/workflows/stages/activity.js';
 import { baselineStageInput } from './peers-inputs.js';
 
 export * from '../src/workflows/index.js';
@@ -55,17 +57,6 @@ export async function baselineBashDag(input: { runId: string; layers: number; wi
   return ok;
 }
 
-/** A job of {@link baselineBashChainWithRunFeatures}'s result, shaped like a tempoflow job context. */
-interface FeaturedJobContext {
-  status: 'SUCCESS' | 'FAILED';
-  start: string;
-  outputs: Record<string, unknown>;
-  stages: Record<string, { status: 'SUCCESS' | 'FAILED'; name: string; outputs: Record<string, unknown>; start: string; attempt: number; end: string }>;
-  errors: unknown[];
-  attempt: number;
-  end: string;
-}
-
 /** The `patched()` id of {@link baselineBashChainWithRunFeatures}: one marker a run, as a tempoflow run records. */
 const FEATURES_PATCH = 'bench-run-features';
 
@@ -88,17 +79,13 @@ const FEATURES_PATCH = 'bench-run-features';
  * What it leaves out is the interpreter: parsing the spec, deciding each job
  * and stage, rendering expressions, the status query and the signals.
  */
-export async function baselineBashChainWithRunFeatures(input: {
-  runId: string;
-  n: number;
-  definition?: unknown;
-}): Promise<{ status: string; runId: string; context: Record<string, unknown>; errors: unknown[] }> {
+export async function baselineBashChainWithRunFeatures(input: { runId: string; n: number; definition?: unknown }): Promise<RunOutcome> {
   const deadlineMs = Date.now() + 3600_000;
   const timeoutScope = new CancellationScope();
   const timeout = timeoutScope.run(() => sleep(deadlineMs - Date.now(), { summary: 'run timeout' })).catch(() => undefined);
   patched(FEATURES_PATCH);
   const start = new Date().toISOString();
-  const jobs: Record<string, FeaturedJobContext> = {};
+  const jobs: Record<string, JobContext> = {};
   let outputs: Record<string, unknown> = {};
   for (let i = 0; i < input.n; i++) {
     const id = `j${i}`;
@@ -109,17 +96,17 @@ export async function baselineBashChainWithRunFeatures(input: {
         heartbeatTimeout: 10_000,
         cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         summary: `${id} / ${id}`,
-        retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS] },
+        retry: STAGE_ACTIVITY_RETRY,
       },
       [baselineStageInput(input.runId, id)],
     );
     const end = new Date().toISOString();
-    const status = result.ok ? 'SUCCESS' : 'FAILED';
+    const status = result.ok ? Status.SUCCESS : Status.FAILED;
     outputs = result.outputs;
     jobs[id] = { status, start: jobStart, outputs, stages: { [id]: { status, name: id, outputs, start: jobStart, attempt: 1, end } }, errors: [], attempt: 1, end };
   }
   timeoutScope.cancel();
   await timeout;
-  const status = Object.values(jobs).every((j) => j.status === 'SUCCESS') ? 'SUCCESS' : 'FAILED';
+  const status = Object.values(jobs).every((j) => j.status === Status.SUCCESS) ? Status.SUCCESS : Status.FAILED;
   return { status, runId: input.runId, context: { params: {}, jobs, status, start, errors: [], end: new Date().toISOString(), outputs }, errors: [] };
 }

@@ -13,11 +13,10 @@
  * expression parser's AST cache, bounded; a WeakMap keyed by one job's input),
  * and the SDK freezes the exported objects of shared modules, so a change to
  * one fails loudly instead of leaking into another execution. New workflow
- * code must keep it so (ARCHITECTURE.md, "Workflow code").
+ * code must keep it so (ARCHITECTURE.md, "Invariants").
  */
-import type { BundleOptions } from '@temporalio/worker';
 
-/** Bundler options for the workflow code whose entry module is `workflowsPath`. */
-export function workflowBundleOptions(workflowsPath: string): Pick<BundleOptions, 'workflowsPath' | 'preloadModules'> {
+/** Bundler options (`bundleWorkflowCode`, or a worker's `workflowsPath` and `bundlerOptions`) for the workflow code whose entry module is `workflowsPath`. */
+export function workflowBundleOptions(workflowsPath: string): { workflowsPath: string; preloadModules: string[] } {
   return { workflowsPath, preloadModules: [workflowsPath] };
 }

@@ -66,8 +66,8 @@ export function workflowSource(explicitBundle?: string, options: { preferSources
   if (existsSync(packaged) && !options.preferSources) return { workflowBundle: { codePath: packaged } };
   const sources = [resolve(here, '../workflows/index.ts'), resolve(here, '../workflows/index.js')].find((p) => existsSync(p));
   if (!sources) throw new Error('no workflow bundle and no workflow sources found; run `npm run build`');
-  const { preloadModules } = workflowBundleOptions(sources);
-  return { workflowsPath: sources, bundlerOptions: { ...(preloadModules ? { preloadModules } : {}) } };
+  const { workflowsPath, preloadModules } = workflowBundleOptions(sources);
+  return { workflowsPath, bundlerOptions: { preloadModules } };
 }
 
 /** The activities' task registry: `activityConfig.tasks` plus the tasks of `taskModules`. */

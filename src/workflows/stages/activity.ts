@@ -46,6 +46,18 @@ function stageActivity(stage: StageOf<'bash' | 'run' | 'uses'>, env: StageEnv): 
 }
 
 /**
+ * Temporal's retry policy of a stage activity: infrastructure failures only (a
+ * stage's own failure is returned, and retried per its `retry:`), never an
+ * invalid stage.
+ */
+export const STAGE_ACTIVITY_RETRY: NonNullable<ActivityOptions['retry']> = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS],
+};
+
+/**
  * Options of a stage activity. The stage's own timeout is enforced inside
  * the activity (so it is a stage failure, retried per `retry:`);
  * start-to-close is only a backstop, and Temporal's retry policy covers
@@ -73,11 +85,6 @@ function localActivityOptions(input: JobRunInput, stageName: string, timeoutSeco
     startToCloseTimeout: startToCloseMs,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: label.slice(0, 200),
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      nonRetryableErrorTypes: [...NON_RETRYABLE_ACTIVITY_ERRORS],
-    },
+    retry: STAGE_ACTIVITY_RETRY,
   };
 }
